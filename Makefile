@@ -1,0 +1,33 @@
+# The two commands: `make up` (run the system) and `make test` (run the suite).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: up test lint install lock clean
+
+$(STAMP): pyproject.toml constraints.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --disable-pip-version-check -c constraints.txt -e ".[dev]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+up: install
+	$(BIN)/chibo db init
+	$(BIN)/chibo up
+
+test: install
+	$(BIN)/pytest
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy .
+
+# Re-pin every dependency to what is installed now.
+lock:
+	$(BIN)/python -m pip freeze --exclude-editable | grep -v '^chibo' > constraints.txt
+
+clean:
+	rm -rf $(VENV) var

@@ -1,0 +1,77 @@
+"""The command side: one Application, one global ordered log of every record's events."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, ClassVar
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.persistence import IntegrityError, Mapper
+from eventsourcing.utils import Environment
+
+from domain.aggregate import AggregateSnapshot, create
+from domain.command_log import CommandRecord, command_record_id
+from domain.commands import Command
+from domain.errors import CommandIdReusedError
+from domain.handlers import HANDLERS, Result
+from domain.organisation import Organisation
+from domain.persistence import OrjsonTranscoder, PydanticMapper
+from domain.unit import Unit
+
+
+class ChiboApplication(Application[UUID]):
+    name = "chibo"
+    snapshot_class = AggregateSnapshot
+    snapshotting_intervals: ClassVar[dict[type[Any], int]] = {Organisation: 50}
+
+    def construct_env(self, name: str, env: Mapping[str, str] | None = None) -> Environment:
+        # Only the settings given here configure persistence: never os.environ.
+        _env = dict(type(self).env)
+        if self.snapshotting_intervals:
+            _env["IS_SNAPSHOTTING_ENABLED"] = "y"
+        _env.update(env or {})
+        return Environment(name, _env)
+
+    def construct_mapper(self) -> Mapper[UUID]:
+        return PydanticMapper(transcoder=OrjsonTranscoder())
+
+    def handle(self, command: Command) -> Result:
+        """Applies `command` once: a repeat with the same command id returns the first result.
+
+        A refused command raises `DomainError` and stores nothing.
+        """
+        for attempt in range(2):
+            previous = self._previous_result(command)
+            if previous is not None:
+                return previous
+            unit = Unit(self)
+            result = HANDLERS[type(command)](unit, command)
+            record: CommandRecord = create(
+                CommandRecord.Accepted,
+                command_record_id(command.command_id),
+                command.meta,
+                name=type(command).__name__,
+                fingerprint=command.fingerprint(),
+                result=result,
+            )
+            try:
+                self.save(*unit.changed(), record)
+            except IntegrityError:
+                # Another process applied this command (or touched the same records)
+                # first: look again, then redo the decision on fresh state once.
+                if attempt:
+                    raise
+                continue
+            return result
+        raise AssertionError("unreachable")
+
+    def _previous_result(self, command: Command) -> Result | None:
+        try:
+            record: Any = self.repository.get(command_record_id(command.command_id))
+        except AggregateNotFoundError:
+            return None
+        if record.fingerprint != command.fingerprint():
+            raise CommandIdReusedError(command.command_id)
+        result: Result = record.result
+        return result

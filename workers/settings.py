@@ -1,0 +1,73 @@
+"""Settings: the one place that reads the environment (and an optional `.env`)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+from urllib.parse import unquote, urlsplit
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """chibo's configuration; every field maps to one `CHIBO_*` variable."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="CHIBO_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    database_url: str = Field(
+        default="sqlite:///var/chibo.db",
+        description="`sqlite:///PATH` or `postgresql://user@host:port/db`",
+    )
+    temporal_address: str = Field(
+        default="", description="host:port of Temporal; empty starts the embedded dev server"
+    )
+    temporal_namespace: str = "default"
+    task_queue: str = "chibo"
+    data_dir: Path = Path("var")
+    temporal_port: int = 7233
+    temporal_ui_port: int = 8233
+
+    @property
+    def backend(self) -> Literal["sqlite", "postgres"]:
+        scheme = urlsplit(self.database_url).scheme
+        if scheme == "sqlite":
+            return "sqlite"
+        if scheme in ("postgresql", "postgres"):
+            return "postgres"
+        raise ValueError(f"CHIBO_DATABASE_URL: unsupported scheme {scheme!r}")
+
+    @property
+    def sqlite_path(self) -> str:
+        """The SQLite file named by `sqlite:///PATH` (relative to the working directory)."""
+        path = self.database_url.removeprefix("sqlite:///")
+        return path if path == ":memory:" else str(Path(path))
+
+    @property
+    def effective_temporal_address(self) -> str:
+        return self.temporal_address or f"127.0.0.1:{self.temporal_port}"
+
+    def eventsourcing_env(self, *, create_table: bool = False) -> dict[str, str]:
+        """Maps these settings onto the `eventsourcing` persistence settings."""
+        env = {"CREATE_TABLE": "y" if create_table else "n"}
+        if self.backend == "sqlite":
+            env |= {
+                "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+                "SQLITE_DBNAME": self.sqlite_path,
+                "SQLITE_LOCK_TIMEOUT": "30",
+            }
+            return env
+        url = urlsplit(self.database_url)
+        env |= {
+            "PERSISTENCE_MODULE": "eventsourcing.postgres",
+            "POSTGRES_DBNAME": url.path.lstrip("/") or "postgres",
+            "POSTGRES_HOST": url.hostname or "127.0.0.1",
+            "POSTGRES_PORT": str(url.port or 5432),
+            "POSTGRES_USER": unquote(url.username or "postgres"),
+            "POSTGRES_PASSWORD": unquote(url.password or ""),
+            "POSTGRES_POOL_SIZE": "4",
+            "POSTGRES_MAX_OVERFLOW": "4",
+        }
+        return env

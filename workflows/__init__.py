@@ -1,0 +1,1 @@
+"""Temporal workflows (deterministic, workflow time only), their activities and the dispatcher."""

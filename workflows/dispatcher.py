@@ -1,0 +1,123 @@
+"""The dispatcher: stored events start and steer workflows, never a write to two places.
+
+It follows the global log with its own position. Each event maps (by the table in
+`actions_for`) to Temporal calls whose workflow ids derive from record ids, so
+repeating a call is harmless: delivery is at least once, effects exactly once. The
+position advances only after the calls succeeded; while Temporal is down it retries
+with backoff and never skips an event.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from eventsourcing.application import Application
+from temporalio.client import Client
+from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
+from temporalio.exceptions import WorkflowAlreadyStartedError
+
+from domain.organisation import Organisation
+from projections.store import ReadStore
+from projections.tracking import get_position, set_position
+from workflows.calendar import calendar_workflow_id
+from workflows.models import CalendarInput
+
+log = logging.getLogger("chibo.dispatcher")
+
+TRACKING_NAME = "dispatcher"
+
+
+@dataclass(frozen=True)
+class StartWorkflow:
+    workflow: str
+    workflow_id: str
+    arg: Any
+
+
+Action = StartWorkflow
+
+
+def actions_for(event: Any) -> list[Action]:
+    """The behaviour map: what each stored event asks of Temporal."""
+    if isinstance(event, Organisation.Registered):
+        year = event.occurred_on.year
+        return [
+            StartWorkflow(
+                "OrganisationCalendar",
+                calendar_workflow_id(event.key),
+                CalendarInput(organisation=event.key, year=year),
+            )
+        ]
+    return []
+
+
+class Dispatcher:
+    def __init__(
+        self,
+        app: Application[Any],
+        store: ReadStore,
+        client: Client,
+        task_queue: str,
+        batch_size: int = 100,
+    ) -> None:
+        self.app = app
+        self.store = store
+        self.client = client
+        self.task_queue = task_queue
+        self.batch_size = batch_size
+
+    def position(self) -> int:
+        with self.store.transaction() as cur:
+            return get_position(cur, TRACKING_NAME)
+
+    async def run_once(self) -> int:
+        """Delivers the next batch; returns how many events it held (0: caught up)."""
+        position = self.position()
+        notifications = self.app.recorder.select_notifications(
+            start=position + 1, limit=self.batch_size
+        )
+        for notification in notifications:
+            event = self.app.mapper.to_domain_event(notification)
+            for action in actions_for(event):
+                await self.execute(action)
+            # One row per event: a crash re-delivers at most the event in hand.
+            with self.store.transaction() as cur:
+                set_position(cur, TRACKING_NAME, notification.id)
+        return len(notifications)
+
+    async def execute(self, action: Action) -> None:
+        try:
+            await self.client.start_workflow(
+                action.workflow,
+                action.arg,
+                id=action.workflow_id,
+                task_queue=self.task_queue,
+                id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+                id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+            )
+        except WorkflowAlreadyStartedError:
+            return  # started (and perhaps finished) before: that is success
+        log.info("started %s", action.workflow_id)
+
+    async def run_forever(
+        self,
+        stop: threading.Event,
+        sleep: Callable[[float], Awaitable[None]],
+        poll_interval: float = 0.2,
+    ) -> None:
+        backoff = poll_interval
+        while not stop.is_set():
+            try:
+                count = await self.run_once()
+            except Exception as error:  # Temporal or the database is away: retry
+                log.warning("dispatch failed (%s); retrying in %.1fs", error, backoff)
+                await sleep(backoff)
+                backoff = min(backoff * 2, 30.0)
+                continue
+            backoff = poll_interval
+            if not count:
+                await sleep(poll_interval)
