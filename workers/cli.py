@@ -43,7 +43,9 @@ def up() -> None:
     """Start and supervise the whole embedded system (Temporal, worker, projector, dispatcher)."""
     from workers.up import run_up
 
-    raise typer.Exit(run_up(Settings()))
+    settings = Settings()
+    init_db(settings)  # once, here: the processes it starts never create tables
+    raise typer.Exit(run_up(settings))
 
 
 @app.command()

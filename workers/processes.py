@@ -39,10 +39,10 @@ def run_projector(settings: Settings) -> None:
     log.info("projector following the log from %s", projector.positions())
     try:
         projector.run_forever(stop)
+        log.info("projector stopped at %s", projector.positions())
     finally:
         store.close()
         app.close()
-    log.info("projector stopped at %s", projector.positions())
 
 
 def run_dispatcher(settings: Settings) -> None:

