@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any, ClassVar
 from uuid import UUID
 
@@ -11,6 +12,7 @@ from eventsourcing.persistence import IntegrityError, Mapper
 from eventsourcing.utils import Environment
 
 from domain.aggregate import AggregateSnapshot, create
+from domain.cell import Cell
 from domain.command_log import CommandRecord, command_record_id
 from domain.commands import Command
 from domain.errors import CommandIdReusedError
@@ -20,10 +22,16 @@ from domain.persistence import OrjsonTranscoder, PydanticMapper
 from domain.unit import Unit
 
 
+@dataclass(frozen=True)
+class Outcome:
+    result: Result
+    stored: bool
+
+
 class ChiboApplication(Application[UUID]):
     name = "chibo"
     snapshot_class = AggregateSnapshot
-    snapshotting_intervals: ClassVar[dict[type[Any], int]] = {Organisation: 50}
+    snapshotting_intervals: ClassVar[dict[type[Any], int]] = {Organisation: 100, Cell: 50}
 
     def construct_env(self, name: str, env: Mapping[str, str] | None = None) -> Environment:
         # Only the settings given here configure persistence: never os.environ.
@@ -41,10 +49,14 @@ class ChiboApplication(Application[UUID]):
 
         A refused command raises `DomainError` and stores nothing.
         """
+        return self.apply(command).result
+
+    def apply(self, command: Command) -> Outcome:
+        """Like `handle`, and says whether this call stored anything."""
         for attempt in range(2):
             previous = self._previous_result(command)
             if previous is not None:
-                return previous
+                return Outcome(result=previous, stored=False)
             unit = Unit(self)
             result = HANDLERS[type(command)](unit, command)
             record: CommandRecord = create(
@@ -63,7 +75,7 @@ class ChiboApplication(Application[UUID]):
                 if attempt:
                     raise
                 continue
-            return result
+            return Outcome(result=result, stored=True)
         raise AssertionError("unreachable")
 
     def _previous_result(self, command: Command) -> Result | None:

@@ -1,35 +1,608 @@
-"""The behaviour map: each command type and the function that handles it."""
+"""The behaviour map: each command and the function that decides it.
+
+Handlers load what the rules need through the unit of work, ask the aggregates to
+decide (they raise `DomainError` naming the rule), and return a small result that
+is stored with the command record, so a repeated command returns it unchanged.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from datetime import date
 from typing import Any
 
 from domain import commands as c
-from domain.errors import DomainError
+from domain.cell import Cell
+from domain.errors import DomainError, UnknownReferenceError
+from domain.escalation import Escalation, escalation_key
+from domain.inspection import Inspection
+from domain.meeting import Meeting, MeetingSession, check_kinds
 from domain.organisation import Organisation
+from domain.resolution import Resolution, check_statement
+from domain.tasks import TaskAssignment, assignment_key
 from domain.unit import Unit
 
 Result = dict[str, Any]
 Handler = Callable[[Unit, Any], Result]
 
 
+def _cell_and_org(unit: Unit, key: str) -> tuple[Cell, Organisation]:
+    cell = unit.get(Cell, key)
+    return cell, unit.get(Organisation, cell.organisation)
+
+
+def _known(org: Organisation, members: Iterable[str | None]) -> None:
+    for member in members:
+        if member:
+            org.require_member(member)
+
+
+def _meeting_of(unit: Unit, meeting_key: str, cell: str, day: date, rule: str) -> Meeting:
+    """The meeting the decision was taken at: of `cell`, held on or before `day`."""
+    meeting = unit.find(Meeting, meeting_key)
+    if meeting is None:
+        raise UnknownReferenceError(f"unknown meeting {meeting_key}")
+    if meeting.cell != cell:
+        raise DomainError(rule, f"{meeting_key} is no meeting of that cell")
+    if not meeting.held_by(cell, day):
+        raise DomainError(rule, f"{meeting_key} was not held by {day}")
+    return meeting
+
+
+# --- organisation, members, policy ---------------------------------------------------
+
+
 def create_organisation(unit: Unit, cmd: c.CreateOrganisation) -> Result:
     if unit.find(Organisation, cmd.organisation) is not None:
         raise DomainError(None, f"organisation {cmd.organisation} already exists")
-    org = Organisation.register(
-        cmd.meta,
-        key=cmd.organisation,
-        name=cmd.name,
-        secretary=cmd.secretary,
-        standing_committee=cmd.standing_committee,
-        committee=cmd.committee,
-        inspection_commission=cmd.inspection_commission,
+    unit.add(
+        Organisation.register(
+            cmd.meta,
+            key=cmd.organisation,
+            name=cmd.name,
+            secretary=cmd.secretary,
+            standing_committee=cmd.standing_committee,
+            committee=cmd.committee,
+            inspection_commission=cmd.inspection_commission,
+        )
     )
-    unit.add(org)
     return {"organisation": cmd.organisation}
+
+
+def adopt_policy(unit: Unit, cmd: c.AdoptPolicy) -> Result:
+    org = unit.get(Organisation, cmd.organisation)
+    org.adopt_policy(cmd.meta, cmd.name, cmd.effective_from, cmd.values)
+    return {"policy": cmd.name}
+
+
+def register_member(unit: Unit, cmd: c.RegisterMember) -> Result:
+    org = unit.get(Organisation, cmd.organisation)
+    org.register_member(cmd.meta, cmd.member, cmd.name, cmd.status, cmd.working)
+    return {"member": cmd.member}
+
+
+def set_member_status(unit: Unit, cmd: c.SetMemberStatus) -> Result:
+    org = unit.get(Organisation, cmd.organisation)
+    org.set_member_status(cmd.meta, cmd.member, cmd.status, cmd.working)
+    return {"member": cmd.member, "status": cmd.status}
+
+
+def change_leadership(unit: Unit, cmd: c.ChangeLeadership) -> Result:
+    org = unit.get(Organisation, cmd.organisation)
+    org.change_leadership(
+        cmd.meta, cmd.secretary, cmd.standing_committee, cmd.committee, cmd.inspection_commission
+    )
+    return {"organisation": cmd.organisation}
+
+
+# --- cells -------------------------------------------------------------------------------
+
+
+def found_cell(unit: Unit, cmd: c.FoundCell) -> Result:
+    org = unit.get(Organisation, cmd.organisation)
+    if unit.find(Cell, cmd.cell) is not None:
+        raise DomainError(None, f"cell {cmd.cell} already exists")
+    _known(org, [cmd.secretary, cmd.deputy, cmd.in_charge, *cmd.committee, *cmd.members])
+    for role, member in [("secretary", cmd.secretary), ("deputy", cmd.deputy)] + [
+        ("committee member", m) for m in cmd.committee
+    ]:
+        if member and member not in cmd.members:
+            raise DomainError("R71", f"{role} {member} is not a member of cell {cmd.cell}")
+    cell = Cell.found(
+        cmd.meta,
+        key=cmd.cell,
+        organisation=cmd.organisation,
+        name=cmd.name,
+        type=cmd.type,
+        secretary=cmd.secretary,
+        deputy=cmd.deputy,
+        committee=sorted(set(cmd.committee)),
+        members=sorted(set(cmd.members)),
+        in_charge=cmd.in_charge,
+        online_eligible=cmd.online_eligible,
+        party_groups=sorted(set(cmd.party_groups)),
+    )
+    org.attach_cell(cmd.meta, cmd.cell)
+    unit.add(cell)
+    return {"cell": cmd.cell}
+
+
+def transfer_in(unit: Unit, cmd: c.TransferIn) -> Result:
+    cell, org = _cell_and_org(unit, cmd.cell)
+    _known(org, [cmd.member])
+    cell.transfer_in(cmd.meta, cmd.member)
+    return {"cell": cmd.cell, "member": cmd.member}
+
+
+def transfer_out(unit: Unit, cmd: c.TransferOut) -> Result:
+    cell, org = _cell_and_org(unit, cmd.cell)
+    _known(org, [cmd.member])
+    cell.transfer_out(cmd.meta, cmd.member)
+    return {"cell": cmd.cell, "member": cmd.member}
+
+
+def assign_in_charge(unit: Unit, cmd: c.AssignInCharge) -> Result:
+    cell, org = _cell_and_org(unit, cmd.cell)
+    _known(org, [cmd.member])
+    cell.assign_in_charge(cmd.meta, cmd.member)
+    return {"cell": cmd.cell, "in_charge": cmd.member}
+
+
+def set_cell_roles(unit: Unit, cmd: c.SetCellRoles) -> Result:
+    cell, org = _cell_and_org(unit, cmd.cell)
+    _known(org, [cmd.secretary, cmd.deputy, *(cmd.committee or [])])
+    cell.change_roles(cmd.meta, cmd.secretary, cmd.deputy, cmd.committee)
+    return {"cell": cmd.cell}
+
+
+def set_online_eligibility(unit: Unit, cmd: c.SetOnlineEligibility) -> Result:
+    unit.get(Cell, cmd.cell).set_online_eligibility(cmd.meta, cmd.online_eligible)
+    return {"cell": cmd.cell}
+
+
+def set_party_groups(unit: Unit, cmd: c.SetPartyGroups) -> Result:
+    unit.get(Cell, cmd.cell).set_party_groups(cmd.meta, cmd.party_groups)
+    return {"cell": cmd.cell}
+
+
+def set_thematic_plan(unit: Unit, cmd: c.SetThematicPlan) -> Result:
+    cell, org = _cell_and_org(unit, cmd.cell)
+    _known(org, cmd.preparers.values())
+    cell.set_thematic_plan(cmd.meta, cmd.year, cmd.topics, cmd.preparers)
+    return {"cell": cmd.cell, "year": cmd.year}
+
+
+# --- meetings ------------------------------------------------------------------------------
+
+
+def announce_meeting(unit: Unit, cmd: c.AnnounceMeeting) -> Result:
+    cell, org = _cell_and_org(unit, cmd.cell)
+    if unit.find(Meeting, cmd.meeting) is not None:
+        raise DomainError(None, f"meeting {cmd.meeting} already exists")
+    check_kinds(list(cmd.kind))
+    _known(org, cmd.preparers)
+    if "thematic" in cmd.kind and not cmd.preparers:
+        raise DomainError("R7", f"thematic meeting {cmd.meeting} names no preparers")
+    unit.add(
+        Meeting.announce(
+            cmd.meta,
+            key=cmd.meeting,
+            cell=cell.key,
+            kinds=list(cmd.kind),
+            scheduled_on=cmd.scheduled_on,
+            place=cmd.place,
+            content=cmd.content,
+            documents=cmd.documents,
+            preparers=cmd.preparers,
+        )
+    )
+    return {"meeting": cmd.meeting}
+
+
+def record_preparatory_meeting(unit: Unit, cmd: c.RecordPreparatoryMeeting) -> Result:
+    meeting = unit.get(Meeting, cmd.meeting)
+    meeting.record_preparatory(cmd.meta, cmd.participants, cmd.agenda)
+    return {"meeting": cmd.meeting}
+
+
+def _check_session(cell: Cell, org: Organisation, cmd: c.HoldMeeting) -> list[str]:
+    """R6 and R9 (and who may speak, R11); returns the members absent without reason."""
+    day = cmd.occurred_on
+    policy = org.policy_on(day)
+    kinds = list(cmd.kind)
+    check_kinds(kinds)
+    if cmd.online and not cell.online_eligible:
+        raise DomainError("R6", f"cell {cell.key} is not eligible for online meetings")
+    roster = cell.members_on(day)
+    if "party_group" in kinds:
+        if not cell.party_groups or len(roster) < policy.party_group_min_members:
+            raise DomainError(
+                "R6",
+                f"party-group meetings need party groups and {policy.party_group_min_members}"
+                f" members; cell {cell.key} has {len(roster)}",
+            )
+        if cell.party_group_meetings_in(day.year) >= policy.party_group_meetings_per_year:
+            raise DomainError(
+                "R6",
+                f"cell {cell.key} already held {policy.party_group_meetings_per_year}"
+                f" party-group meetings in {day.year}",
+            )
+    if not cmd.chair:
+        raise DomainError("R9", f"meeting {cmd.meeting} names no chair")
+    if not cmd.minute_taker:
+        raise DomainError("R9", f"meeting {cmd.meeting} names no minute-taker")
+    _known(
+        org,
+        [cmd.chair, cmd.minute_taker, *cmd.present, *cmd.excused, *cmd.guests, *cmd.speakers],
+    )
+    for member in [*cmd.present, *cmd.excused]:
+        if member not in roster:
+            raise DomainError("R9", f"{member} is not a member of cell {cell.key} on {day}")
+    for member, reason in cmd.excused.items():
+        if member in cmd.present:
+            raise DomainError("R9", f"{member} is listed both present and excused")
+        if not reason.strip():
+            raise DomainError("R9", f"{member} is excused without a reason")
+    for member in cmd.guests:
+        if member in roster:
+            raise DomainError("R9", f"{member} is a member of cell {cell.key}, not a guest")
+    attending = set(cmd.present) | set(cmd.guests)
+    for role, member in [("chair", cmd.chair), ("minute-taker", cmd.minute_taker)]:
+        if member not in attending:
+            raise DomainError("R9", f"{role} {member} is not present at {cmd.meeting}")
+    for member in cmd.speakers:
+        if member not in attending:
+            raise DomainError("R11", f"speaker {member} was not at {cmd.meeting}")
+    return [m for m in roster if m not in cmd.present and m not in cmd.excused]
+
+
+def hold_meeting(unit: Unit, cmd: c.HoldMeeting) -> Result:
+    cell, org = _cell_and_org(unit, cmd.cell)
+    existing = unit.find(Meeting, cmd.meeting)
+    if existing is not None and (existing.is_held or existing.cell != cmd.cell):
+        raise DomainError(None, f"meeting {cmd.meeting} is already recorded")
+    absent = _check_session(cell, org, cmd)
+    for key in cmd.reviewed:
+        if unit.find(Resolution, key) is None:
+            raise UnknownReferenceError(f"unknown resolution {key}")
+    session = MeetingSession(
+        kinds=list(cmd.kind),
+        online=cmd.online,
+        notice_on=cmd.notice_on,
+        duration_minutes=cmd.duration_minutes,
+        chair=cmd.chair,
+        minute_taker=cmd.minute_taker,
+        present=sorted(set(cmd.present)),
+        excused=dict(sorted(cmd.excused.items())),
+        absent=absent,
+        guests=sorted(set(cmd.guests)),
+        speakers=list(dict.fromkeys(cmd.speakers)),
+        opinions=cmd.opinions,
+        minority_opinions=cmd.minority_opinions,
+        reviewed=list(dict.fromkeys(cmd.reviewed)),
+        minutes_recorded=cmd.minutes_recorded,
+    )
+    if existing is not None:
+        existing.hold_as_announced(cmd.meta, session)
+    else:
+        unit.add(Meeting.record_held(cmd.meta, cmd.meeting, cell.key, session))
+    cell.record_meeting(cmd.meta, cmd.meeting, list(cmd.kind))
+    return {"meeting": cmd.meeting, "absent": absent}
+
+
+def record_minutes(unit: Unit, cmd: c.RecordMinutes) -> Result:
+    unit.get(Meeting, cmd.meeting).record_minutes(cmd.meta)
+    return {"meeting": cmd.meeting}
+
+
+def seal_minutes(unit: Unit, cmd: c.SealMinutes) -> Result:
+    unit.get(Meeting, cmd.meeting).seal_minutes(cmd.meta)
+    return {"meeting": cmd.meeting}
+
+
+def amend_minutes(unit: Unit, cmd: c.AmendMinutes) -> Result:
+    unit.get(Meeting, cmd.meeting).amend_minutes(cmd.meta, cmd.reason, cmd.change)
+    return {"meeting": cmd.meeting}
+
+
+def score_meeting(unit: Unit, cmd: c.ScoreMeeting) -> Result:
+    meeting = unit.get(Meeting, cmd.meeting)
+    _, org = _cell_and_org(unit, meeting.cell)
+    meeting.score(cmd.meta, cmd.scores, org.policy_on(meeting.held_on or cmd.occurred_on))
+    return {"meeting": cmd.meeting, "score": meeting.total_score}
+
+
+# --- resolutions ---------------------------------------------------------------------------
+
+
+def _count_votes(
+    cell: Cell, org: Organisation, meeting: Meeting, draft: c.ResolutionDraft
+) -> dict[str, int]:
+    """R21: more than half of the counted official members vote for."""
+    day = meeting.held_on
+    assert day is not None
+    officials = [m for m in cell.members_on(day) if org.is_official(m, day)]
+    counted = officials
+    if org.policy_on(day).vote_excludes_excused:
+        counted = [m for m in officials if m not in meeting.excused]
+    if draft.votes is None:
+        votes = {
+            "for": sum(1 for m in meeting.present if m in officials),
+            "against": 0,
+            "abstain": 0,
+        }
+    else:
+        votes = {
+            "for": draft.votes.for_,
+            "against": draft.votes.against,
+            "abstain": draft.votes.abstain,
+        }
+    if sum(votes.values()) > len(counted):
+        raise DomainError(
+            "R21",
+            f"{draft.id} counts {sum(votes.values())} votes from {len(counted)} official members",
+        )
+    if 2 * votes["for"] <= len(counted):
+        raise DomainError(
+            "R21",
+            f"{draft.id} has {votes['for']} votes for, not more than half of"
+            f" {len(counted)} official members",
+        )
+    return votes
+
+
+def adopt_resolution(unit: Unit, cmd: c.AdoptResolution) -> Result:
+    draft = cmd.resolution
+    meeting = unit.get(Meeting, cmd.meeting)
+    if not meeting.is_held or meeting.held_on is None:
+        raise DomainError("R20", f"meeting {cmd.meeting} has not been held")
+    if unit.find(Resolution, draft.id) is not None:
+        raise DomainError(None, f"resolution {draft.id} already exists")
+    cell, org = _cell_and_org(unit, meeting.cell)
+    check_statement(draft, meeting.held_on)
+    _known(org, [*draft.executors, draft.inspector])
+    votes = _count_votes(cell, org, meeting, draft)
+    unit.add(
+        Resolution.adopt(
+            cmd.meta,
+            draft,
+            cell=cell.key,
+            origin="meeting",
+            source=meeting.key,
+            kind=draft.kind,
+            votes=votes,
+        )
+    )
+    return {"resolution": draft.id, "votes": votes}
+
+
+def communicate_resolution(unit: Unit, cmd: c.CommunicateResolution) -> Result:
+    unit.get(Resolution, cmd.resolution).communicate(cmd.meta, cmd.to_upper_committee)
+    return {"resolution": cmd.resolution}
+
+
+def assign_resolution_tasks(unit: Unit, cmd: c.AssignResolutionTasks) -> Result:
+    res = unit.get(Resolution, cmd.resolution)
+    _, org = _cell_and_org(unit, res.cell)
+    _known(org, cmd.tasks)
+    res.assign_tasks(cmd.meta, cmd.tasks)
+    return {"resolution": cmd.resolution}
+
+
+def report_progress(unit: Unit, cmd: c.ReportProgress) -> Result:
+    res = unit.get(Resolution, cmd.resolution)
+    _known(_cell_and_org(unit, res.cell)[1], [cmd.by])
+    res.report_progress(cmd.meta, cmd.by, cmd.note)
+    return {"resolution": cmd.resolution}
+
+
+def complete_resolution(unit: Unit, cmd: c.CompleteResolution) -> Result:
+    res = unit.get(Resolution, cmd.resolution)
+    _known(_cell_and_org(unit, res.cell)[1], [cmd.by])
+    res.complete(cmd.meta, cmd.by, cmd.note)
+    on_time = cmd.occurred_on <= res.deadline
+    return {"resolution": cmd.resolution, "on_time": on_time}
+
+
+def extend_deadline(unit: Unit, cmd: c.ExtendDeadline) -> Result:
+    res = unit.get(Resolution, cmd.resolution)
+    _meeting_of(unit, cmd.meeting, res.cell, cmd.occurred_on, "R25")
+    res.extend(cmd.meta, cmd.new_deadline, cmd.meeting)
+    return {"resolution": cmd.resolution, "deadline": cmd.new_deadline.isoformat()}
+
+
+def cancel_resolution(unit: Unit, cmd: c.CancelResolution) -> Result:
+    res = unit.get(Resolution, cmd.resolution)
+    _meeting_of(unit, cmd.meeting, res.cell, cmd.occurred_on, "R25")
+    res.cancel(cmd.meta, cmd.meeting, cmd.reason)
+    return {"resolution": cmd.resolution}
+
+
+def mark_overdue(unit: Unit, cmd: c.MarkOverdue) -> Result:
+    marked = unit.get(Resolution, cmd.resolution).mark_overdue(cmd.meta, cmd.level)
+    return {"resolution": cmd.resolution, "level": cmd.level, "marked": marked}
+
+
+# --- member tasks ----------------------------------------------------------------------------
+
+
+def assign_tasks(unit: Unit, cmd: c.AssignTasks) -> Result:
+    cell, org = _cell_and_org(unit, cmd.cell)
+    day = cmd.occurred_on
+    if cmd.actor not in cell.leaders():
+        raise DomainError(
+            "R32", f"{cmd.actor} is not on the committee of cell {cell.key}, which drafts tasks"
+        )
+    _known(org, cmd.tasks)
+    for member in cmd.tasks:
+        if not cell.is_member_on(member, day):
+            raise DomainError("R30", f"{member} is not a member of cell {cell.key} on {day}")
+    if cmd.meeting is not None:
+        _meeting_of(unit, cmd.meeting, cell.key, day, "R32")
+    assignment = unit.find(TaskAssignment, assignment_key(cell.key, cmd.year))
+    if assignment is None:
+        assignment = TaskAssignment.draft(cmd.meta, cell.key, cmd.year, dict(cmd.tasks))
+        unit.add(assignment)
+    else:
+        assignment.add_tasks(cmd.meta, dict(cmd.tasks))
+    if cmd.meeting is not None:
+        assignment.adopt(cmd.meta, cmd.meeting)
+    return {"task_assignment": assignment.key, "members": sorted(cmd.tasks)}
+
+
+def record_pledge(unit: Unit, cmd: c.RecordPledge) -> Result:
+    cell, org = _cell_and_org(unit, cmd.cell)
+    _known(org, [cmd.member])
+    if not cell.is_member_on(cmd.member, cmd.occurred_on):
+        raise DomainError("R33", f"{cmd.member} is not a member of cell {cell.key}")
+    assignment = unit.find(TaskAssignment, assignment_key(cell.key, cmd.year))
+    if assignment is None:
+        raise DomainError("R33", f"cell {cell.key} has no task assignment for {cmd.year} yet")
+    assignment.record_pledge(cmd.meta, cmd.member, cmd.pledge)
+    return {"task_assignment": assignment.key, "member": cmd.member}
+
+
+# --- inspections ----------------------------------------------------------------------------
+
+
+def plan_inspection(unit: Unit, cmd: c.PlanInspection) -> Result:
+    cell, org = _cell_and_org(unit, cmd.cell)
+    if unit.find(Inspection, cmd.inspection) is not None:
+        raise DomainError(None, f"inspection {cmd.inspection} already exists")
+    _known(org, cmd.by)
+    unit.add(
+        Inspection.plan(
+            cmd.meta,
+            key=cmd.inspection,
+            cell=cell.key,
+            kind=cmd.kind,
+            planned_on=cmd.planned_on,
+            by=cmd.by,
+        )
+    )
+    return {"inspection": cmd.inspection}
+
+
+def inspect(unit: Unit, cmd: c.Inspect) -> Result:
+    cell, org = _cell_and_org(unit, cmd.cell)
+    day = cmd.occurred_on
+    _known(org, cmd.by)
+    inspection = unit.find(Inspection, cmd.inspection)
+    if inspection is not None and inspection.cell != cell.key:
+        raise DomainError(None, f"inspection {cmd.inspection} is of cell {inspection.cell}")
+    if inspection is None:
+        inspection = Inspection.plan(
+            cmd.meta, key=cmd.inspection, cell=cell.key, kind=cmd.kind, planned_on=day, by=cmd.by
+        )
+        unit.add(inspection)
+    inspection.conclude(
+        cmd.meta,
+        by=cmd.by,
+        findings=cmd.findings,
+        rating=cmd.rating,
+        recommendations=[r.id for r in cmd.recommendations],
+    )
+    for draft in cmd.recommendations:  # R53: followed up like resolutions; all or none
+        check_statement(draft, day)
+        _known(org, [*draft.executors, draft.inspector])
+        if unit.find(Resolution, draft.id) is not None:
+            raise DomainError(None, f"resolution {draft.id} already exists")
+        unit.add(
+            Resolution.adopt(
+                cmd.meta,
+                draft,
+                cell=cell.key,
+                origin="inspection",
+                source=cmd.inspection,
+                kind="recommendation",
+                votes={},
+            )
+        )
+    return {"inspection": cmd.inspection, "recommendations": [r.id for r in cmd.recommendations]}
+
+
+def notify_inspection(unit: Unit, cmd: c.NotifyInspection) -> Result:
+    unit.get(Inspection, cmd.inspection).notify(cmd.meta)
+    return {"inspection": cmd.inspection}
+
+
+# --- escalations ------------------------------------------------------------------------------
+
+
+def raise_escalation(unit: Unit, cmd: c.RaiseEscalation) -> Result:
+    org = unit.get(Organisation, cmd.organisation)
+    _known(org, cmd.recipients)
+    key = escalation_key(cmd.kind, cmd.subject, cmd.period, cmd.level)
+    if unit.find(Escalation, key) is not None:
+        return {"escalation": key, "raised": False}
+    unit.add(
+        Escalation.raise_(
+            cmd.meta,
+            organisation=cmd.organisation,
+            kind=cmd.kind,
+            rule=cmd.rule,
+            subject=cmd.subject,
+            period=cmd.period,
+            level=cmd.level,
+            recipients=cmd.recipients,
+            evidence=cmd.evidence,
+            details=cmd.details,
+        )
+    )
+    return {"escalation": key, "raised": True}
+
+
+def notify_escalation(unit: Unit, cmd: c.NotifyEscalation) -> Result:
+    unit.get(Escalation, cmd.escalation).notify(cmd.meta, cmd.recipients, cmd.channel)
+    return {"escalation": cmd.escalation}
+
+
+def acknowledge_escalation(unit: Unit, cmd: c.AcknowledgeEscalation) -> Result:
+    unit.get(Escalation, cmd.escalation).acknowledge(cmd.meta, cmd.by, cmd.note)
+    return {"escalation": cmd.escalation}
+
+
+def resolve_escalation(unit: Unit, cmd: c.ResolveEscalation) -> Result:
+    unit.get(Escalation, cmd.escalation).resolve(cmd.meta, cmd.by, cmd.action)
+    return {"escalation": cmd.escalation}
 
 
 HANDLERS: dict[type[c.Command], Handler] = {
     c.CreateOrganisation: create_organisation,
+    c.AdoptPolicy: adopt_policy,
+    c.RegisterMember: register_member,
+    c.SetMemberStatus: set_member_status,
+    c.ChangeLeadership: change_leadership,
+    c.FoundCell: found_cell,
+    c.TransferIn: transfer_in,
+    c.TransferOut: transfer_out,
+    c.AssignInCharge: assign_in_charge,
+    c.SetCellRoles: set_cell_roles,
+    c.SetOnlineEligibility: set_online_eligibility,
+    c.SetPartyGroups: set_party_groups,
+    c.SetThematicPlan: set_thematic_plan,
+    c.AnnounceMeeting: announce_meeting,
+    c.RecordPreparatoryMeeting: record_preparatory_meeting,
+    c.HoldMeeting: hold_meeting,
+    c.RecordMinutes: record_minutes,
+    c.SealMinutes: seal_minutes,
+    c.AmendMinutes: amend_minutes,
+    c.ScoreMeeting: score_meeting,
+    c.AdoptResolution: adopt_resolution,
+    c.CommunicateResolution: communicate_resolution,
+    c.AssignResolutionTasks: assign_resolution_tasks,
+    c.ReportProgress: report_progress,
+    c.CompleteResolution: complete_resolution,
+    c.ExtendDeadline: extend_deadline,
+    c.CancelResolution: cancel_resolution,
+    c.MarkOverdue: mark_overdue,
+    c.AssignTasks: assign_tasks,
+    c.RecordPledge: record_pledge,
+    c.PlanInspection: plan_inspection,
+    c.Inspect: inspect,
+    c.NotifyInspection: notify_inspection,
+    c.RaiseEscalation: raise_escalation,
+    c.NotifyEscalation: notify_escalation,
+    c.AcknowledgeEscalation: acknowledge_escalation,
+    c.ResolveEscalation: resolve_escalation,
 }

@@ -1,10 +1,40 @@
-"""Organisation (đảng ủy cơ sở): the grassroots committee above the cells."""
+"""Organisation (đảng ủy cơ sở): leadership, the member register and the policy in force."""
 
 from __future__ import annotations
 
+from datetime import date
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
 from domain.aggregate import Aggregate, Created, create
-from domain.events import Meta
+from domain.errors import DomainError, UnknownReferenceError
+from domain.events import DomainEvent, Meta
 from domain.ids import aggregate_id
+from domain.policy import Policy, PolicyVersion, build_policy, policy_on
+
+COUNTED_STATUSES = frozenset({"official", "probationary"})
+
+
+class StatusSpan(BaseModel):
+    """A member's status from a business date on (until the next span)."""
+
+    model_config = ConfigDict(frozen=True)
+    since: date
+    status: str
+    working: bool
+
+
+class MemberRecord(BaseModel):
+    name: str
+    history: list[StatusSpan]
+
+    def on(self, day: date) -> StatusSpan:
+        current = self.history[0]
+        for span in self.history:
+            if span.since <= day:
+                current = span
+        return current
 
 
 class Organisation(Aggregate):
@@ -17,6 +47,9 @@ class Organisation(Aggregate):
     standing_committee: list[str]
     committee: list[str]
     inspection_commission: list[str]
+    members: dict[str, MemberRecord] = Field(default_factory=dict)
+    policies: list[PolicyVersion] = Field(default_factory=list)
+    cells: list[str] = Field(default_factory=list)
 
     class Registered(Created):
         TOPIC = "chibo.Organisation.Registered"
@@ -38,9 +71,67 @@ class Organisation(Aggregate):
                 inspection_commission=self.inspection_commission,
             )
 
+    class LeadershipChanged(DomainEvent):
+        TOPIC = "chibo.Organisation.LeadershipChanged"
+        secretary: str
+        standing_committee: list[str]
+        committee: list[str]
+        inspection_commission: list[str]
+
+        def apply(self, org: Organisation) -> None:
+            org.secretary = self.secretary
+            org.standing_committee = self.standing_committee
+            org.committee = self.committee
+            org.inspection_commission = self.inspection_commission
+
+    class MemberRegistered(DomainEvent):
+        TOPIC = "chibo.Organisation.MemberRegistered"
+        member: str
+        name: str
+        status: str
+        working: bool
+
+        def apply(self, org: Organisation) -> None:
+            span = StatusSpan(since=self.occurred_on, status=self.status, working=self.working)
+            org.members[self.member] = MemberRecord(name=self.name, history=[span])
+
+    class MemberStatusChanged(DomainEvent):
+        TOPIC = "chibo.Organisation.MemberStatusChanged"
+        member: str
+        status: str
+        working: bool
+
+        def apply(self, org: Organisation) -> None:
+            record = org.members[self.member]
+            span = StatusSpan(since=self.occurred_on, status=self.status, working=self.working)
+            # Kept in business-date order: a late entry still lands where it belongs.
+            record.history = sorted([*record.history, span], key=lambda s: s.since)
+
+    class PolicyAdopted(DomainEvent):
+        TOPIC = "chibo.Organisation.PolicyAdopted"
+        name: str
+        effective_from: date
+        values: dict[str, Any]
+
+        def apply(self, org: Organisation) -> None:
+            base = org.policy_on(self.effective_from)
+            version = PolicyVersion(
+                name=self.name,
+                effective_from=self.effective_from,
+                policy=build_policy(base, self.values),
+            )
+            org.policies = [*org.policies, version]
+
+    class CellAttached(DomainEvent):
+        TOPIC = "chibo.Organisation.CellAttached"
+        cell: str
+
+        def apply(self, org: Organisation) -> None:
+            org.cells = [*org.cells, self.cell]
+
     @staticmethod
-    def id_for(key: str) -> object:
-        return aggregate_id("organisation", key)
+    def id_for(key: str) -> Any:
+        return aggregate_id(Organisation.KIND, key)
 
     @classmethod
     def register(
@@ -56,7 +147,7 @@ class Organisation(Aggregate):
     ) -> Organisation:
         org: Organisation = create(
             cls.Registered,
-            aggregate_id("organisation", key),
+            cls.id_for(key),
             meta,
             key=key,
             name=name,
@@ -66,3 +157,85 @@ class Organisation(Aggregate):
             inspection_commission=sorted(set(inspection_commission)),
         )
         return org
+
+    # --- queries -------------------------------------------------------------------
+
+    def policy_on(self, day: date) -> Policy:
+        return policy_on(self.policies, day)
+
+    def require_member(self, member: str) -> MemberRecord:
+        try:
+            return self.members[member]
+        except KeyError:
+            raise UnknownReferenceError(f"unknown member {member}") from None
+
+    def status_on(self, member: str, day: date) -> StatusSpan:
+        return self.require_member(member).on(day)
+
+    def is_counted(self, member: str, day: date) -> bool:
+        """Counted for attendance (R13): official or probationary on that day."""
+        return self.status_on(member, day).status in COUNTED_STATUSES
+
+    def is_official(self, member: str, day: date) -> bool:
+        return self.status_on(member, day).status == "official"
+
+    def is_working(self, member: str, day: date) -> bool:
+        return self.status_on(member, day).working
+
+    # --- commands ------------------------------------------------------------------
+
+    def register_member(
+        self, meta: Meta, member: str, name: str, status: str, working: bool
+    ) -> None:
+        if member in self.members:
+            raise DomainError("R71", f"member {member} is already registered")
+        self.trigger(
+            self.MemberRegistered, meta, member=member, name=name, status=status, working=working
+        )
+
+    def set_member_status(self, meta: Meta, member: str, status: str, working: bool | None) -> None:
+        current = self.status_on(member, meta.occurred_on)
+        self.trigger(
+            self.MemberStatusChanged,
+            meta,
+            member=member,
+            status=status,
+            working=current.working if working is None else working,
+        )
+
+    def change_leadership(
+        self,
+        meta: Meta,
+        secretary: str | None,
+        standing_committee: list[str] | None,
+        committee: list[str] | None,
+        inspection_commission: list[str] | None,
+    ) -> None:
+        named = [secretary or "", *(standing_committee or []), *(committee or [])]
+        for member in filter(None, [*named, *(inspection_commission or [])]):
+            self.require_member(member)
+        standing = sorted(set(standing_committee or self.standing_committee))
+        new_secretary = secretary or self.secretary
+        self.trigger(
+            self.LeadershipChanged,
+            meta,
+            secretary=new_secretary,
+            standing_committee=standing,
+            committee=sorted(set(committee or self.committee) | set(standing) | {new_secretary}),
+            inspection_commission=sorted(set(inspection_commission or self.inspection_commission)),
+        )
+
+    def adopt_policy(
+        self, meta: Meta, name: str, effective_from: date, values: dict[str, Any]
+    ) -> None:
+        try:
+            build_policy(self.policy_on(effective_from), values)
+        except ValueError as error:
+            fields = ", ".join(str(e["loc"][0]) for e in getattr(error, "errors", list)())
+            raise DomainError(None, f"policy {name}: invalid key or value: {fields}") from None
+        self.trigger(
+            self.PolicyAdopted, meta, name=name, effective_from=effective_from, values=values
+        )
+
+    def attach_cell(self, meta: Meta, cell: str) -> None:
+        self.trigger(self.CellAttached, meta, cell=cell)

@@ -5,10 +5,14 @@ from __future__ import annotations
 import json
 import sys
 from datetime import date
+from pathlib import Path
 from typing import Annotated
 
 import typer
+import yaml
+from pydantic import ValidationError
 from rich.console import Console
+from rich.progress import Progress
 
 from domain.commands import CreateOrganisation
 from domain.errors import DomainError
@@ -16,6 +20,8 @@ from projections.organisations import list_organisations
 from projections.projector import Projector
 from projections.registry import all_projections
 from workers import processes
+from workers.importer import Importer
+from workers.scenario import load_scenario
 from workers.settings import Settings
 from workers.wiring import init_db, make_app, make_read_store
 
@@ -130,6 +136,42 @@ def projections_status() -> None:
     finally:
         store.close()
         application.close()
+
+
+@app.command("import")
+def import_scenario(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="scenario YAML")],
+    as_json: Annotated[bool, typer.Option("--json", help="print {applied, errors}")] = False,
+) -> None:
+    """Apply a scenario's organisation, members, cells and timeline as real commands."""
+    try:
+        scenario = load_scenario(file)
+    except (ValidationError, yaml.YAMLError) as error:
+        console.print(f"[red]tệp kịch bản không hợp lệ (invalid scenario file)[/red]: {error}")
+        raise typer.Exit(2) from None
+    settings = Settings()
+    application = make_app(settings)
+    try:
+        importer = Importer(application, scenario)
+        if as_json:
+            report = importer.run()
+        else:
+            with Progress(console=console, transient=True) as bar:
+                task = bar.add_task("Nhập dữ liệu (importing)", total=len(scenario.timeline))
+                report = importer.run(lambda _: bar.advance(task))
+    finally:
+        application.close()
+    if as_json:
+        print(json.dumps(report.as_json(), ensure_ascii=False, indent=1))
+        return
+    console.print(
+        f"{scenario.name}: {report.applied} lệnh mới (new commands), "
+        f"{report.repeated} đã có (already applied), {len(report.errors)} bị từ chối (refused)"
+    )
+    for error in report.errors:
+        console.print(
+            f"  {error['on']} mục {error['item']}: [{error['rule'] or '—'}] {error['message']}"
+        )
 
 
 def main() -> None:

@@ -1,0 +1,260 @@
+"""Meeting (buổi sinh hoạt): announcement, preparation, the session, its minutes."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from domain.aggregate import Aggregate, Created, create
+from domain.errors import DomainError
+from domain.events import DomainEvent, Meta
+from domain.ids import aggregate_id
+from domain.policy import Policy
+
+COMBINABLE = frozenset({"regular", "thematic"})
+
+
+class Amendment(BaseModel):
+    model_config = ConfigDict(frozen=True)
+    amended_on: date
+    reason: str
+    change: str
+
+
+class MeetingSession(BaseModel):
+    """Everything said of a held meeting (shared by both ways of recording it)."""
+
+    kinds: list[str]
+    online: bool
+    notice_on: date | None
+    duration_minutes: int
+    chair: str
+    minute_taker: str
+    present: list[str]
+    excused: dict[str, str]
+    absent: list[str]
+    guests: list[str]
+    speakers: list[str]
+    opinions: list[str]
+    minority_opinions: list[str]
+    reviewed: list[str]
+    minutes_recorded: bool
+
+
+class Meeting(Aggregate):
+    TOPIC = "chibo.Meeting"
+    KIND = "meeting"
+
+    key: str
+    cell: str
+    status: str  # announced | held
+    kinds: list[str]
+    held_on: date | None = None
+    online: bool = False
+    notice_on: date | None = None
+    scheduled_on: date | None = None
+    place: str = ""
+    content: str = ""
+    documents: list[str] = Field(default_factory=list)
+    preparers: list[str] = Field(default_factory=list)
+    preparatory_on: date | None = None
+    duration_minutes: int = 0
+    chair: str = ""
+    minute_taker: str = ""
+    present: list[str] = Field(default_factory=list)
+    excused: dict[str, str] = Field(default_factory=dict)
+    absent: list[str] = Field(default_factory=list)
+    guests: list[str] = Field(default_factory=list)
+    speakers: list[str] = Field(default_factory=list)
+    opinions: list[str] = Field(default_factory=list)
+    minority_opinions: list[str] = Field(default_factory=list)
+    reviewed: list[str] = Field(default_factory=list)
+    minutes_recorded_on: date | None = None
+    minutes_sealed_on: date | None = None
+    amendments: list[Amendment] = Field(default_factory=list)
+    scores: dict[str, int] = Field(default_factory=dict)
+
+    class Announced(Created):
+        TOPIC = "chibo.Meeting.Announced"
+        key: str
+        cell: str
+        kinds: list[str]
+        scheduled_on: date
+        place: str
+        content: str
+        documents: list[str]
+        preparers: list[str]
+
+        def create(self) -> Meeting:
+            return Meeting.start(
+                self,
+                key=self.key,
+                cell=self.cell,
+                status="announced",
+                kinds=self.kinds,
+                notice_on=self.occurred_on,
+                scheduled_on=self.scheduled_on,
+                place=self.place,
+                content=self.content,
+                documents=self.documents,
+                preparers=self.preparers,
+            )
+
+    class Held(Created):
+        """A meeting recorded as held without an earlier announcement."""
+
+        TOPIC = "chibo.Meeting.Held"
+        key: str
+        cell: str
+        session: MeetingSession
+
+        def create(self) -> Meeting:
+            meeting = Meeting.start(self, key=self.key, cell=self.cell, status="held", kinds=[])
+            meeting._hold(self.occurred_on, self.session)
+            return meeting
+
+    class HeldAsAnnounced(DomainEvent):
+        TOPIC = "chibo.Meeting.HeldAsAnnounced"
+        session: MeetingSession
+
+        def apply(self, meeting: Meeting) -> None:
+            meeting._hold(self.occurred_on, self.session)
+
+    class PreparatoryMeetingHeld(DomainEvent):
+        TOPIC = "chibo.Meeting.PreparatoryMeetingHeld"
+        participants: list[str]
+        agenda: str
+
+        def apply(self, meeting: Meeting) -> None:
+            meeting.preparatory_on = self.occurred_on
+
+    class MinutesRecorded(DomainEvent):
+        TOPIC = "chibo.Meeting.MinutesRecorded"
+
+        def apply(self, meeting: Meeting) -> None:
+            meeting.minutes_recorded_on = self.occurred_on
+
+    class MinutesSealed(DomainEvent):
+        TOPIC = "chibo.Meeting.MinutesSealed"
+
+        def apply(self, meeting: Meeting) -> None:
+            meeting.minutes_sealed_on = self.occurred_on
+
+    class MinutesAmended(DomainEvent):
+        TOPIC = "chibo.Meeting.MinutesAmended"
+        reason: str
+        change: str
+
+        def apply(self, meeting: Meeting) -> None:
+            amendment = Amendment(
+                amended_on=self.occurred_on, reason=self.reason, change=self.change
+            )
+            meeting.amendments = [*meeting.amendments, amendment]
+
+    class Scored(DomainEvent):
+        TOPIC = "chibo.Meeting.Scored"
+        scores: dict[str, int]
+
+        def apply(self, meeting: Meeting) -> None:
+            meeting.scores = self.scores
+
+    def _hold(self, day: date, session: MeetingSession) -> None:
+        self.status = "held"
+        self.held_on = day
+        for field, value in session.model_dump().items():
+            if field == "minutes_recorded":
+                self.minutes_recorded_on = day if value else None
+            elif field == "notice_on":
+                self.notice_on = value or self.notice_on
+            else:
+                setattr(self, field, value)
+
+    @staticmethod
+    def id_for(key: str) -> Any:
+        return aggregate_id(Meeting.KIND, key)
+
+    @classmethod
+    def announce(cls, meta: Meta, **fields: Any) -> Meeting:
+        meeting: Meeting = create(cls.Announced, cls.id_for(fields["key"]), meta, **fields)
+        return meeting
+
+    @classmethod
+    def record_held(cls, meta: Meta, key: str, cell: str, session: MeetingSession) -> Meeting:
+        meeting: Meeting = create(
+            cls.Held, cls.id_for(key), meta, key=key, cell=cell, session=session
+        )
+        return meeting
+
+    # --- queries -------------------------------------------------------------------
+
+    @property
+    def is_held(self) -> bool:
+        return self.status == "held"
+
+    def held_by(self, cell: str, day: date) -> bool:
+        """A meeting of `cell` held on or before `day` (what R25 and R32 ask for)."""
+        return self.cell == cell and self.held_on is not None and self.held_on <= day
+
+    # --- commands ------------------------------------------------------------------
+
+    def hold_as_announced(self, meta: Meta, session: MeetingSession) -> None:
+        if self.is_held:
+            raise DomainError(None, f"meeting {self.key} is already recorded as held")
+        self.trigger(self.HeldAsAnnounced, meta, session=session)
+
+    def record_preparatory(self, meta: Meta, participants: list[str], agenda: str) -> None:
+        if not participants:
+            raise DomainError("R8", f"preparatory meeting of {self.key} names no participants")
+        self.trigger(self.PreparatoryMeetingHeld, meta, participants=participants, agenda=agenda)
+
+    def record_minutes(self, meta: Meta) -> None:
+        if not self.is_held or self.held_on is None:
+            raise DomainError("R11", f"meeting {self.key} has not been held")
+        if meta.occurred_on < self.held_on:
+            raise DomainError("R11", f"minutes of {self.key} cannot predate the meeting")
+        if self.minutes_sealed_on is not None:
+            raise DomainError("R11", f"minutes of {self.key} are sealed; amend them with a reason")
+        if self.minutes_recorded_on is not None:
+            raise DomainError("R11", f"minutes of {self.key} are already recorded")
+        self.trigger(self.MinutesRecorded, meta)
+
+    def seal_minutes(self, meta: Meta) -> None:
+        if self.minutes_recorded_on is None:
+            raise DomainError("R11", f"minutes of {self.key} are not recorded yet")
+        if self.minutes_sealed_on is not None:
+            raise DomainError("R11", f"minutes of {self.key} are already sealed")
+        self.trigger(self.MinutesSealed, meta)
+
+    def amend_minutes(self, meta: Meta, reason: str, change: str) -> None:
+        if self.minutes_recorded_on is None:
+            raise DomainError("R11", f"minutes of {self.key} are not recorded yet")
+        if not reason.strip():
+            raise DomainError("R11", f"an amendment of the minutes of {self.key} needs a reason")
+        self.trigger(self.MinutesAmended, meta, reason=reason, change=change)
+
+    def score(self, meta: Meta, scores: dict[str, int], policy: Policy) -> None:
+        if not self.is_held:
+            raise DomainError("R18", f"meeting {self.key} has not been held")
+        for criterion, points in scores.items():
+            if criterion not in policy.criteria:
+                raise DomainError("R18", f"{criterion} is not a criterion of the policy")
+            if not 0 <= points <= policy.criteria[criterion]:
+                raise DomainError(
+                    "R18", f"{criterion} scores 0 to {policy.criteria[criterion]}, not {points}"
+                )
+        self.trigger(self.Scored, meta, scores=scores)
+
+    @property
+    def total_score(self) -> int:
+        return sum(self.scores.values())
+
+
+def check_kinds(kinds: Sequence[str]) -> None:
+    """R6: one kind, or a regular and a thematic meeting held in one session."""
+    if len(set(kinds)) != len(kinds):
+        raise DomainError("R6", f"meeting kind repeated: {', '.join(kinds)}")
+    if len(kinds) > 1 and set(kinds) != COMBINABLE:
+        raise DomainError("R6", "only a regular and a thematic meeting may be held in one session")

@@ -1,0 +1,384 @@
+"""Scenario files (SCENARIOS.md, version 1): the model, and each item as domain commands.
+
+The translation applies only the file format's defaults (notice three days before,
+chair the secretary…); every rule is judged by the domain, never here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any, Literal
+
+import orjson
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from domain import commands as c
+
+TIMELINE_KEYS = (
+    "hold_meeting",
+    "record_minutes",
+    "report_progress",
+    "complete_resolution",
+    "extend_deadline",
+    "cancel_resolution",
+    "set_thematic_plan",
+    "assign_tasks",
+    "transfer_in",
+    "transfer_out",
+    "set_member_status",
+    "assign_in_charge",
+    "inspect",
+)
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ScenarioMember(_Model):
+    id: str
+    name: str
+    status: c.MemberStatus
+    working: bool = True
+
+
+class ScenarioOrganisation(_Model):
+    id: str
+    name: str
+    secretary: str
+    standing_committee: list[str] = Field(default_factory=list)
+    committee: list[str] = Field(default_factory=list)
+    inspection_commission: list[str] = Field(default_factory=list)
+
+
+class ScenarioCell(_Model):
+    id: str
+    name: str
+    type: c.CellType = "other"
+    secretary: str
+    deputy: str | None = None
+    committee: list[str] = Field(default_factory=list)
+    members: list[str] = Field(default_factory=list)
+    in_charge: str | None = None
+    online_eligible: bool = False
+    party_groups: list[str] = Field(default_factory=list)
+
+
+class TimelineItem(_Model):
+    model_config = ConfigDict(extra="allow", frozen=True)
+    date: date
+
+
+class Scenario(_Model):
+    version: Literal[1]
+    name: str
+    start: date
+    end: date
+    policy: dict[str, Any] = Field(default_factory=dict)
+    organization: ScenarioOrganisation
+    members: list[ScenarioMember] = Field(default_factory=list)
+    cells: list[ScenarioCell] = Field(default_factory=list)
+    timeline: list[TimelineItem] = Field(default_factory=list)
+
+
+def load_scenario(path: Path) -> Scenario:
+    with path.open(encoding="utf-8") as file:
+        data = yaml.safe_load(file)
+    return Scenario.model_validate(data)
+
+
+class ItemError(Exception):
+    """A timeline item that is not of the file format (a field missing or malformed)."""
+
+
+# --- bodies of timeline items ---------------------------------------------------------
+
+
+class ResolutionItem(_Model):
+    id: str
+    kind: c.ResolutionKind = "resolution"
+    content: str | None = None
+    requirements: str | None = None
+    measures: str | None = None
+    deadline: date | None = None
+    executors: list[str] = Field(default_factory=list)
+    inspector: str | None = None
+    votes: c.Votes | None = None
+    minority_opinions: list[str] = Field(default_factory=list)
+
+    def draft(self) -> c.ResolutionDraft:
+        return c.ResolutionDraft.model_validate(self.model_dump(by_alias=True))
+
+
+class HoldMeetingItem(_Model):
+    id: str
+    cell: str
+    kind: c.MeetingKind | list[c.MeetingKind]
+    online: bool = False
+    notice_on: date | None = None
+    duration_minutes: int = 120
+    chair: str | None = None
+    minute_taker: str | None = None
+    present: list[str] = Field(default_factory=list)
+    excused: dict[str, str] = Field(default_factory=dict)
+    guests: list[str] = Field(default_factory=list)
+    speakers: list[str] = Field(default_factory=list)
+    reviewed: list[str] = Field(default_factory=list)
+    minutes: bool = True
+    resolutions: list[ResolutionItem] = Field(default_factory=list)
+
+
+class InspectItem(_Model):
+    id: str
+    cell: str
+    kind: c.InspectionKind
+    by: list[str] = Field(default_factory=list)
+    findings: str | None = None
+    rating: c.Rating | None = None
+    recommendations: list[ResolutionItem] = Field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Step:
+    """One command of a timeline item; `part` orders the commands of one item."""
+
+    command: c.Command
+    part: str
+
+
+class Translator:
+    """Turns a scenario into commands, with stable command ids so a re-import is a no-op."""
+
+    def __init__(self, scenario: Scenario) -> None:
+        self.scenario = scenario
+        self.org = scenario.organization.id
+        self.cells = {cell.id: cell for cell in scenario.cells}
+        self.meeting_cells: dict[str, str] = {}
+
+    def _id(self, index: int | str, part: str, body: Any) -> str:
+        digest = hashlib.sha256(orjson.dumps(body, default=str, option=orjson.OPT_SORT_KEYS))
+        return f"import:{self.org}:{index}:{part}:{digest.hexdigest()[:12]}"
+
+    def _secretary(self, cell: str) -> str:
+        known = self.cells.get(cell)
+        return known.secretary if known else self.scenario.organization.secretary
+
+    def setup(self) -> Iterator[Step]:
+        """The organisation, its policy, members and cells, as of `start`."""
+        s, org, day = self.scenario, self.scenario.organization, self.scenario.start
+        actor = org.secretary
+
+        def cmd(cls: type[c.Command], part: str, **fields: Any) -> Step:
+            return Step(
+                cls(
+                    actor=actor,
+                    command_id=self._id("setup", part, fields),
+                    occurred_on=day,
+                    **fields,
+                ),
+                part,
+            )
+
+        yield cmd(
+            c.CreateOrganisation,
+            "organisation",
+            organisation=org.id,
+            name=org.name,
+            secretary=org.secretary,
+            standing_committee=org.standing_committee,
+            committee=org.committee,
+            inspection_commission=org.inspection_commission,
+        )
+        if s.policy:
+            yield cmd(
+                c.AdoptPolicy,
+                "policy",
+                organisation=org.id,
+                name=f"{s.name} policy",
+                effective_from=day,
+                values=s.policy,
+            )
+        for member in s.members:
+            yield cmd(
+                c.RegisterMember,
+                f"member-{member.id}",
+                organisation=org.id,
+                member=member.id,
+                name=member.name,
+                status=member.status,
+                working=member.working,
+            )
+        for cell in s.cells:
+            yield cmd(
+                c.FoundCell,
+                f"cell-{cell.id}",
+                organisation=org.id,
+                cell=cell.id,
+                name=cell.name,
+                type=cell.type,
+                secretary=cell.secretary,
+                deputy=cell.deputy,
+                committee=cell.committee,
+                members=cell.members,
+                in_charge=cell.in_charge,
+                online_eligible=cell.online_eligible,
+                party_groups=cell.party_groups,
+            )
+
+    def item(self, index: int, item: TimelineItem) -> list[Step]:
+        """The commands of timeline item `index`; raises ItemError for a malformed item."""
+        extra = dict(item.model_extra or {})
+        keys = [k for k in extra if k in TIMELINE_KEYS]
+        if len(keys) != 1 or len(extra) != 1:
+            raise ItemError(
+                f"item needs exactly one of {', '.join(TIMELINE_KEYS)}; got {', '.join(extra) or 'none'}"
+            )
+        key = keys[0]
+        body = extra[key]
+        if not isinstance(body, dict):
+            raise ItemError(f"{key}: expected a mapping of fields")
+        try:
+            return list(getattr(self, f"_{key}")(index, item.date, body))
+        except ValidationError as error:
+            problems = "; ".join(
+                f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in error.errors()
+            )
+            raise ItemError(f"{key}: {problems}") from None
+
+    def _step(
+        self,
+        cls: type[c.Command],
+        index: int,
+        day: date,
+        actor: str,
+        body: Any,
+        part: str = "main",
+        **fields: Any,
+    ) -> Step:
+        command = cls(
+            actor=actor, command_id=self._id(index, part, body), occurred_on=day, **fields
+        )
+        return Step(command, part)
+
+    def _hold_meeting(self, index: int, day: date, body: dict[str, Any]) -> Iterator[Step]:
+        m = HoldMeetingItem.model_validate(body)
+        self.meeting_cells[m.id] = m.cell
+        kinds = m.kind if isinstance(m.kind, list) else [m.kind]
+        cell = self.cells.get(m.cell)
+        chair, minute_taker = _default_roles(cell, m)
+        yield self._step(
+            c.HoldMeeting,
+            index,
+            day,
+            self._secretary(m.cell),
+            body,
+            meeting=m.id,
+            cell=m.cell,
+            kind=kinds,
+            online=m.online,
+            notice_on=m.notice_on or day - timedelta(days=3),
+            duration_minutes=m.duration_minutes,
+            chair=chair,
+            minute_taker=minute_taker,
+            present=m.present,
+            excused=m.excused,
+            guests=m.guests,
+            speakers=m.speakers,
+            reviewed=m.reviewed,
+            minutes_recorded=m.minutes,
+        )
+        for n, res in enumerate(m.resolutions):
+            yield self._step(
+                c.AdoptResolution,
+                index,
+                day,
+                self._secretary(m.cell),
+                res.model_dump(mode="json", by_alias=True),
+                part=f"resolution-{n}",
+                meeting=m.id,
+                resolution=res.draft(),
+            )
+
+    def _record_minutes(self, index: int, day: date, body: dict[str, Any]) -> Iterator[Step]:
+        meeting = str(body.get("meeting", ""))
+        actor = self._secretary(self.meeting_cells.get(meeting, ""))
+        yield self._step(c.RecordMinutes, index, day, actor, body, **body)
+
+    def _report_progress(self, index: int, day: date, body: dict[str, Any]) -> Iterator[Step]:
+        yield self._step(
+            c.ReportProgress, index, day, str(body.get("by") or "unknown"), body, **body
+        )
+
+    def _complete_resolution(self, index: int, day: date, body: dict[str, Any]) -> Iterator[Step]:
+        yield self._step(
+            c.CompleteResolution, index, day, str(body.get("by") or "unknown"), body, **body
+        )
+
+    def _extend_deadline(self, index: int, day: date, body: dict[str, Any]) -> Iterator[Step]:
+        actor = self._secretary(self.meeting_cells.get(str(body.get("meeting", "")), ""))
+        yield self._step(c.ExtendDeadline, index, day, actor, body, **body)
+
+    def _cancel_resolution(self, index: int, day: date, body: dict[str, Any]) -> Iterator[Step]:
+        actor = self._secretary(self.meeting_cells.get(str(body.get("meeting", "")), ""))
+        yield self._step(c.CancelResolution, index, day, actor, body, **body)
+
+    def _set_thematic_plan(self, index: int, day: date, body: dict[str, Any]) -> Iterator[Step]:
+        actor = self._secretary(str(body.get("cell", "")))
+        yield self._step(c.SetThematicPlan, index, day, actor, body, **body)
+
+    def _assign_tasks(self, index: int, day: date, body: dict[str, Any]) -> Iterator[Step]:
+        actor = self._secretary(str(body.get("cell", "")))
+        yield self._step(c.AssignTasks, index, day, actor, body, **body)
+
+    def _transfer_in(self, index: int, day: date, body: dict[str, Any]) -> Iterator[Step]:
+        actor = self._secretary(str(body.get("cell", "")))
+        yield self._step(c.TransferIn, index, day, actor, body, **body)
+
+    def _transfer_out(self, index: int, day: date, body: dict[str, Any]) -> Iterator[Step]:
+        actor = self._secretary(str(body.get("cell", "")))
+        yield self._step(c.TransferOut, index, day, actor, body, **body)
+
+    def _set_member_status(self, index: int, day: date, body: dict[str, Any]) -> Iterator[Step]:
+        actor = self.scenario.organization.secretary
+        yield self._step(c.SetMemberStatus, index, day, actor, body, organisation=self.org, **body)
+
+    def _assign_in_charge(self, index: int, day: date, body: dict[str, Any]) -> Iterator[Step]:
+        actor = self.scenario.organization.secretary
+        yield self._step(c.AssignInCharge, index, day, actor, body, **body)
+
+    def _inspect(self, index: int, day: date, body: dict[str, Any]) -> Iterator[Step]:
+        i = InspectItem.model_validate(body)
+        actor = i.by[0] if i.by else self.scenario.organization.secretary
+        yield self._step(
+            c.Inspect,
+            index,
+            day,
+            actor,
+            body,
+            inspection=i.id,
+            cell=i.cell,
+            kind=i.kind,
+            by=i.by,
+            findings=i.findings,
+            rating=i.rating,
+            recommendations=[r.draft() for r in i.recommendations],
+        )
+
+
+def _default_roles(cell: ScenarioCell | None, m: HoldMeetingItem) -> tuple[str, str]:
+    """Chair: the secretary, else the deputy, else the first present; minute-taker: the
+    deputy, else the secretary, else another present member (SCENARIOS.md defaults)."""
+    attending = [*m.present, *m.guests]
+    leaders = [cell.secretary, cell.deputy] if cell else []
+    chair = m.chair or next((x for x in leaders if x and x in attending), None)
+    chair = chair or (m.present[0] if m.present else "")
+    taker_order = [*(reversed(leaders)), *m.present]
+    minute_taker = m.minute_taker or next(
+        (x for x in taker_order if x and x in attending and x != chair), chair
+    )
+    return chair, minute_taker
