@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from datetime import date
+from typing import Any, ClassVar, TypeVar
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import IntegrityError, Mapper
 from eventsourcing.utils import Environment
 
-from domain.aggregate import AggregateSnapshot, create
+from domain.access import require_read
+from domain.aggregate import Aggregate, AggregateSnapshot, create
 from domain.cell import Cell
 from domain.command_log import CommandRecord, command_record_id
 from domain.commands import Command
@@ -20,6 +22,8 @@ from domain.handlers import HANDLERS, Result
 from domain.organisation import Organisation
 from domain.persistence import OrjsonTranscoder, PydanticMapper
 from domain.unit import Unit
+
+A = TypeVar("A", bound=Aggregate)
 
 
 @dataclass(frozen=True)
@@ -77,6 +81,15 @@ class ChiboApplication(Application[UUID]):
                 continue
             return Outcome(result=result, stored=True)
         raise AssertionError("unreachable")
+
+    def read(self, cls: type[A], key: str, reader: str, on: date) -> A:
+        """A cell's record (meeting, resolution, inspection, task assignment) for `reader`,
+        who must belong to the cell or a body above it (R80)."""
+        unit = Unit(self)
+        record = unit.get(cls, key)
+        cell = unit.get(Cell, str(getattr(record, "cell")))  # noqa: B009 - every cell record has it
+        require_read(unit.get(Organisation, cell.organisation), cell, reader, on)
+        return record
 
     def _previous_result(self, command: Command) -> Result | None:
         try:

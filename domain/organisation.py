@@ -86,10 +86,16 @@ class Organisation(Aggregate):
 
     class MemberRegistered(DomainEvent):
         TOPIC = "chibo.Organisation.MemberRegistered"
+        class_version = 2
         member: str
         name: str
         status: str
         working: bool
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            """v1 kept no working flag: registers then held working members only."""
+            state.setdefault("working", True)
 
         def apply(self, org: Organisation) -> None:
             span = StatusSpan(since=self.occurred_on, status=self.status, working=self.working)

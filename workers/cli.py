@@ -168,10 +168,9 @@ def import_scenario(
         f"{scenario.name}: {report.applied} lệnh mới (new commands), "
         f"{report.repeated} đã có (already applied), {len(report.errors)} bị từ chối (refused)"
     )
-    for error in report.errors:
-        console.print(
-            f"  {error['on']} mục {error['item']}: [{error['rule'] or '—'}] {error['message']}"
-        )
+    for refusal in report.errors:
+        rule = refusal["rule"] or "—"
+        console.print(f"  {refusal['on']} mục {refusal['item']}: [{rule}] {refusal['message']}")
 
 
 def main() -> None:

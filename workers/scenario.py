@@ -36,6 +36,21 @@ TIMELINE_KEYS = (
 )
 
 
+SIMPLE_ITEMS: dict[str, type[c.Command]] = {
+    "record_minutes": c.RecordMinutes,
+    "report_progress": c.ReportProgress,
+    "complete_resolution": c.CompleteResolution,
+    "extend_deadline": c.ExtendDeadline,
+    "cancel_resolution": c.CancelResolution,
+    "set_thematic_plan": c.SetThematicPlan,
+    "assign_tasks": c.AssignTasks,
+    "transfer_in": c.TransferIn,
+    "transfer_out": c.TransferOut,
+    "set_member_status": c.SetMemberStatus,
+    "assign_in_charge": c.AssignInCharge,
+}
+
+
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -235,14 +250,15 @@ class Translator:
         extra = dict(item.model_extra or {})
         keys = [k for k in extra if k in TIMELINE_KEYS]
         if len(keys) != 1 or len(extra) != 1:
-            raise ItemError(
-                f"item needs exactly one of {', '.join(TIMELINE_KEYS)}; got {', '.join(extra) or 'none'}"
-            )
+            got = ", ".join(extra) or "none"
+            raise ItemError(f"item needs exactly one of {', '.join(TIMELINE_KEYS)}; got {got}")
         key = keys[0]
         body = extra[key]
         if not isinstance(body, dict):
             raise ItemError(f"{key}: expected a mapping of fields")
         try:
+            if key in SIMPLE_ITEMS:
+                return [self._simple(key, index, item.date, body)]
             return list(getattr(self, f"_{key}")(index, item.date, body))
         except ValidationError as error:
             problems = "; ".join(
@@ -260,10 +276,21 @@ class Translator:
         part: str = "main",
         **fields: Any,
     ) -> Step:
-        command = cls(
-            actor=actor, command_id=self._id(index, part, body), occurred_on=day, **fields
-        )
-        return Step(command, part)
+        command_id = self._id(index, part, body)
+        return Step(cls(actor=actor, command_id=command_id, occurred_on=day, **fields), part)
+
+    def _actor(self, body: dict[str, Any]) -> str:
+        """Who records the item: the one who acts, else the secretary of its cell."""
+        if body.get("by"):
+            return str(body["by"])
+        cell = body.get("cell") or self.meeting_cells.get(str(body.get("meeting", "")), "")
+        return self._secretary(str(cell))
+
+    def _simple(self, key: str, index: int, day: date, body: dict[str, Any]) -> Step:
+        """Items whose fields are exactly the command's."""
+        cls = SIMPLE_ITEMS[key]
+        fields = {"organisation": self.org, **body} if key == "set_member_status" else body
+        return self._step(cls, index, day, self._actor(body), body, **fields)
 
     def _hold_meeting(self, index: int, day: date, body: dict[str, Any]) -> Iterator[Step]:
         m = HoldMeetingItem.model_validate(body)
@@ -303,53 +330,6 @@ class Translator:
                 meeting=m.id,
                 resolution=res.draft(),
             )
-
-    def _record_minutes(self, index: int, day: date, body: dict[str, Any]) -> Iterator[Step]:
-        meeting = str(body.get("meeting", ""))
-        actor = self._secretary(self.meeting_cells.get(meeting, ""))
-        yield self._step(c.RecordMinutes, index, day, actor, body, **body)
-
-    def _report_progress(self, index: int, day: date, body: dict[str, Any]) -> Iterator[Step]:
-        yield self._step(
-            c.ReportProgress, index, day, str(body.get("by") or "unknown"), body, **body
-        )
-
-    def _complete_resolution(self, index: int, day: date, body: dict[str, Any]) -> Iterator[Step]:
-        yield self._step(
-            c.CompleteResolution, index, day, str(body.get("by") or "unknown"), body, **body
-        )
-
-    def _extend_deadline(self, index: int, day: date, body: dict[str, Any]) -> Iterator[Step]:
-        actor = self._secretary(self.meeting_cells.get(str(body.get("meeting", "")), ""))
-        yield self._step(c.ExtendDeadline, index, day, actor, body, **body)
-
-    def _cancel_resolution(self, index: int, day: date, body: dict[str, Any]) -> Iterator[Step]:
-        actor = self._secretary(self.meeting_cells.get(str(body.get("meeting", "")), ""))
-        yield self._step(c.CancelResolution, index, day, actor, body, **body)
-
-    def _set_thematic_plan(self, index: int, day: date, body: dict[str, Any]) -> Iterator[Step]:
-        actor = self._secretary(str(body.get("cell", "")))
-        yield self._step(c.SetThematicPlan, index, day, actor, body, **body)
-
-    def _assign_tasks(self, index: int, day: date, body: dict[str, Any]) -> Iterator[Step]:
-        actor = self._secretary(str(body.get("cell", "")))
-        yield self._step(c.AssignTasks, index, day, actor, body, **body)
-
-    def _transfer_in(self, index: int, day: date, body: dict[str, Any]) -> Iterator[Step]:
-        actor = self._secretary(str(body.get("cell", "")))
-        yield self._step(c.TransferIn, index, day, actor, body, **body)
-
-    def _transfer_out(self, index: int, day: date, body: dict[str, Any]) -> Iterator[Step]:
-        actor = self._secretary(str(body.get("cell", "")))
-        yield self._step(c.TransferOut, index, day, actor, body, **body)
-
-    def _set_member_status(self, index: int, day: date, body: dict[str, Any]) -> Iterator[Step]:
-        actor = self.scenario.organization.secretary
-        yield self._step(c.SetMemberStatus, index, day, actor, body, organisation=self.org, **body)
-
-    def _assign_in_charge(self, index: int, day: date, body: dict[str, Any]) -> Iterator[Step]:
-        actor = self.scenario.organization.secretary
-        yield self._step(c.AssignInCharge, index, day, actor, body, **body)
 
     def _inspect(self, index: int, day: date, body: dict[str, Any]) -> Iterator[Step]:
         i = InspectItem.model_validate(body)
