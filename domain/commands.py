@@ -365,6 +365,17 @@ class RaiseEscalation(Command):
     details: dict[str, Any] = Field(default_factory=dict)
 
 
+class SendReminder(Command):
+    """A reminder to whoever must act (never sent twice for the same subject and day)."""
+
+    organisation: str
+    kind: str
+    rule: str
+    subject: dict[str, str]
+    period: str | None = None
+    recipients: list[str] = Field(min_length=1)
+
+
 class NotifyEscalation(Command):
     escalation: str
     recipients: list[str]

@@ -18,6 +18,7 @@ from domain.escalation import Escalation, escalation_key
 from domain.inspection import Inspection
 from domain.meeting import Meeting, MeetingSession, check_kinds
 from domain.organisation import Organisation
+from domain.reminder import Reminder, reminder_key
 from domain.resolution import Resolution, check_statement
 from domain.tasks import TaskAssignment, assignment_key
 from domain.unit import Unit
@@ -552,6 +553,26 @@ def raise_escalation(unit: Unit, cmd: c.RaiseEscalation) -> Result:
     return {"escalation": key, "raised": True}
 
 
+def send_reminder(unit: Unit, cmd: c.SendReminder) -> Result:
+    org = unit.get(Organisation, cmd.organisation)
+    _known(org, cmd.recipients)
+    key = reminder_key(cmd.kind, cmd.subject, cmd.occurred_on)
+    if unit.find(Reminder, key) is not None:
+        return {"reminder": key, "sent": False}
+    unit.add(
+        Reminder.send(
+            cmd.meta,
+            organisation=cmd.organisation,
+            kind=cmd.kind,
+            rule=cmd.rule,
+            subject=cmd.subject,
+            period=cmd.period,
+            recipients=cmd.recipients,
+        )
+    )
+    return {"reminder": key, "sent": True}
+
+
 def notify_escalation(unit: Unit, cmd: c.NotifyEscalation) -> Result:
     unit.get(Escalation, cmd.escalation).notify(cmd.meta, cmd.recipients, cmd.channel)
     return {"escalation": cmd.escalation}
@@ -602,6 +623,7 @@ HANDLERS: dict[type[c.Command], Handler] = {
     c.Inspect: inspect,
     c.NotifyInspection: notify_inspection,
     c.RaiseEscalation: raise_escalation,
+    c.SendReminder: send_reminder,
     c.NotifyEscalation: notify_escalation,
     c.AcknowledgeEscalation: acknowledge_escalation,
     c.ResolveEscalation: resolve_escalation,

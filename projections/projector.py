@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from eventsourcing.application import Application
@@ -59,11 +59,32 @@ class Projector:
                     set_position(cur, projection.name, last)
         return len(events)
 
-    def run_until_caught_up(self) -> int:
+    def run_until_caught_up(self, progress: Callable[[int], None] | None = None) -> int:
         total = 0
         while count := self.run_once():
             total += count
+            if progress:
+                progress(count)
         return total
+
+    def head(self) -> int:
+        """The position of the last event in the log."""
+        return self.app.recorder.max_notification_id() or 0
+
+    def reset(self) -> None:
+        """Drops and recreates this projector's tables and forgets their positions."""
+        with self.store.transaction() as cur:
+            for projection in self.projections:
+                for table in projection.tables:
+                    cur.execute(f"DROP TABLE IF EXISTS {table}")
+                for statement in projection.ddl:
+                    cur.execute(statement)
+                cur.execute("DELETE FROM chibo_tracking WHERE name = %s", (projection.name,))
+
+    def rebuild(self, progress: Callable[[int], None] | None = None) -> int:
+        """Refills the tables from the whole log; returns how many events it read."""
+        self.reset()
+        return self.run_until_caught_up(progress)
 
     def run_forever(self, stop: threading.Event, poll_interval: float = 0.2) -> None:
         while not stop.is_set():

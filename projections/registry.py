@@ -2,9 +2,23 @@
 
 from __future__ import annotations
 
+from projections.cells import CellsProjection
+from projections.escalations import EscalationsProjection
+from projections.inspections import InspectionsProjection
+from projections.meetings import MeetingsProjection
 from projections.organisations import OrganisationsProjection
 from projections.projection import Projection
+from projections.resolutions import ResolutionsProjection
+from projections.tasks import TasksProjection
 
 
 def all_projections() -> list[Projection]:
-    return [OrganisationsProjection()]
+    return [
+        OrganisationsProjection(),
+        CellsProjection(),
+        MeetingsProjection(),
+        ResolutionsProjection(),
+        InspectionsProjection(),
+        TasksProjection(),
+        EscalationsProjection(),
+    ]

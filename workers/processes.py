@@ -81,10 +81,14 @@ def run_worker(settings: Settings) -> None:
         client = await _connect_with_retry(settings, stop)
         if client is None:
             return
-        worker = build_worker(client, settings.task_queue)
+        app = make_app(settings)
+        worker = build_worker(client, settings.task_queue, app)
         log.info("worker polling task queue %s", settings.task_queue)
-        async with worker:
-            await stopped.wait()
+        try:
+            async with worker:
+                await stopped.wait()
+        finally:
+            app.close()
 
     asyncio.run(main())
 

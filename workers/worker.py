@@ -2,21 +2,27 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 from temporalio.client import Client
 from temporalio.worker import Worker
 from temporalio.worker.workflow_sandbox import RestrictedWorkflowAccessError
 
+from domain.application import ChiboApplication
+from workflows.activities import ChiboActivities
 from workflows.calendar import OrganisationCalendar
+from workflows.followup import ResolutionFollowUp
 
-WORKFLOWS = [OrganisationCalendar]
+WORKFLOWS = [OrganisationCalendar, ResolutionFollowUp]
 
 
-def build_worker(client: Client, task_queue: str) -> Worker:
+def build_worker(client: Client, task_queue: str, app: ChiboApplication) -> Worker:
     return Worker(
         client,
         task_queue=task_queue,
         workflows=WORKFLOWS,
-        activities=[],
+        activities=ChiboActivities(app).all(),
+        activity_executor=ThreadPoolExecutor(max_workers=8),
         # A non-deterministic call (datetime.now, random) must fail the workflow
         # loudly instead of retrying its task forever.
         workflow_failure_exception_types=[RestrictedWorkflowAccessError],

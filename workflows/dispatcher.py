@@ -14,17 +14,21 @@ import threading
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
+from uuid import UUID
 
 from eventsourcing.application import Application
 from temporalio.client import Client
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
+from temporalio.service import RPCError, RPCStatusCode
 
 from domain.organisation import Organisation
+from domain.resolution import Resolution
 from projections.store import ReadStore
 from projections.tracking import get_position, set_position
 from workflows.calendar import calendar_workflow_id
-from workflows.models import CalendarInput
+from workflows.followup import followup_workflow_id
+from workflows.models import CalendarInput, Change, Clock, FollowUpInput
 
 log = logging.getLogger("chibo.dispatcher")
 
@@ -38,19 +42,38 @@ class StartWorkflow:
     arg: Any
 
 
-Action = StartWorkflow
+@dataclass(frozen=True)
+class Signal:
+    workflow_id: str
+    signal: str
+    arg: Any
 
 
-def actions_for(event: Any) -> list[Action]:
-    """The behaviour map: what each stored event asks of Temporal."""
+Action = StartWorkflow | Signal
+
+RESOLUTION_CHANGES: dict[type[Any], str] = {
+    Resolution.ProgressReported: "progress",
+    Resolution.Completed: "completed",
+    Resolution.DeadlineExtended: "extended",
+    Resolution.Cancelled: "cancelled",
+}
+
+
+def actions_for(event: Any, clock: Clock, key_of: Callable[[UUID], str]) -> list[Action]:
+    """The behaviour map: what each stored event asks of Temporal.
+
+    `key_of` names a record by its user-facing id (workflow ids use those)."""
     if isinstance(event, Organisation.Registered):
-        year = event.occurred_on.year
+        calendar = CalendarInput(organisation=event.key, year=event.occurred_on.year, clock=clock)
+        return [StartWorkflow("OrganisationCalendar", calendar_workflow_id(event.key), calendar)]
+    if isinstance(event, Resolution.Adopted):
+        followup = FollowUpInput(resolution=event.key, clock=clock)
+        return [StartWorkflow("ResolutionFollowUp", followup_workflow_id(event.key), followup)]
+    change = RESOLUTION_CHANGES.get(type(event))
+    if change is not None:
+        key = key_of(event.originator_id)
         return [
-            StartWorkflow(
-                "OrganisationCalendar",
-                calendar_workflow_id(event.key),
-                CalendarInput(organisation=event.key, year=year),
-            )
+            Signal(followup_workflow_id(key), "changed", Change(kind=change, on=event.occurred_on))
         ]
     return []
 
@@ -63,12 +86,18 @@ class Dispatcher:
         client: Client,
         task_queue: str,
         batch_size: int = 100,
+        clock: Clock | None = None,
     ) -> None:
         self.app = app
         self.store = store
         self.client = client
         self.task_queue = task_queue
         self.batch_size = batch_size
+        self.clock = clock or Clock()
+
+    def key_of(self, originator_id: UUID) -> str:
+        key: str = self.app.repository.get(originator_id).key
+        return key
 
     def position(self) -> int:
         with self.store.transaction() as cur:
@@ -82,7 +111,7 @@ class Dispatcher:
         )
         for notification in notifications:
             event = self.app.mapper.to_domain_event(notification)
-            for action in actions_for(event):
+            for action in actions_for(event, self.clock, self.key_of):
                 await self.execute(action)
             # One row per event: a crash re-delivers at most the event in hand.
             with self.store.transaction() as cur:
@@ -90,6 +119,15 @@ class Dispatcher:
         return len(notifications)
 
     async def execute(self, action: Action) -> None:
+        if isinstance(action, Signal):
+            handle = self.client.get_workflow_handle(action.workflow_id)
+            try:
+                await handle.signal(action.signal, action.arg)
+            except RPCError as error:
+                if error.status != RPCStatusCode.NOT_FOUND:
+                    raise
+                # The follow-up has already ended: nothing left to steer.
+            return
         try:
             await self.client.start_workflow(
                 action.workflow,

@@ -1,10 +1,76 @@
-"""Inputs and outputs of workflows: small pydantic models, passed through the sandbox."""
+"""Inputs, signals and query results of workflows: small pydantic models, passed through."""
 
 from __future__ import annotations
 
-from pydantic import BaseModel
+from datetime import date
+
+from pydantic import BaseModel, Field
+
+
+class Clock(BaseModel):
+    """Business time = workflow time + offset. Production runs at offset 0; the simulator
+    shifts a scenario's dates onto the test server's clock."""
+
+    offset_seconds: float = 0.0
 
 
 class CalendarInput(BaseModel):
     organisation: str
     year: int
+    clock: Clock = Field(default_factory=Clock)
+
+
+class FollowUpInput(BaseModel):
+    """One resolution or inspection recommendation to follow until it closes (R24, R53)."""
+
+    resolution: str
+    clock: Clock = Field(default_factory=Clock)
+
+
+class FollowUpInfo(BaseModel):
+    """What the follow-up needs to plan, read from the record by an activity."""
+
+    resolution: str
+    cell: str
+    status: str
+    adopted_on: date
+    deadline: date
+    reminder_days: list[int]
+    escalation_days: list[int]
+
+
+class Change(BaseModel):
+    """A signal: the record changed (progress, completion, extension, cancellation)."""
+
+    kind: str
+    on: date
+
+
+class Step(BaseModel):
+    """One planned act of a follow-up: a reminder or an overdue escalation level."""
+
+    kind: str  # reminder | overdue
+    on: date
+    deadline: date
+    days: int = 0
+    level: int = 0
+
+    @property
+    def key(self) -> str:
+        return f"{self.kind}-{self.deadline.isoformat()}-{self.on.isoformat()}-{self.level}"
+
+
+class StepRequest(BaseModel):
+    resolution: str
+    step: Step
+    workflow_id: str
+
+
+class FollowUpState(BaseModel):
+    """Query result: where the follow-up stands."""
+
+    resolution: str
+    status: str
+    deadline: date | None
+    done: list[str]
+    next: Step | None

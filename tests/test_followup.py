@@ -1,0 +1,144 @@
+"""Resolution follow-up (R24, R25) on the time-skipping server: reminders before the
+deadline, the overdue chain after it, restarted by an extension, ended by completion."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, timedelta
+
+import pytest
+from temporalio.client import WorkflowExecutionStatus
+from temporalio.testing import WorkflowEnvironment
+
+from domain import commands as c
+from domain.escalation import Escalation, escalation_key
+from domain.reminder import Reminder, reminder_key
+from projections.store import open_read_store
+from tests.factories import cmd, draft, hold, seed_ward
+from workers.settings import Settings
+from workers.wiring import init_db, make_app
+from workers.worker import build_worker
+from workflows.dispatcher import Dispatcher
+from workflows.followup import followup_workflow_id
+from workflows.models import FollowUpState
+
+pytestmark = pytest.mark.temporal
+
+
+def _exists(app, cls, key: str) -> bool:
+    try:
+        app.repository.get(cls.id_for(key))
+    except Exception:
+        return False
+    return True
+
+
+async def test_reminders_overdue_chain_extension_and_completion(
+    temporal_skipping: WorkflowEnvironment, tmp_path
+) -> None:
+    env = temporal_skipping
+    settings = Settings(
+        database_url=f"sqlite:///{tmp_path / 'chibo.db'}", task_queue=f"t-{uuid.uuid4().hex[:8]}"
+    )
+    init_db(settings)
+    app = make_app(settings)
+    store = open_read_store(settings.database_url)
+    # Business dates here are the server's own clock: production runs at offset 0.
+    day0 = (await env.get_current_time()).date()
+    key = f"nq-{uuid.uuid4().hex[:6]}"
+    seed_ward(app, day0)
+    hold(app, "m-1", on=day0)
+    deadline = day0 + timedelta(days=20)
+    app.handle(
+        cmd(c.AdoptResolution, day0, meeting="m-1", resolution=draft(key, deadline=deadline))
+    )
+    client = env.client
+    dispatcher = Dispatcher(app, store, client, settings.task_queue)
+    try:
+        async with build_worker(client, settings.task_queue, app):
+            await dispatcher.run_once()
+            handle = client.get_workflow_handle(followup_workflow_id(key))
+            subject = {"cell": "c1", "resolution": key}
+
+            await env.sleep(timedelta(days=19, hours=12))  # past both reminders
+            for days in (7, 1):
+                reminder = app.repository.get(
+                    Reminder.id_for(
+                        reminder_key(
+                            "resolution_deadline_approaching",
+                            subject,
+                            deadline - timedelta(days=days),
+                        )
+                    )
+                )
+                assert reminder.recipients == ["m11", "m12"]  # executors and inspector
+            assert not _exists(
+                app, Escalation, escalation_key("resolution_overdue", subject, None, 1)
+            )
+
+            await env.sleep(timedelta(days=2))  # deadline + 1: level 1
+            level1 = app.repository.get(
+                Escalation.id_for(escalation_key("resolution_overdue", subject, None, 1))
+            )
+            assert level1.raised_on == deadline + timedelta(days=1)
+            assert level1.recipients == ["m10", "m11"]  # cell secretary and inspector
+
+            # An extension decided at a meeting of the cell starts the chain again (R25).
+            today = (await env.get_current_time()).date()
+            hold(app, "m-2", on=today)
+            new_deadline = today + timedelta(days=10)
+            app.handle(
+                cmd(
+                    c.ExtendDeadline,
+                    today,
+                    resolution=key,
+                    new_deadline=new_deadline,
+                    meeting="m-2",
+                )
+            )
+            await dispatcher.run_once()
+            await env.sleep(timedelta(days=4))  # past new deadline − 7
+            state: FollowUpState = await handle.query("state", result_type=FollowUpState)
+            assert state.deadline == new_deadline
+            assert _exists(
+                app,
+                Reminder,
+                reminder_key(
+                    "resolution_deadline_approaching", subject, new_deadline - timedelta(days=7)
+                ),
+            )
+            # Level 2 of the old deadline (deadline + 15) never comes.
+            assert not _exists(
+                app, Escalation, escalation_key("resolution_overdue", subject, None, 2)
+            )
+
+            done_on = (await env.get_current_time()).date()
+            app.handle(cmd(c.CompleteResolution, done_on, resolution=key, by="m12"))
+            await dispatcher.run_once()
+            assert await handle.result() == "completed"
+            assert (await handle.describe()).status == WorkflowExecutionStatus.COMPLETED
+    finally:
+        store.close()
+        app.close()
+
+
+def test_plan_skips_reminders_not_after_adoption() -> None:
+    from workflows.followup import plan
+    from workflows.models import FollowUpInfo
+
+    info = FollowUpInfo(
+        resolution="nq",
+        cell="c1",
+        status="open",
+        adopted_on=date(2026, 2, 25),
+        deadline=date(2026, 2, 28),
+        reminder_days=[7, 1],
+        escalation_days=[1, 15, 30],
+    )
+    steps = [(s.kind, s.on.isoformat(), s.level) for s in plan(info)]
+    assert steps == [
+        ("reminder", "2026-02-27", 0),
+        ("overdue", "2026-03-01", 1),
+        ("overdue", "2026-03-15", 2),
+        ("overdue", "2026-03-30", 3),
+    ]

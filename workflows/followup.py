@@ -1,0 +1,117 @@
+"""Resolution follow-up (R24, R25, R53): one workflow per resolution or recommendation.
+
+Reminders go out before the deadline, the overdue chain runs after it; an extension
+starts the plan again from the new deadline; completion or cancellation ends it.
+Signals only say "something changed": the workflow then re-reads the record, which
+stays the single source of truth. A step whose date has already passed (a record
+entered after the fact) runs at once, with its own business date.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from temporalio import workflow
+
+with workflow.unsafe.imports_passed_through():
+    from workflows.activities import ChiboActivities
+    from workflows.clock import until
+    from workflows.models import (
+        Change,
+        FollowUpInfo,
+        FollowUpInput,
+        FollowUpState,
+        Step,
+        StepRequest,
+    )
+
+ACTIVITY_TIMEOUT = timedelta(minutes=2)
+
+
+def followup_workflow_id(resolution: str) -> str:
+    return f"followup-{resolution}"
+
+
+def plan(info: FollowUpInfo) -> list[Step]:
+    """Every step for the deadline in force, in date order (SCENARIOS.md, R24)."""
+    steps = [
+        Step(kind="reminder", on=info.deadline - timedelta(days=d), deadline=info.deadline, days=d)
+        for d in info.reminder_days
+        if info.deadline - timedelta(days=d) > info.adopted_on
+    ]
+    steps += [
+        Step(
+            kind="overdue",
+            on=info.deadline + timedelta(days=d),
+            deadline=info.deadline,
+            days=d,
+            level=level,
+        )
+        for level, d in enumerate(info.escalation_days, start=1)
+    ]
+    return sorted(steps, key=lambda s: (s.on, s.level))
+
+
+@workflow.defn(name="ResolutionFollowUp")
+class ResolutionFollowUp:
+    def __init__(self) -> None:
+        self._info: FollowUpInfo | None = None
+        self._done: list[str] = []
+        self._changes = 0
+        self._seen = 0
+        self._next: Step | None = None
+
+    def _has_changed(self) -> bool:
+        return self._changes != self._seen
+
+    @workflow.run
+    async def run(self, inp: FollowUpInput) -> str:
+        while True:
+            self._seen = self._changes
+            info = await workflow.execute_activity_method(
+                ChiboActivities.followup_info,
+                inp.resolution,
+                start_to_close_timeout=ACTIVITY_TIMEOUT,
+            )
+            self._info = info
+            if info.status != "open":
+                return info.status
+            pending = [s for s in plan(info) if s.key not in self._done]
+            self._next = pending[0] if pending else None
+            if self._next is None:
+                # Nothing left to do but wait for the record to change.
+                await workflow.wait_condition(self._has_changed)
+                continue
+            delay = until(inp.clock, self._next.on)
+            if delay > timedelta(0):
+                try:
+                    await workflow.wait_condition(self._has_changed, timeout=delay)
+                    continue  # changed before the step was due: plan again
+                except TimeoutError:
+                    pass
+            if self._has_changed():
+                continue
+            step = self._next
+            await workflow.execute_activity_method(
+                ChiboActivities.followup_step,
+                StepRequest(
+                    resolution=inp.resolution, step=step, workflow_id=workflow.info().workflow_id
+                ),
+                start_to_close_timeout=ACTIVITY_TIMEOUT,
+            )
+            self._done.append(step.key)
+
+    @workflow.signal
+    def changed(self, change: Change) -> None:
+        self._changes += 1
+
+    @workflow.query
+    def state(self) -> FollowUpState:
+        info = self._info
+        return FollowUpState(
+            resolution=info.resolution if info else "",
+            status=info.status if info else "starting",
+            deadline=info.deadline if info else None,
+            done=list(self._done),
+            next=self._next,
+        )
