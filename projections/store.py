@@ -63,7 +63,11 @@ class SQLiteReadStore(ReadStore):
     backend = "sqlite"
 
     def __init__(self, path: str) -> None:
-        self._conn = sqlite3.connect(path, isolation_level=None, timeout=30)
+        # One user at a time, but not always the thread that opened it (activities,
+        # asyncio.to_thread): the store itself is never shared concurrently.
+        self._conn = sqlite3.connect(
+            path, isolation_level=None, timeout=30, check_same_thread=False
+        )
         self._conn.execute("PRAGMA journal_mode=WAL")
         self._conn.execute("PRAGMA synchronous=NORMAL")
 

@@ -35,7 +35,7 @@ def run_projector(settings: Settings) -> None:
     app, store = make_app(settings), make_read_store(settings)
     stop = threading.Event()
     _stop_on_signals(stop.set)
-    projector = Projector(app, store, all_projections())
+    projector = Projector(app, store, all_projections(), settings.projector_batch_size)
     log.info("projector following the log from %s", projector.positions())
     try:
         projector.run_forever(stop)
@@ -55,7 +55,9 @@ def run_dispatcher(settings: Settings) -> None:
         client = await _connect_with_retry(settings, stop)
         if client is None:
             return
-        dispatcher = Dispatcher(app, store, client, settings.task_queue)
+        dispatcher = Dispatcher(
+            app, store, client, settings.task_queue, settings.dispatcher_batch_size
+        )
         log.info("dispatcher following the log from %s", dispatcher.position())
         try:
             await dispatcher.run_forever(stop, asyncio.sleep)

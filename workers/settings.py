@@ -27,6 +27,8 @@ class Settings(BaseSettings):
     temporal_namespace: str = "default"
     task_queue: str = "chibo"
     data_dir: Path = Path("var")
+    projector_batch_size: int = Field(default=500, ge=1)
+    dispatcher_batch_size: int = Field(default=100, ge=1)
     temporal_port: int = 7233
     temporal_ui_port: int = 8233
 

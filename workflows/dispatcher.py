@@ -113,9 +113,11 @@ class Dispatcher:
             event = self.app.mapper.to_domain_event(notification)
             for action in actions_for(event, self.clock, self.key_of):
                 await self.execute(action)
-            # One row per event: a crash re-delivers at most the event in hand.
+        if notifications:
+            # After the whole batch: a crash re-delivers it, and every effect is idempotent
+            # (starts by workflow id; a repeated "changed" signal only makes it re-read).
             with self.store.transaction() as cur:
-                set_position(cur, TRACKING_NAME, notification.id)
+                set_position(cur, TRACKING_NAME, notifications[-1].id)
         return len(notifications)
 
     async def execute(self, action: Action) -> None:

@@ -1,0 +1,208 @@
+"""The escalation inbox: what supervisors must see, with its evidence, and what they
+did about it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+from pydantic import BaseModel
+
+from domain.escalation import Escalation
+from projections.codec import as_date, from_json, to_json
+from projections.projection import Projection
+from projections.store import Cursor, ReadStore, Row
+
+
+class EscalationRow(BaseModel):
+    key: str
+    organisation: str
+    kind: str
+    rule: str
+    subject: dict[str, str]
+    cell: str | None
+    member: str | None
+    meeting: str | None
+    resolution: str | None
+    period: str | None
+    level: int
+    raised_on: date
+    status: str  # open | acknowledged | resolved
+    recipients: list[str]
+    evidence: list[str]
+    details: dict[str, Any]
+    acknowledged_by: str | None
+    acknowledgement: str | None
+    resolved_by: str | None
+    action: str | None
+    last_notified_on: date | None
+    notices: int
+
+
+class EscalationsProjection(Projection):
+    name = "escalations"
+    tables = ("rm_escalations", "rm_escalation_recipients")
+    ddl = (
+        # Subject fields get their own columns so the inbox filters without JSON functions;
+        # recipients are kept twice: as JSON for the row, as rows for the inbox.
+        "CREATE TABLE IF NOT EXISTS rm_escalations ("
+        " escalation TEXT PRIMARY KEY, stream TEXT NOT NULL UNIQUE,"
+        " organisation TEXT NOT NULL, kind TEXT NOT NULL, rule TEXT NOT NULL,"
+        " subject TEXT NOT NULL, cell TEXT, member TEXT, meeting TEXT, resolution TEXT,"
+        " period TEXT, level INTEGER NOT NULL, raised_on TEXT NOT NULL, status TEXT NOT NULL,"
+        " recipients TEXT NOT NULL, evidence TEXT NOT NULL, details TEXT NOT NULL,"
+        " acknowledged_by TEXT, acknowledgement TEXT, resolved_by TEXT, action TEXT,"
+        " last_notified_on TEXT, notices INTEGER NOT NULL)",
+        "CREATE INDEX IF NOT EXISTS rm_escalations_org ON rm_escalations (organisation, kind)",
+        "CREATE INDEX IF NOT EXISTS rm_escalations_cell ON rm_escalations (cell)",
+        "CREATE TABLE IF NOT EXISTS rm_escalation_recipients ("
+        " escalation TEXT NOT NULL, member TEXT NOT NULL, PRIMARY KEY (escalation, member))",
+        "CREATE INDEX IF NOT EXISTS rm_escalation_recipients_member"
+        " ON rm_escalation_recipients (member)",
+    )
+
+    def __init__(self) -> None:
+        self._handlers: dict[type[Any], Callable[[Cursor, Any], None]] = {
+            Escalation.Raised: self._raised,
+            Escalation.Notified: self._notified,
+            Escalation.Acknowledged: self._acknowledged,
+            Escalation.Resolved: self._resolved,
+        }
+
+    def apply(self, cur: Cursor, event: Any, position: int) -> None:
+        handler = self._handlers.get(type(event))
+        if handler is not None:
+            handler(cur, event)
+
+    def _raised(self, cur: Cursor, e: Escalation.Raised) -> None:
+        recipients = sorted(set(e.recipients))
+        subject = e.subject
+        cur.execute(
+            "INSERT INTO rm_escalations (escalation, stream, organisation, kind, rule, subject,"
+            " cell, member, meeting, resolution, period, level, raised_on, status, recipients,"
+            " evidence, details, notices) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s,"
+            " %s, %s, 'open', %s, %s, %s, 0)",
+            (
+                e.key,
+                str(e.originator_id),
+                e.organisation,
+                e.kind,
+                e.rule,
+                to_json(subject),
+                subject.get("cell"),
+                subject.get("member"),
+                subject.get("meeting"),
+                subject.get("resolution"),
+                e.period,
+                e.level,
+                e.occurred_on.isoformat(),
+                to_json(recipients),
+                to_json(e.evidence),
+                to_json(e.details),
+            ),
+        )
+        cur.executemany(
+            "INSERT INTO rm_escalation_recipients (escalation, member) VALUES (%s, %s)",
+            [(e.key, member) for member in recipients],
+        )
+
+    def _notified(self, cur: Cursor, e: Escalation.Notified) -> None:
+        # Only the raised recipients may act (the domain checks), so notices add no inbox rows.
+        cur.execute(
+            "UPDATE rm_escalations SET last_notified_on = %s, notices = notices + 1"
+            " WHERE stream = %s",
+            (e.occurred_on.isoformat(), str(e.originator_id)),
+        )
+
+    def _acknowledged(self, cur: Cursor, e: Escalation.Acknowledged) -> None:
+        cur.execute(
+            "UPDATE rm_escalations SET status = 'acknowledged', acknowledged_by = %s,"
+            " acknowledgement = %s WHERE stream = %s",
+            (e.by, e.note, str(e.originator_id)),
+        )
+
+    def _resolved(self, cur: Cursor, e: Escalation.Resolved) -> None:
+        cur.execute(
+            "UPDATE rm_escalations SET status = 'resolved', resolved_by = %s, action = %s"
+            " WHERE stream = %s",
+            (e.by, e.action, str(e.originator_id)),
+        )
+
+
+_COLUMNS = (
+    "e.escalation, e.organisation, e.kind, e.rule, e.subject, e.cell, e.member, e.meeting,"
+    " e.resolution, e.period, e.level, e.raised_on, e.status, e.recipients, e.evidence,"
+    " e.details, e.acknowledged_by, e.acknowledgement, e.resolved_by, e.action,"
+    " e.last_notified_on, e.notices"
+)
+
+
+def _row(row: Row) -> EscalationRow:
+    (key, organisation, kind, rule, subject, cell, member, meeting, resolution, period) = row[:10]
+    (level, raised_on, status, recipients, evidence, details) = row[10:16]
+    acknowledged_by, acknowledgement, resolved_by, action, notified_on, notices = row[16:]
+    return EscalationRow(
+        key=key,
+        organisation=organisation,
+        kind=kind,
+        rule=rule,
+        subject=from_json(subject),
+        cell=cell,
+        member=member,
+        meeting=meeting,
+        resolution=resolution,
+        period=period,
+        level=int(level),
+        raised_on=date.fromisoformat(raised_on),
+        status=status,
+        recipients=from_json(recipients),
+        evidence=from_json(evidence),
+        details=from_json(details),
+        acknowledged_by=acknowledged_by,
+        acknowledgement=acknowledgement,
+        resolved_by=resolved_by,
+        action=action,
+        last_notified_on=as_date(notified_on),
+        notices=int(notices),
+    )
+
+
+def _select(store: ReadStore, where: str, params: list[Any]) -> list[EscalationRow]:
+    rows = store.query(
+        f"SELECT {_COLUMNS} FROM rm_escalations e WHERE {where} ORDER BY e.raised_on, e.escalation",
+        params,
+    )
+    return [_row(row) for row in rows]
+
+
+def inbox(store: ReadStore, member: str, status: str | None = "open") -> list[EscalationRow]:
+    """Escalations `member` received, oldest first; `status` None lists every one."""
+    where = "e.escalation IN (SELECT r.escalation FROM rm_escalation_recipients r"
+    where += " WHERE r.member = %s)"
+    params: list[Any] = [member]
+    if status is not None:
+        where += " AND e.status = %s"
+        params.append(status)
+    return _select(store, where, params)
+
+
+def escalation(store: ReadStore, key: str) -> EscalationRow | None:
+    rows = _select(store, "e.escalation = %s", [key])
+    return rows[0] if rows else None
+
+
+def escalations(
+    store: ReadStore,
+    organisation: str | None = None,
+    kind: str | None = None,
+    cell: str | None = None,
+) -> list[EscalationRow]:
+    """Every escalation, oldest first, narrowed by organisation, kind and subject cell."""
+    clauses = ["1 = 1"]
+    params: list[Any] = []
+    for column, value in (("organisation", organisation), ("kind", kind), ("cell", cell)):
+        if value is not None:
+            clauses.append(f"e.{column} = %s")
+            params.append(value)
+    return _select(store, " AND ".join(clauses), params)
