@@ -16,11 +16,13 @@ from rich.progress import Progress
 
 from domain.commands import CreateOrganisation
 from domain.errors import DomainError
+from projections.escalations import inbox as escalation_inbox
 from projections.organisations import list_organisations
 from projections.projector import Projector
 from projections.registry import all_projections
 from workers import processes
 from workers.importer import Importer
+from workers.labels import KIND_LABELS, STATUS_LABELS
 from workers.scenario import load_scenario
 from workers.settings import Settings
 from workers.wiring import init_db, make_app, make_read_store
@@ -171,6 +173,56 @@ def import_scenario(
     for refusal in report.errors:
         rule = refusal["rule"] or "—"
         console.print(f"  {refusal['on']} mục {refusal['item']}: [{rule}] {refusal['message']}")
+
+
+@projections_app.command("rebuild")
+def projections_rebuild(
+    name: Annotated[str | None, typer.Argument(help="one projection; all when omitted")] = None,
+) -> None:
+    """Drop and rebuild read models from the whole event log."""
+    settings = Settings()
+    application, store = make_app(settings), make_read_store(settings)
+    chosen = [p for p in all_projections() if name in (None, p.name)]
+    if not chosen:
+        names = ", ".join(p.name for p in all_projections())
+        console.print(f"[red]không có read model {name}[/red] (known: {names})")
+        raise typer.Exit(2)
+    try:
+        projector = Projector(application, store, chosen)
+        with Progress(console=console) as bar:
+            task = bar.add_task("Dựng lại (rebuilding)", total=projector.head())
+            count = projector.rebuild(lambda n: bar.advance(task, n))
+    finally:
+        store.close()
+        application.close()
+    console.print(f"rebuilt {', '.join(p.name for p in chosen)} from {count} events")
+
+
+@app.command()
+def inbox(
+    member: Annotated[str, typer.Argument(help="member id, e.g. m03")],
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+    everything: Annotated[
+        bool, typer.Option("--all", help="also acknowledged and resolved")
+    ] = False,
+) -> None:
+    """A member's escalations (hộp thư cảnh báo): open ones unless --all."""
+    store = make_read_store(Settings())
+    try:
+        rows = escalation_inbox(store, member, status=None if everything else "open")
+    finally:
+        store.close()
+    if as_json:
+        print(json.dumps([r.model_dump(mode="json") for r in rows], ensure_ascii=False, indent=1))
+        return
+    if not rows:
+        console.print(f"{member}: không có cảnh báo (no escalations)")
+    for row in rows:
+        console.print(
+            f"{row.raised_on} [{row.rule}] {KIND_LABELS.get(row.kind, row.kind)}"
+            f" {row.cell or row.member or ''} {row.period or ''} cấp {row.level}"
+            f" — {STATUS_LABELS.get(row.status, row.status)}  ({row.key})"
+        )
 
 
 def main() -> None:
