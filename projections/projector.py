@@ -33,6 +33,7 @@ class Projector:
         self.store = store
         self.projections = list(projections)
         self.batch_size = batch_size
+        self.lock = store.backend == "postgres"
 
     def positions(self) -> dict[str, int]:
         with self.store.transaction() as cur:
@@ -51,7 +52,7 @@ class Projector:
         with self.store.transaction() as cur:
             for projection in self.projections:
                 # Read again inside the transaction: another projector may have moved on.
-                position = get_position(cur, projection.name)
+                position = get_position(cur, projection.name, lock=self.lock)
                 for notification_id, event in events:
                     if notification_id > position:
                         projection.apply(cur, event, notification_id)
@@ -79,7 +80,7 @@ class Projector:
                     cur.execute(f"DROP TABLE IF EXISTS {table}")
                 for statement in projection.ddl:
                     cur.execute(statement)
-                cur.execute("DELETE FROM chibo_tracking WHERE name = %s", (projection.name,))
+                set_position(cur, projection.name, 0)
 
     def rebuild(self, progress: Callable[[int], None] | None = None) -> int:
         """Refills the tables from the whole log; returns how many events it read."""

@@ -11,6 +11,7 @@ from domain.application import ChiboApplication
 from projections.registry import all_projections
 from projections.store import ReadStore, open_read_store
 from projections.tracking import DDL as TRACKING_DDL
+from projections.tracking import ensure_row
 from workers.settings import Settings
 
 
@@ -43,6 +44,7 @@ def init_db(settings: Settings) -> list[str]:
             for projection in all_projections():
                 for statement in projection.ddl:
                     cur.execute(statement)
+                ensure_row(cur, projection.name)
                 created.extend(projection.tables)
     finally:
         store.close()
