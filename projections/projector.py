@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from eventsourcing.application import Application
@@ -91,6 +92,21 @@ class Projector:
         while not stop.is_set():
             if not self.run_once():
                 stop.wait(poll_interval)
+
+    @contextmanager
+    def running(self, poll_interval: float = 0.02) -> Iterator[Projector]:
+        """Runs this projector on a background thread for the duration of the block
+        (the embedded simulator and tests; production runs `chibo projector`)."""
+        stop = threading.Event()
+        thread = threading.Thread(
+            target=self.run_forever, args=(stop, poll_interval), name="projector", daemon=True
+        )
+        thread.start()
+        try:
+            yield self
+        finally:
+            stop.set()
+            thread.join()
 
     def wait_for(self, position: int, timeout: float = 30.0) -> None:
         """Blocks until every projection has applied the log up to `position`."""

@@ -15,6 +15,7 @@ from projections.registry import all_projections
 from workers.settings import Settings
 from workers.wiring import make_app, make_read_store
 from workers.worker import build_worker
+from workflows.activities import ChiboActivities
 from workflows.calendar import calendar_workflow_id
 from workflows.dispatcher import Dispatcher
 
@@ -51,7 +52,9 @@ async def test_command_reaches_read_model_and_starts_workflow(
         )
 
         client = temporal_dev.client
-        async with build_worker(client, settings.task_queue, app):
+        async with build_worker(
+            client, settings.task_queue, ChiboActivities(app, lambda: make_read_store(settings))
+        ):
             dispatcher = Dispatcher(app, store, client, settings.task_queue)
             assert await dispatcher.run_once() == 2
             assert dispatcher.position() == app.recorder.max_notification_id()

@@ -13,11 +13,14 @@ from temporalio.testing import WorkflowEnvironment
 from domain import commands as c
 from domain.escalation import Escalation, escalation_key
 from domain.reminder import Reminder, reminder_key
+from projections.projector import Projector
+from projections.registry import all_projections
 from projections.store import open_read_store
 from tests.factories import cmd, draft, hold, seed_ward
 from workers.settings import Settings
-from workers.wiring import init_db, make_app
+from workers.wiring import init_db, make_app, make_read_store
 from workers.worker import build_worker
+from workflows.activities import ChiboActivities
 from workflows.dispatcher import Dispatcher
 from workflows.followup import followup_workflow_id
 from workflows.models import FollowUpState
@@ -54,70 +57,76 @@ async def test_reminders_overdue_chain_extension_and_completion(
     )
     client = env.client
     dispatcher = Dispatcher(app, store, client, settings.task_queue)
+    projector_store = open_read_store(settings.database_url)
+    projector = Projector(app, projector_store, all_projections())
     try:
-        async with build_worker(client, settings.task_queue, app):
-            await dispatcher.run_once()
-            handle = client.get_workflow_handle(followup_workflow_id(key))
-            subject = {"cell": "c1", "resolution": key}
+        with projector.running():
+            async with build_worker(
+                client, settings.task_queue, ChiboActivities(app, lambda: make_read_store(settings))
+            ):
+                await dispatcher.run_once()
+                handle = client.get_workflow_handle(followup_workflow_id(key))
+                subject = {"cell": "c1", "resolution": key}
 
-            await env.sleep(timedelta(days=19, hours=12))  # past both reminders
-            for days in (7, 1):
-                reminder = app.repository.get(
-                    Reminder.id_for(
-                        reminder_key(
-                            "resolution_deadline_approaching",
-                            subject,
-                            deadline - timedelta(days=days),
+                await env.sleep(timedelta(days=19, hours=12))  # past both reminders
+                for days in (7, 1):
+                    reminder = app.repository.get(
+                        Reminder.id_for(
+                            reminder_key(
+                                "resolution_deadline_approaching",
+                                subject,
+                                deadline - timedelta(days=days),
+                            )
                         )
                     )
+                    assert reminder.recipients == ["m11", "m12"]  # executors and inspector
+                assert not _exists(
+                    app, Escalation, escalation_key("resolution_overdue", subject, None, 1)
                 )
-                assert reminder.recipients == ["m11", "m12"]  # executors and inspector
-            assert not _exists(
-                app, Escalation, escalation_key("resolution_overdue", subject, None, 1)
-            )
 
-            await env.sleep(timedelta(days=2))  # deadline + 1: level 1
-            level1 = app.repository.get(
-                Escalation.id_for(escalation_key("resolution_overdue", subject, None, 1))
-            )
-            assert level1.raised_on == deadline + timedelta(days=1)
-            assert level1.recipients == ["m10", "m11"]  # cell secretary and inspector
-
-            # An extension decided at a meeting of the cell starts the chain again (R25).
-            today = (await env.get_current_time()).date()
-            hold(app, "m-2", on=today)
-            new_deadline = today + timedelta(days=10)
-            app.handle(
-                cmd(
-                    c.ExtendDeadline,
-                    today,
-                    resolution=key,
-                    new_deadline=new_deadline,
-                    meeting="m-2",
+                await env.sleep(timedelta(days=2))  # deadline + 1: level 1
+                level1 = app.repository.get(
+                    Escalation.id_for(escalation_key("resolution_overdue", subject, None, 1))
                 )
-            )
-            await dispatcher.run_once()
-            await env.sleep(timedelta(days=4))  # past new deadline − 7
-            state: FollowUpState = await handle.query("state", result_type=FollowUpState)
-            assert state.deadline == new_deadline
-            assert _exists(
-                app,
-                Reminder,
-                reminder_key(
-                    "resolution_deadline_approaching", subject, new_deadline - timedelta(days=7)
-                ),
-            )
-            # Level 2 of the old deadline (deadline + 15) never comes.
-            assert not _exists(
-                app, Escalation, escalation_key("resolution_overdue", subject, None, 2)
-            )
+                assert level1.raised_on == deadline + timedelta(days=1)
+                assert level1.recipients == ["m10", "m11"]  # cell secretary and inspector
 
-            done_on = (await env.get_current_time()).date()
-            app.handle(cmd(c.CompleteResolution, done_on, resolution=key, by="m12"))
-            await dispatcher.run_once()
-            assert await handle.result() == "completed"
-            assert (await handle.describe()).status == WorkflowExecutionStatus.COMPLETED
+                # An extension decided at a meeting of the cell starts the chain again (R25).
+                today = (await env.get_current_time()).date()
+                hold(app, "m-2", on=today)
+                new_deadline = today + timedelta(days=10)
+                app.handle(
+                    cmd(
+                        c.ExtendDeadline,
+                        today,
+                        resolution=key,
+                        new_deadline=new_deadline,
+                        meeting="m-2",
+                    )
+                )
+                await dispatcher.run_once()
+                await env.sleep(timedelta(days=4))  # past new deadline − 7
+                state: FollowUpState = await handle.query("state", result_type=FollowUpState)
+                assert state.deadline == new_deadline
+                assert _exists(
+                    app,
+                    Reminder,
+                    reminder_key(
+                        "resolution_deadline_approaching", subject, new_deadline - timedelta(days=7)
+                    ),
+                )
+                # Level 2 of the old deadline (deadline + 15) never comes.
+                assert not _exists(
+                    app, Escalation, escalation_key("resolution_overdue", subject, None, 2)
+                )
+
+                done_on = (await env.get_current_time()).date()
+                app.handle(cmd(c.CompleteResolution, done_on, resolution=key, by="m12"))
+                await dispatcher.run_once()
+                assert await handle.result() == "completed"
+                assert (await handle.describe()).status == WorkflowExecutionStatus.COMPLETED
     finally:
+        projector_store.close()
         store.close()
         app.close()
 

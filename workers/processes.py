@@ -15,6 +15,7 @@ from projections.registry import all_projections
 from workers.settings import Settings
 from workers.wiring import connect_temporal, make_app, make_read_store
 from workers.worker import build_worker
+from workflows.activities import ChiboActivities
 from workflows.dispatcher import Dispatcher
 
 log = logging.getLogger("chibo")
@@ -84,12 +85,14 @@ def run_worker(settings: Settings) -> None:
         if client is None:
             return
         app = make_app(settings)
-        worker = build_worker(client, settings.task_queue, app)
+        activities = ChiboActivities(app, lambda: make_read_store(settings))
+        worker = build_worker(client, settings.task_queue, activities)
         log.info("worker polling task queue %s", settings.task_queue)
         try:
             async with worker:
                 await stopped.wait()
         finally:
+            activities.close()
             app.close()
 
     asyncio.run(main())

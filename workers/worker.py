@@ -8,7 +8,6 @@ from temporalio.client import Client
 from temporalio.worker import Worker
 from temporalio.worker.workflow_sandbox import RestrictedWorkflowAccessError
 
-from domain.application import ChiboApplication
 from workflows.activities import ChiboActivities
 from workflows.calendar import OrganisationCalendar
 from workflows.followup import ResolutionFollowUp
@@ -16,12 +15,12 @@ from workflows.followup import ResolutionFollowUp
 WORKFLOWS = [OrganisationCalendar, ResolutionFollowUp]
 
 
-def build_worker(client: Client, task_queue: str, app: ChiboApplication) -> Worker:
+def build_worker(client: Client, task_queue: str, activities: ChiboActivities) -> Worker:
     return Worker(
         client,
         task_queue=task_queue,
         workflows=WORKFLOWS,
-        activities=ChiboActivities(app).all(),
+        activities=activities.all(),
         activity_executor=ThreadPoolExecutor(max_workers=8),
         # A non-deterministic call (datetime.now, random) must fail the workflow
         # loudly instead of retrying its task forever.

@@ -4,6 +4,9 @@ id derives from the workflow id and step, so a retried activity changes nothing 
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
+from datetime import date, timedelta
 from typing import Any
 
 from temporalio import activity
@@ -12,17 +15,125 @@ from domain import commands as c
 from domain.application import ChiboApplication
 from domain.cell import Cell
 from domain.organisation import Organisation
+from domain.policy import Policy
 from domain.resolution import Resolution
-from workflows.models import FollowUpInfo, StepRequest
+from projections import meetings as meeting_register
+from projections.projector import Projector
+from projections.registry import all_projections
+from projections.store import ReadStore
+from workflows import checks
+from workflows.models import (
+    Check,
+    CheckRequest,
+    CheckResult,
+    FollowUpInfo,
+    PlanRequest,
+    StepRequest,
+)
+from workflows.periods import bounds, previous, quarter_of
 
 SYSTEM_ACTOR = "chibo"
 
 
 class ChiboActivities:
-    """Activities bound to the command-side Application (sync: run in a thread pool)."""
+    """Activities bound to the command-side Application and the read models (sync: they
+    run in a thread pool, each thread with its own read-store connection)."""
 
-    def __init__(self, app: ChiboApplication) -> None:
+    def __init__(
+        self,
+        app: ChiboApplication,
+        open_store: Callable[[], ReadStore],
+        catch_up_timeout: float = 60.0,
+    ) -> None:
         self.app = app
+        self._open_store = open_store
+        self._local = threading.local()
+        self._stores: list[ReadStore] = []
+        self._lock = threading.Lock()
+        self.catch_up_timeout = catch_up_timeout
+
+    def store(self) -> ReadStore:
+        store: ReadStore | None = getattr(self._local, "store", None)
+        if store is None:
+            store = self._local.store = self._open_store()
+            with self._lock:
+                self._stores.append(store)
+        return store
+
+    def close(self) -> None:
+        with self._lock:
+            for store in self._stores:
+                store.close()
+            self._stores.clear()
+
+    def read_models(self) -> ReadStore:
+        """The read store, once the projections have applied everything stored so far."""
+        store = self.store()
+        head = self.app.recorder.max_notification_id() or 0
+        Projector(self.app, store, all_projections()).wait_for(head, self.catch_up_timeout)
+        return store
+
+    @activity.defn
+    def calendar_plan(self, req: PlanRequest) -> list[Check]:
+        """The year's period checks, under the policy in force on their dates."""
+        org: Organisation = self._get(Organisation, req.organisation)
+        return plan_year(req.year, req.since, org.policy_on)
+
+    @activity.defn
+    def run_check(self, req: CheckRequest) -> CheckResult:
+        """Runs one dated check; raises what it finds through the domain (idempotent ids)."""
+        kind, _, arg = req.check.id.partition(":")
+        on = req.check.on
+        org: Organisation = self._get(Organisation, req.organisation)
+        ctx = checks.Context(self.read_models(), req.organisation, org.policy_on(on), on)
+        schedule: list[Check] = []
+        if kind == "meeting":
+            found = checks.meeting_attendance(ctx, arg, on)
+            record = meeting_register.meeting(ctx.store, arg)
+            if record is not None and record.minutes_recorded_on is None and record.held_on:
+                due = record.held_on + timedelta(days=ctx.policy.minutes_due_days + 1)
+                schedule.append(Check(on=due, id=f"minutes:{arg}"))
+        elif kind == "transfer":
+            cell, member, day = arg.split(":")
+            transferred = date.fromisoformat(day)
+            due = transferred + timedelta(days=ctx.policy.new_member_task_days + 1)
+            schedule.append(Check(on=due, id=f"new-member:{arg}"))
+            found = []
+        elif kind == "new-member":
+            cell, member, day = arg.split(":")
+            found = checks.new_member(ctx, cell, member, date.fromisoformat(day), on)
+        else:
+            found = PERIOD_CHECKS[kind](ctx, arg, on)
+        for finding in found:
+            self._record(req, finding)
+        return CheckResult(raised=len(found), schedule=schedule)
+
+    def _record(self, req: CheckRequest, finding: checks.Finding) -> None:
+        common = {
+            "actor": SYSTEM_ACTOR,
+            "correlation_id": req.workflow_id,
+            "occurred_on": req.check.on,
+            "organisation": req.organisation,
+            "kind": finding.kind,
+            "rule": finding.rule,
+            "subject": finding.subject,
+            "period": finding.period,
+            "recipients": finding.recipients,
+        }
+        subject = ",".join(f"{k}={v}" for k, v in sorted(finding.subject.items()))
+        command_id = f"{req.workflow_id}:{req.check.id}:{finding.kind}:{subject}"
+        if finding.notice == "reminder":
+            self.app.handle(c.SendReminder(command_id=command_id, **common))
+            return
+        self.app.handle(
+            c.RaiseEscalation(
+                command_id=command_id,
+                level=finding.level,
+                evidence=finding.evidence,
+                details=finding.details,
+                **common,
+            )
+        )
 
     def _get(self, cls: type[Any], key: str) -> Any:
         return self.app.repository.get(cls.id_for(key))
@@ -103,4 +214,49 @@ class ChiboActivities:
         return True
 
     def all(self) -> list[Any]:
-        return [self.followup_info, self.followup_step]
+        return [self.followup_info, self.followup_step, self.calendar_plan, self.run_check]
+
+
+def _year_checks(ctx: checks.Context, arg: str, on: date) -> list[checks.Finding]:
+    return checks.thematic_plans(ctx, int(arg), on)
+
+
+PERIOD_CHECKS: dict[str, Callable[[checks.Context, str, date], list[checks.Finding]]] = {
+    "month": checks.monthly_meetings,
+    "quarter": lambda ctx, p, on: (
+        checks.thematic_meetings(ctx, p, on) + checks.committee_quarter(ctx, p, on)
+    ),
+    "committee-reminder": checks.committee_reminders,
+    "plan": _year_checks,
+    "tasks": lambda ctx, p, on: checks.task_assignment(ctx, int(p), on),
+    "tasks-reminder": lambda ctx, p, on: checks.task_reminders(ctx, int(p), on),
+    "inspection": checks.inspections,
+}
+
+
+def plan_year(year: int, since: date | None, policy_on: Callable[[date], Policy]) -> list[Check]:
+    """Every period check of `year`, for periods beginning on or after `since`."""
+    since = since or date(year, 1, 1)
+    found: list[Check] = []
+
+    def add(on: date, kind: str, period: str) -> None:
+        if bounds(period)[0] >= since:
+            found.append(Check(on=on, id=f"{kind}:{period}"))
+
+    for month in range(1, 13):
+        first = date(year, month, 1)
+        add(first, "month", previous("month", first))
+        if month in (1, 4, 7, 10):
+            add(first, "quarter", previous("quarter", first))
+            quarter = quarter_of(first)
+            add(bounds(quarter)[1] - timedelta(days=14), "committee-reminder", quarter)
+        interval = policy_on(first).inspection_interval_months
+        if (interval == 6 and month in (1, 7)) or (interval == 12 and month == 1):
+            add(first, "inspection", previous("half" if interval == 6 else "year", first))
+    policy = policy_on(date(year, 1, 1))
+    plan_day = policy.deadline_in(policy.thematic_plan_deadline, year) + timedelta(days=1)
+    task_day = policy.deadline_in(policy.task_assignment_deadline, year) + timedelta(days=1)
+    add(plan_day, "plan", str(year))
+    add(task_day, "tasks", str(year))
+    add(date(year, 1, 15), "tasks-reminder", str(year))
+    return sorted(found, key=lambda c: (c.on, c.id))

@@ -22,13 +22,15 @@ from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
+from domain.cell import Cell
+from domain.meeting import Meeting
 from domain.organisation import Organisation
 from domain.resolution import Resolution
 from projections.store import ReadStore
 from projections.tracking import get_position, set_position
 from workflows.calendar import calendar_workflow_id
 from workflows.followup import followup_workflow_id
-from workflows.models import CalendarInput, Change, Clock, FollowUpInput
+from workflows.models import CalendarInput, Change, Check, Clock, FollowUpInput
 
 log = logging.getLogger("chibo.dispatcher")
 
@@ -59,13 +61,33 @@ RESOLUTION_CHANGES: dict[type[Any], str] = {
 }
 
 
-def actions_for(event: Any, clock: Clock, key_of: Callable[[UUID], str]) -> list[Action]:
+def actions_for(
+    event: Any,
+    clock: Clock,
+    key_of: Callable[[UUID], str],
+    org_of: Callable[[UUID], str],
+) -> list[Action]:
     """The behaviour map: what each stored event asks of Temporal.
 
-    `key_of` names a record by its user-facing id (workflow ids use those)."""
+    `key_of` names a record by its user-facing id (workflow ids use those); `org_of`
+    names the organisation a cell's record belongs to."""
     if isinstance(event, Organisation.Registered):
-        calendar = CalendarInput(organisation=event.key, year=event.occurred_on.year, clock=clock)
+        calendar = CalendarInput(
+            organisation=event.key,
+            year=event.occurred_on.year,
+            since=event.occurred_on,
+            clock=clock,
+        )
         return [StartWorkflow("OrganisationCalendar", calendar_workflow_id(event.key), calendar)]
+    if isinstance(event, Meeting.Held | Meeting.HeldAsAnnounced):
+        meeting = key_of(event.originator_id)
+        check = Check(on=event.occurred_on, id=f"meeting:{meeting}")
+        return [Signal(calendar_workflow_id(org_of(event.originator_id)), "schedule", [check])]
+    if isinstance(event, Cell.MemberTransferredIn):
+        cell = key_of(event.originator_id)
+        day = event.occurred_on
+        check = Check(on=day, id=f"transfer:{cell}:{event.member}:{day.isoformat()}")
+        return [Signal(calendar_workflow_id(org_of(event.originator_id)), "schedule", [check])]
     if isinstance(event, Resolution.Adopted):
         followup = FollowUpInput(resolution=event.key, clock=clock)
         return [StartWorkflow("ResolutionFollowUp", followup_workflow_id(event.key), followup)]
@@ -99,6 +121,15 @@ class Dispatcher:
         key: str = self.app.repository.get(originator_id).key
         return key
 
+    def org_of(self, originator_id: UUID) -> str:
+        record: Any = self.app.repository.get(originator_id)
+        cell: Cell = (
+            record
+            if isinstance(record, Cell)
+            else self.app.repository.get(Cell.id_for(record.cell))
+        )
+        return cell.organisation
+
     def position(self) -> int:
         with self.store.transaction() as cur:
             return get_position(cur, TRACKING_NAME)
@@ -111,7 +142,7 @@ class Dispatcher:
         )
         for notification in notifications:
             event = self.app.mapper.to_domain_event(notification)
-            for action in actions_for(event, self.clock, self.key_of):
+            for action in actions_for(event, self.clock, self.key_of, self.org_of):
                 await self.execute(action)
         if notifications:
             # After the whole batch: a crash re-delivers it, and every effect is idempotent

@@ -14,10 +14,45 @@ class Clock(BaseModel):
     offset_seconds: float = 0.0
 
 
+class Check(BaseModel):
+    """A check due on a business day: `month:2026-02`, `meeting:c1-2026-03`, …"""
+
+    on: date
+    id: str
+
+
 class CalendarInput(BaseModel):
     organisation: str
     year: int
+    since: date | None = None
+    """Only periods beginning on or after this date are checked."""
     clock: Clock = Field(default_factory=Clock)
+    pending: list[Check] = Field(default_factory=list)
+    """Checks carried over from the previous year (continue-as-new keeps every plan)."""
+
+
+class PlanRequest(BaseModel):
+    organisation: str
+    year: int
+    since: date | None
+
+
+class CheckRequest(BaseModel):
+    organisation: str
+    check: Check
+    workflow_id: str
+
+
+class CheckResult(BaseModel):
+    raised: int
+    schedule: list[Check] = Field(default_factory=list)
+
+
+class CalendarState(BaseModel):
+    organisation: str
+    year: int
+    pending: list[Check]
+    done: int
 
 
 class FollowUpInput(BaseModel):

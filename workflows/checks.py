@@ -1,0 +1,358 @@
+"""The period and meeting checks (R1, R3, R4, R11, R13–R15, R30, R31, R40, R41, R50):
+what each finds, computed from the read models. One copy of the rules, shared by
+production workflows and `chibo simulate`.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from domain.policy import Policy
+from projections import cells as cell_register
+from projections import meetings as meeting_register
+from projections.inspections import inspections_of
+from projections.store import ReadStore
+from projections.tasks import assigned_members
+from workflows.periods import bounds, quarter_of
+
+COUNTED = ("official", "probationary")
+
+
+class Finding(BaseModel):
+    """An escalation or a reminder that a check found due."""
+
+    notice: str  # escalation | reminder
+    kind: str
+    rule: str
+    subject: dict[str, str]
+    period: str | None = None
+    level: int = 1
+    recipients: list[str]
+    details: dict[str, Any] = Field(default_factory=dict)
+    evidence: list[str] = Field(default_factory=list)
+
+
+class Context:
+    """What every check needs: the read store, the organisation and its policy."""
+
+    def __init__(self, store: ReadStore, organisation: str, policy: Policy, since: date) -> None:
+        self.store = store
+        self.organisation = organisation
+        self.policy = policy
+        self.since = since
+        lead = cell_register.leadership(store, organisation)
+        self.secretary = lead.secretary if lead else ""
+        self.standing_committee = lead.standing_committee if lead else []
+        self.cells = cell_register.cells_of(store, organisation)
+
+    def in_charge(self, cell: str, on: date) -> str:
+        return cell_register.in_charge_on(self.store, cell, on) or self.secretary
+
+    def cell_secretary(self, cell: str, on: date) -> str:
+        info = cell_register.cell_info(self.store, cell, on)
+        return info.secretary if info else self.secretary
+
+    def cells_during(self, start: date, end: date) -> list[str]:
+        """Cells that existed in [start, end] (founded by its end)."""
+        return [
+            c
+            for c in self.cells
+            if (info := cell_register.cell_info(self.store, c)) and info.founded_on <= end
+        ]
+
+
+def _escalation(kind: str, rule: str, **fields: Any) -> Finding:
+    return Finding(notice="escalation", kind=kind, rule=rule, **fields)
+
+
+# --- period checks -------------------------------------------------------------------------
+
+
+def monthly_meetings(ctx: Context, period: str, on: date) -> list[Finding]:
+    """R1: a regular meeting in every month."""
+    start, end = bounds(period)
+    found = []
+    for cell in ctx.cells_during(start, end):
+        held = meeting_register.meetings_in(ctx.store, cell, start, end)
+        if not any(m.is_regular for m in held):
+            found.append(
+                _escalation(
+                    "meeting_missed",
+                    "R1",
+                    subject={"cell": cell},
+                    period=period,
+                    recipients=[ctx.in_charge(cell, on)],
+                )
+            )
+    return found
+
+
+def thematic_meetings(ctx: Context, period: str, on: date) -> list[Finding]:
+    """R3: at least `thematic_per_quarter` thematic meetings a quarter."""
+    start, end = bounds(period)
+    found = []
+    for cell in ctx.cells_during(start, end):
+        held = meeting_register.meetings_in(ctx.store, cell, start, end)
+        if sum(m.is_thematic for m in held) < ctx.policy.thematic_per_quarter:
+            found.append(
+                _escalation(
+                    "thematic_missed",
+                    "R3",
+                    subject={"cell": cell},
+                    period=period,
+                    recipients=[ctx.in_charge(cell, on)],
+                )
+            )
+    return found
+
+
+def committee_attendance(
+    ctx: Context, period: str, on: date, *, until: date | None = None
+) -> list[tuple[str, dict[str, str]]]:
+    """R40/R41 misses in the quarter (meetings up to `until` when given): (rule, subject)."""
+    start, end = bounds(period)
+    last = until or end
+    visits = [
+        v
+        for v in meeting_register.committee_attendance(ctx.store, quarter=period)
+        if v.held_on <= last
+    ]
+    misses: list[tuple[str, dict[str, str]]] = []
+    visitors = {v.member for v in visits}
+    for member in ctx.standing_committee:
+        if member not in visitors:
+            misses.append(("R40", {"member": member}))
+    for cell in ctx.cells_during(start, end):
+        in_charge = cell_register.in_charge_on(ctx.store, cell, last)
+        if in_charge and not any(v.member == in_charge and v.cell == cell for v in visits):
+            misses.append(("R41", {"member": in_charge, "cell": cell}))
+    return misses
+
+
+def committee_quarter(ctx: Context, period: str, on: date) -> list[Finding]:
+    return [
+        _escalation(
+            "committee_attendance_missed",
+            rule,
+            subject=subject,
+            period=period,
+            recipients=[ctx.secretary],
+        )
+        for rule, subject in committee_attendance(ctx, period, on)
+    ]
+
+
+def committee_reminders(ctx: Context, period: str, on: date) -> list[Finding]:
+    """R40/R41 reminders: whoever would be escalated had the quarter ended yesterday."""
+    return [
+        Finding(
+            notice="reminder",
+            kind="committee_attendance_due",
+            rule=rule,
+            subject=subject,
+            period=period,
+            recipients=[subject["member"]],
+        )
+        for rule, subject in committee_attendance(ctx, period, on, until=on - timedelta(days=1))
+    ]
+
+
+def thematic_plans(ctx: Context, year: int, on: date) -> list[Finding]:
+    """R4: the year's thematic plan set by the deadline."""
+    return [
+        _escalation(
+            "thematic_plan_missing",
+            "R4",
+            subject={"cell": cell},
+            period=str(year),
+            recipients=[ctx.in_charge(cell, on)],
+        )
+        for cell in ctx.cells_during(date(year, 1, 1), on)
+        if cell_register.thematic_plan(ctx.store, cell, year) is None
+    ]
+
+
+def unassigned(ctx: Context, cell: str, year: int, on: date) -> list[str]:
+    """Working members (official or probationary) of the cell on `on` with no task."""
+    assigned = assigned_members(ctx.store, cell, year)
+    return sorted(
+        e.member
+        for e in cell_register.roster(ctx.store, cell, on)
+        if e.status in COUNTED and e.working and e.member not in assigned
+    )
+
+
+def task_assignment(ctx: Context, year: int, on: date) -> list[Finding]:
+    """R30: every working member has tasks by the deadline."""
+    deadline = ctx.policy.deadline_in(ctx.policy.task_assignment_deadline, year)
+    found = []
+    for cell in ctx.cells_during(date(year, 1, 1), deadline):
+        members = unassigned(ctx, cell, year, deadline)
+        if members:
+            found.append(
+                _escalation(
+                    "task_assignment_incomplete",
+                    "R30",
+                    subject={"cell": cell},
+                    period=str(year),
+                    recipients=[ctx.in_charge(cell, on)],
+                    details={"members": members},
+                )
+            )
+    return found
+
+
+def task_reminders(ctx: Context, year: int, on: date) -> list[Finding]:
+    """R30 reminder (15 January) to the secretaries of cells with members unassigned."""
+    return [
+        Finding(
+            notice="reminder",
+            kind="task_assignment_due",
+            rule="R30",
+            subject={"cell": cell},
+            period=str(year),
+            recipients=[ctx.cell_secretary(cell, on)],
+        )
+        for cell in ctx.cells_during(date(year, 1, 1), on)
+        if unassigned(ctx, cell, year, on)
+    ]
+
+
+def inspections(ctx: Context, period: str, on: date) -> list[Finding]:
+    """R50: every cell inspected in each half-year (or year)."""
+    start, end = bounds(period)
+    return [
+        _escalation(
+            "inspection_overdue",
+            "R50",
+            subject={"cell": cell},
+            period=period,
+            recipients=[ctx.secretary],
+        )
+        for cell in ctx.cells_during(start, end)
+        if not inspections_of(ctx.store, cell, start, end)
+    ]
+
+
+# --- meeting and member checks --------------------------------------------------------------
+
+
+def minutes(ctx: Context, meeting: str, on: date) -> list[Finding]:
+    """R11: minutes recorded within `minutes_due_days`."""
+    record = meeting_register.meeting(ctx.store, meeting)
+    if record is None or record.minutes_recorded_on is not None:
+        return []
+    return [
+        _escalation(
+            "minutes_missing",
+            "R11",
+            subject={"cell": record.cell, "meeting": meeting},
+            recipients=[ctx.in_charge(record.cell, on)],
+        )
+    ]
+
+
+def meeting_attendance(ctx: Context, meeting: str, on: date) -> list[Finding]:
+    """R13 (rate), R14 (absence streaks), R15 (unexcused absences in 3 months)."""
+    record = meeting_register.meeting(ctx.store, meeting)
+    if record is None or record.held_on is None or "regular" not in record.kinds:
+        return []
+    day, cell = record.held_on, record.cell
+    in_charge = ctx.in_charge(cell, day)
+    found = []
+    if record.counted_count:
+        rate = round(record.counted_present / record.counted_count, 4)
+        if rate < ctx.policy.attendance_target:
+            found.append(
+                _escalation(
+                    "attendance_below_target",
+                    "R13",
+                    subject={"cell": cell, "meeting": meeting},
+                    recipients=[in_charge],
+                    details={"rate": rate},
+                )
+            )
+    year_meetings = [
+        meeting_register.meeting(ctx.store, m.meeting)
+        for m in meeting_register.meetings_in(ctx.store, cell, date(day.year, 1, 1), day)
+        if m.is_regular
+    ]
+    history = [m for m in year_meetings if m is not None]
+    to = sorted({ctx.cell_secretary(cell, day), in_charge})
+    for member in record.counted:
+        if member in record.present:
+            continue
+        streak = 0
+        for earlier in reversed(history):
+            if member in earlier.present or member not in earlier.counted:
+                break
+            streak += 1
+        if streak == ctx.policy.absent_streak + 1:  # once per streak
+            first = history[-streak]
+            found.append(
+                _escalation(
+                    "absent_streak",
+                    "R14",
+                    subject={"cell": cell, "member": member, "since": first.meeting},
+                    recipients=to,
+                )
+            )
+        if member in record.absent:
+            months = {m.held_on.month for m in history if m.held_on and member in m.absent}
+            earlier_months = {
+                m.held_on.month for m in history[:-1] if m.held_on and member in m.absent
+            }
+            if (
+                len(months) >= ctx.policy.removal_months
+                and len(earlier_months) < ctx.policy.removal_months
+            ):
+                found.append(
+                    _escalation(
+                        "removal_review",
+                        "R15",
+                        subject={"cell": cell, "member": member, "year": str(day.year)},
+                        recipients=to,
+                    )
+                )
+    return found
+
+
+def new_member(
+    ctx: Context, cell: str, member: str, transferred_on: date, on: date
+) -> list[Finding]:
+    """R31: a member transferred in after the assignment deadline gets tasks promptly."""
+    year = transferred_on.year
+    deadline = ctx.policy.deadline_in(ctx.policy.task_assignment_deadline, year)
+    if transferred_on <= deadline:
+        return []
+    entry = next(
+        (
+            e
+            for e in cell_register.roster(ctx.store, cell, on - timedelta(days=1))
+            if e.member == member
+        ),
+        None,
+    )
+    if entry is None or entry.status not in COUNTED or not entry.working:
+        return []
+    if member in assigned_members(ctx.store, cell, year):
+        return []
+    return [
+        _escalation(
+            "new_member_unassigned",
+            "R31",
+            subject={"cell": cell, "member": member},
+            recipients=[ctx.in_charge(cell, on)],
+        )
+    ]
+
+
+def quarter_end_reminder_day(period: str) -> date:
+    """The quarter's last day minus 14 days (17 March, 16 June, 16 September, 17 December)."""
+    return bounds(period)[1] - timedelta(days=14)
+
+
+__all__ = ["Context", "Finding", "quarter_of"]

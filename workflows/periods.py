@@ -1,0 +1,50 @@
+"""Periods as SCENARIOS.md names them: `2026-02`, `2026-Q1`, `2026-H1`, `2026`."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+
+def month_of(day: date) -> str:
+    return f"{day.year}-{day.month:02d}"
+
+
+def quarter_of(day: date) -> str:
+    return f"{day.year}-Q{(day.month - 1) // 3 + 1}"
+
+
+def half_of(day: date) -> str:
+    return f"{day.year}-H{1 if day.month <= 6 else 2}"
+
+
+def bounds(period: str) -> tuple[date, date]:
+    """First and last day of a period."""
+    if "-Q" in period:
+        year, q = period.split("-Q")
+        start = date(int(year), 3 * int(q) - 2, 1)
+        months = 3
+    elif "-H" in period:
+        year, h = period.split("-H")
+        start = date(int(year), 6 * int(h) - 5, 1)
+        months = 6
+    elif "-" in period:
+        year, month = period.split("-")
+        start = date(int(year), int(month), 1)
+        months = 1
+    else:
+        start = date(int(period), 1, 1)
+        months = 12
+    return start, add_months(start, months) - timedelta(days=1)
+
+
+def add_months(day: date, months: int) -> date:
+    y, m = divmod(day.month - 1 + months, 12)
+    return date(day.year + y, m + 1, 1)
+
+
+def previous(period_kind: str, day: date) -> str:
+    """The period of `period_kind` that ended the day before `day`."""
+    before = day - timedelta(days=1)
+    return {"month": month_of, "quarter": quarter_of, "half": half_of}.get(
+        period_kind, lambda d: str(d.year)
+    )(before)
