@@ -109,9 +109,11 @@ class Cell(Aggregate):
         member: str
 
         def apply(self, cell: Cell) -> None:
-            *earlier, last = cell.memberships[self.member]
-            closed = Span(since=last.since, until=self.occurred_on)
-            cell.memberships[self.member] = [*earlier, closed]
+            # Close the span that covers the date (a late entry may concern an old span).
+            cell.memberships[self.member] = [
+                Span(since=s.since, until=self.occurred_on) if s.covers(self.occurred_on) else s
+                for s in cell.memberships[self.member]
+            ]
 
     class InChargeAssigned(DomainEvent):
         TOPIC = "chibo.Cell.InChargeAssigned"
@@ -204,6 +206,13 @@ class Cell(Aggregate):
     def transfer_in(self, meta: Meta, member: str) -> None:
         if self.is_member_on(member, meta.occurred_on):
             raise DomainError("R71", f"{member} is already a member of cell {self.key}")
+        later = [s.since for s in self.memberships.get(member, []) if s.since > meta.occurred_on]
+        if later:
+            raise DomainError(
+                "R71",
+                f"{member} is recorded in cell {self.key} from {min(later)}:"
+                " record the earlier stay with its transfer out",
+            )
         self.trigger(self.MemberTransferredIn, meta, member=member)
 
     def transfer_out(self, meta: Meta, member: str) -> None:

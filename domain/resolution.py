@@ -40,8 +40,12 @@ def check_statement(draft: ResolutionDraft, day: date) -> None:
     """R20: content, requirements, measures, a deadline after `day`, executors, inspector."""
     for field in R20_FIELDS:
         value = getattr(draft, field)
-        if value is None or (isinstance(value, str | list) and not value):
+        if isinstance(value, list):
+            value = [v for v in value if v.strip()]
+        if value is None or (isinstance(value, str) and not value.strip()) or value == []:
             raise DomainError("R20", f"{draft.id} has no {field}")
+    if any(not executor.strip() for executor in draft.executors):
+        raise DomainError("R20", f"{draft.id} names a blank executor")
     assert draft.deadline is not None
     if draft.deadline <= day:
         raise DomainError("R20", f"{draft.id} has a deadline {draft.deadline} not after {day}")

@@ -8,6 +8,7 @@ from projections.inspections import InspectionsProjection
 from projections.meetings import MeetingsProjection
 from projections.organisations import OrganisationsProjection
 from projections.projection import Projection
+from projections.reminders import RemindersProjection
 from projections.resolutions import ResolutionsProjection
 from projections.tasks import TasksProjection
 
@@ -21,4 +22,5 @@ def all_projections() -> list[Projection]:
         InspectionsProjection(),
         TasksProjection(),
         EscalationsProjection(),
+        RemindersProjection(),
     ]

@@ -231,6 +231,7 @@ PERIOD_CHECKS: dict[str, Callable[[checks.Context, str, date], list[checks.Findi
     "tasks": lambda ctx, p, on: checks.task_assignment(ctx, int(p), on),
     "tasks-reminder": lambda ctx, p, on: checks.task_reminders(ctx, int(p), on),
     "inspection": checks.inspections,
+    "minutes": checks.minutes,
 }
 
 

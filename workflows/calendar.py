@@ -22,6 +22,7 @@ with workflow.unsafe.imports_passed_through():
         Check,
         CheckRequest,
         PlanRequest,
+        Progress,
     )
 
 ACTIVITY_TIMEOUT = timedelta(minutes=5)
@@ -41,6 +42,8 @@ class OrganisationCalendar:
         self._done = 0
         self._signals = 0
         self._seen = 0
+        self._busy = True
+        self._next_due: date | None = None
 
     def _changed(self) -> bool:
         return self._signals != self._seen
@@ -52,6 +55,7 @@ class OrganisationCalendar:
     @workflow.run
     async def run(self, inp: CalendarInput) -> None:
         self._organisation, self._year = inp.organisation, inp.year
+        self._signals = self._seen = inp.signals
         self._add(inp.pending)
         self._add(
             await workflow.execute_activity_method(
@@ -67,13 +71,17 @@ class OrganisationCalendar:
                 (c for c in self._pending.values() if c.on < year_end), key=lambda c: (c.on, c.id)
             )
             target = due[0].on if due else year_end
+            self._next_due = target
             delay = until(inp.clock, target)
             if delay > timedelta(0):
+                self._busy = False
                 try:
                     await workflow.wait_condition(self._changed, timeout=delay)
                     continue  # new checks arrived first: plan again
                 except TimeoutError:
                     pass
+                finally:
+                    self._busy = True
             if not due:
                 break
             check = due[0]
@@ -96,6 +104,7 @@ class OrganisationCalendar:
                 since=inp.since,
                 clock=inp.clock,
                 pending=list(self._pending.values()),
+                signals=self._signals,
             )
         )
 
@@ -104,6 +113,10 @@ class OrganisationCalendar:
         """Dated checks brought by events (a meeting held, a member transferred in)."""
         self._add(checks)
         self._signals += 1
+
+    @workflow.query
+    def progress(self) -> Progress:
+        return Progress(signals=self._signals, busy=self._busy, next_due=self._next_due)
 
     @workflow.query
     def year(self) -> int:

@@ -213,7 +213,6 @@ def task_reminders(ctx: Context, year: int, on: date) -> list[Finding]:
             kind="task_assignment_due",
             rule="R30",
             subject={"cell": cell},
-            period=str(year),
             recipients=[ctx.cell_secretary(cell, on)],
         )
         for cell in ctx.cells_during(date(year, 1, 1), on)

@@ -116,6 +116,9 @@ class Dispatcher:
         self.task_queue = task_queue
         self.batch_size = batch_size
         self.clock = clock or Clock()
+        self.started: set[str] = set()
+        self.signals_sent: dict[str, int] = {}
+        """What this dispatcher asked of Temporal (a driver waits for workflows on it)."""
 
     def key_of(self, originator_id: UUID) -> str:
         key: str = self.app.repository.get(originator_id).key
@@ -159,7 +162,9 @@ class Dispatcher:
             except RPCError as error:
                 if error.status != RPCStatusCode.NOT_FOUND:
                     raise
-                # The follow-up has already ended: nothing left to steer.
+                return  # the workflow has already ended: nothing left to steer
+            count = self.signals_sent.get(action.workflow_id, 0) + 1
+            self.signals_sent[action.workflow_id] = count
             return
         try:
             await self.client.start_workflow(
@@ -172,6 +177,7 @@ class Dispatcher:
             )
         except WorkflowAlreadyStartedError:
             return  # started (and perhaps finished) before: that is success
+        self.started.add(action.workflow_id)
         log.info("started %s", action.workflow_id)
 
     async def run_forever(

@@ -21,6 +21,7 @@ with workflow.unsafe.imports_passed_through():
         FollowUpInfo,
         FollowUpInput,
         FollowUpState,
+        Progress,
         Step,
         StepRequest,
     )
@@ -60,6 +61,8 @@ class ResolutionFollowUp:
         self._changes = 0
         self._seen = 0
         self._next: Step | None = None
+        self._busy = True
+        self._finished = False
 
     def _has_changed(self) -> bool:
         return self._changes != self._seen
@@ -75,20 +78,26 @@ class ResolutionFollowUp:
             )
             self._info = info
             if info.status != "open":
+                self._finished, self._busy = True, False
                 return info.status
             pending = [s for s in plan(info) if s.key not in self._done]
             self._next = pending[0] if pending else None
             if self._next is None:
                 # Nothing left to do but wait for the record to change.
+                self._busy = False
                 await workflow.wait_condition(self._has_changed)
+                self._busy = True
                 continue
             delay = until(inp.clock, self._next.on)
             if delay > timedelta(0):
+                self._busy = False
                 try:
                     await workflow.wait_condition(self._has_changed, timeout=delay)
                     continue  # changed before the step was due: plan again
                 except TimeoutError:
                     pass
+                finally:
+                    self._busy = True
             if self._has_changed():
                 continue
             step = self._next
@@ -104,6 +113,15 @@ class ResolutionFollowUp:
     @workflow.signal
     def changed(self, change: Change) -> None:
         self._changes += 1
+
+    @workflow.query
+    def progress(self) -> Progress:
+        return Progress(
+            signals=self._changes,
+            busy=self._busy,
+            next_due=self._next.on if self._next else None,
+            finished=self._finished,
+        )
 
     @workflow.query
     def state(self) -> FollowUpState:

@@ -29,6 +29,8 @@ class CalendarInput(BaseModel):
     clock: Clock = Field(default_factory=Clock)
     pending: list[Check] = Field(default_factory=list)
     """Checks carried over from the previous year (continue-as-new keeps every plan)."""
+    signals: int = 0
+    """Signals seen by earlier runs, so progress counts on across years."""
 
 
 class PlanRequest(BaseModel):
@@ -109,3 +111,14 @@ class FollowUpState(BaseModel):
     deadline: date | None
     done: list[str]
     next: Step | None
+
+
+class Progress(BaseModel):
+    """Query result every long workflow answers: how far it has got. A driver (the
+    simulator) waits until each workflow has seen its signals, is idle and has nothing
+    due before the day it is about to play."""
+
+    signals: int
+    busy: bool
+    next_due: date | None
+    finished: bool = False

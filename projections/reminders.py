@@ -1,0 +1,74 @@
+"""Reminders sent (R24, R30, R40, R41): who was told what, and when."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from pydantic import BaseModel
+
+from domain.reminder import Reminder
+from projections.codec import from_json, to_json
+from projections.projection import Projection
+from projections.store import Cursor, ReadStore
+
+
+class ReminderRow(BaseModel):
+    key: str
+    organisation: str
+    kind: str
+    rule: str
+    subject: dict[str, str]
+    period: str | None
+    sent_on: date
+    recipients: list[str]
+
+
+class RemindersProjection(Projection):
+    name = "reminders"
+    tables = ("rm_reminders",)
+    ddl = (
+        "CREATE TABLE IF NOT EXISTS rm_reminders ("
+        " reminder TEXT PRIMARY KEY, organisation TEXT NOT NULL, kind TEXT NOT NULL,"
+        " rule TEXT NOT NULL, subject TEXT NOT NULL, period TEXT, sent_on TEXT NOT NULL,"
+        " recipients TEXT NOT NULL)",
+    )
+
+    def apply(self, cur: Cursor, event: Any, position: int) -> None:
+        if isinstance(event, Reminder.Sent):
+            cur.execute(
+                "INSERT INTO rm_reminders (reminder, organisation, kind, rule, subject, period,"
+                " sent_on, recipients) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
+                (
+                    event.key,
+                    event.organisation,
+                    event.kind,
+                    event.rule,
+                    to_json(event.subject),
+                    event.period,
+                    event.occurred_on.isoformat(),
+                    to_json(sorted(event.recipients)),
+                ),
+            )
+
+
+def reminders(store: ReadStore, organisation: str | None = None) -> list[ReminderRow]:
+    where, params = ("WHERE organisation = %s", [organisation]) if organisation else ("", [])
+    rows = store.query(
+        "SELECT reminder, organisation, kind, rule, subject, period, sent_on, recipients"
+        f" FROM rm_reminders {where} ORDER BY sent_on, reminder",
+        params,
+    )
+    return [
+        ReminderRow(
+            key=key,
+            organisation=org,
+            kind=kind,
+            rule=rule,
+            subject=from_json(subject),
+            period=period,
+            sent_on=date.fromisoformat(sent_on),
+            recipients=from_json(recipients),
+        )
+        for key, org, kind, rule, subject, period, sent_on, recipients in rows
+    ]

@@ -1,0 +1,263 @@
+"""`chibo simulate`: a scenario's timeline through the real system, a year in seconds.
+
+The real domain, projector, dispatcher and workflows run against Temporal's
+time-skipping test server and a throw-away store. Each simulated day, first the checks
+due that day run (the server's clock is moved to the day's first instant and every
+workflow is let finish what is due), then that day's items are applied in file order.
+Nothing here judges a rule: the output is read back from what the system recorded.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import tempfile
+import uuid
+from collections.abc import AsyncIterator, Callable, Iterator
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import psycopg
+from temporalio.client import Client
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.testing import WorkflowEnvironment
+
+from domain.organisation import Organisation
+from projections.compliance import compliance
+from projections.escalations import escalations
+from projections.projector import Projector
+from projections.registry import all_projections
+from projections.reminders import reminders
+from projections.store import ReadStore
+from workers.importer import Importer
+from workers.scenario import Scenario
+from workers.settings import Settings
+from workers.wiring import init_db, make_app, make_read_store
+from workers.worker import build_worker
+from workflows.activities import ChiboActivities
+from workflows.dispatcher import Dispatcher
+from workflows.models import Clock, Progress
+
+SUBJECT_FIELDS = ("cell", "member", "meeting", "resolution", "inspection")
+TASK_QUEUE = "chibo-simulate"
+PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
+
+
+@contextlib.contextmanager
+def throwaway_store(kind: str, pg_admin: str = PG_ADMIN) -> Iterator[Settings]:
+    """A fresh, initialised store, gone afterwards."""
+    if kind == "sqlite":
+        with tempfile.TemporaryDirectory(prefix="chibo-sim-") as tmp:
+            settings = Settings(
+                database_url=f"sqlite:///{Path(tmp) / 'sim.db'}", data_dir=Path(tmp)
+            )
+            init_db(settings)
+            yield settings
+        return
+    name = f"chibo_sim_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(pg_admin, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        settings = Settings(database_url=pg_admin.rsplit("/", 1)[0] + f"/{name}")
+        init_db(settings)
+        yield settings
+    finally:
+        with psycopg.connect(pg_admin, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@contextlib.asynccontextmanager
+async def time_skipping_server(path: str) -> AsyncIterator[WorkflowEnvironment]:
+    env = await WorkflowEnvironment.start_time_skipping(
+        test_server_existing_path=path, data_converter=pydantic_data_converter
+    )
+    try:
+        yield env
+    finally:
+        await env.shutdown()
+
+
+def _midnight(day: date) -> datetime:
+    return datetime(day.year, day.month, day.day, tzinfo=UTC)
+
+
+class Simulation:
+    def __init__(
+        self,
+        scenario: Scenario,
+        settings: Settings,
+        env: WorkflowEnvironment,
+        progress: Callable[[date], None] | None = None,
+    ) -> None:
+        self.scenario = scenario
+        self.settings = settings
+        self.env = env
+        self.progress = progress
+        self.app = make_app(settings)
+        self.store = make_read_store(settings)
+        self.importer = Importer(self.app, scenario)
+        self.watch: dict[str, Progress] = {}
+
+    @property
+    def client(self) -> Client:
+        return self.env.client
+
+    async def run(self) -> dict[str, Any]:
+        s = self.scenario
+        # Business time = server time + offset: the scenario's first day starts now.
+        offset = _midnight(s.start) - await self.env.get_current_time()
+        self.clock = Clock(offset_seconds=offset.total_seconds())
+        self.dispatcher = Dispatcher(
+            self.app, self.store, self.client, TASK_QUEUE, clock=self.clock
+        )
+        projector_store = make_read_store(self.settings)
+        activities = ChiboActivities(self.app, lambda: make_read_store(self.settings))
+        projector = Projector(self.app, projector_store, all_projections())
+        items: dict[date, list[int]] = {}
+        for index, item in enumerate(s.timeline):
+            items.setdefault(item.date, []).append(index)
+        try:
+            with projector.running(poll_interval=0.005):
+                async with build_worker(self.client, TASK_QUEUE, activities):
+                    self.importer.setup()
+                    await self.settle(s.start)
+                    day = s.start
+                    while day <= s.end:
+                        await self.advance_to(day)
+                        await self.settle(day)
+                        for index in items.get(day, []):
+                            self.importer.apply_item(index)
+                        await self.settle(day)
+                        if self.progress:
+                            self.progress(day)
+                        day = self.next_day(day, items)
+                    # Wait through our own connection: the projector thread owns its own.
+                    head = self.app.recorder.max_notification_id() or 0
+                    Projector(self.app, self.store, all_projections()).wait_for(head)
+            return self.result()
+        finally:
+            activities.close()
+            projector_store.close()
+            self.store.close()
+            self.app.close()
+
+    def next_day(self, day: date, items: dict[date, list[int]]) -> date:
+        """The next day with anything to do: an item, or work due in some workflow."""
+        candidates = [d for d in items if d > day]
+        candidates += [p.next_due for p in self.watch.values() if p.next_due and not p.finished]
+        following = min(
+            (d for d in candidates if d > day), default=self.scenario.end + timedelta(1)
+        )
+        return max(day + timedelta(days=1), min(following, self.scenario.end + timedelta(1)))
+
+    async def advance_to(self, day: date) -> None:
+        business_now = await self.env.get_current_time() + timedelta(
+            seconds=self.clock.offset_seconds
+        )
+        gap = _midnight(day) - business_now
+        if gap > timedelta(0):
+            await self.env.sleep(gap)
+
+    async def settle(self, day: date) -> None:
+        """Delivers every stored event to Temporal, then waits until each workflow has
+        seen its signals, is idle, and has nothing due on or before `day`."""
+        while True:
+            while await self.dispatcher.run_once():
+                pass
+            pending = [w for w in self.dispatcher.started if w not in self.watch]
+            pending += [
+                w
+                for w, p in self.watch.items()
+                if not p.finished
+                and (
+                    p.busy
+                    or p.signals < self.dispatcher.signals_sent.get(w, 0)
+                    or (p.next_due is not None and p.next_due <= day)
+                )
+            ]
+            if not pending:
+                return
+            for workflow_id in pending:
+                handle = self.client.get_workflow_handle(workflow_id)
+                self.watch[workflow_id] = await handle.query("progress", result_type=Progress)
+            if all(not self._waiting_on(w, day) for w in pending):
+                continue  # all idle now: loop once more to dispatch what they recorded
+            # Let workflow tasks and activities run without moving the clock.
+            await self.env.sleep(timedelta(0))
+
+    def _waiting_on(self, workflow_id: str, day: date) -> bool:
+        p = self.watch[workflow_id]
+        if p.finished:
+            return False
+        return (
+            p.busy
+            or p.signals < self.dispatcher.signals_sent.get(workflow_id, 0)
+            or (p.next_due is not None and p.next_due <= day)
+        )
+
+    def result(self) -> dict[str, Any]:
+        s = self.scenario
+        org: Organisation = self.app.repository.get(Organisation.id_for(s.organization.id))
+        policy = org.policy_on(s.end)
+        return {
+            "name": s.name,
+            "start": s.start.isoformat(),
+            "end": s.end.isoformat(),
+            "escalations": [escalation_json(row) for row in escalations(self.store)],
+            "reminders": [reminder_json(row) for row in reminders(self.store)],
+            "errors": self.importer.report.errors,
+            "compliance": compliance_json(
+                self.store, s, policy.first_week_days, policy.thematic_per_quarter
+            ),
+        }
+
+
+def _subject(subject: dict[str, str]) -> dict[str, Any]:
+    return {k: subject[k] for k in SUBJECT_FIELDS if k in subject}
+
+
+def escalation_json(row: Any) -> dict[str, Any]:
+    out: dict[str, Any] = {"kind": row.kind, "rule": row.rule, **_subject(row.subject)}
+    if row.period is not None:
+        out["period"] = row.period
+    for key in ("members", "rate"):
+        if key in row.details:
+            out[key] = row.details[key]
+    out |= {
+        "raised_on": row.raised_on.isoformat(),
+        "level": row.level,
+        "to": sorted(row.recipients),
+    }
+    return out
+
+
+def reminder_json(row: Any) -> dict[str, Any]:
+    out: dict[str, Any] = {"kind": row.kind, "rule": row.rule, **_subject(row.subject)}
+    if row.period is not None:
+        out["period"] = row.period
+    return out | {"on": row.sent_on.isoformat(), "to": sorted(row.recipients)}
+
+
+def compliance_json(
+    store: ReadStore, s: Scenario, first_week_days: int, thematic_per_quarter: int
+) -> dict[str, Any]:
+    figures = compliance(
+        store,
+        s.start,
+        s.end,
+        organisation=s.organization.id,
+        first_week_days=first_week_days,
+        thematic_per_quarter=thematic_per_quarter,
+    )
+    return {"cells": {c: f.model_dump(mode="json") for c, f in figures.cells.items()}}
+
+
+async def simulate(
+    scenario: Scenario,
+    store: str = "sqlite",
+    test_server: str = "temporal-test-server",
+    progress: Callable[[date], None] | None = None,
+) -> dict[str, Any]:
+    with throwaway_store(store) as settings:
+        async with time_skipping_server(test_server) as env:
+            return await Simulation(scenario, settings, env, progress).run()
