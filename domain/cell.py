@@ -218,6 +218,11 @@ class Cell(Aggregate):
     def transfer_out(self, meta: Meta, member: str) -> None:
         if not self.is_member_on(member, meta.occurred_on):
             raise DomainError("R71", f"{member} is not a member of cell {self.key}")
+        if any(s.since == meta.occurred_on for s in self.memberships[member]):
+            raise DomainError(
+                "R71",
+                f"{member} joined cell {self.key} on {meta.occurred_on}; a transfer out comes later",
+            )
         self.trigger(self.MemberTransferredOut, meta, member=member)
 
     def assign_in_charge(self, meta: Meta, member: str) -> None:

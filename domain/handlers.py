@@ -138,6 +138,16 @@ def transfer_in(unit: Unit, cmd: c.TransferIn) -> Result:
 def transfer_out(unit: Unit, cmd: c.TransferOut) -> Result:
     cell, org = _cell_and_org(unit, cmd.cell)
     _known(org, [cmd.member])
+    for key, held in cell.meetings.items():
+        # The roster must agree with every minutes book already written.
+        if held.held_on >= cmd.occurred_on:
+            meeting = unit.get(Meeting, key)
+            if cmd.member in {*meeting.present, *meeting.excused, *meeting.absent}:
+                raise DomainError(
+                    "R71",
+                    f"{cmd.member} is recorded at meeting {key} on {held.held_on}:"
+                    " a transfer out must come after it",
+                )
     cell.transfer_out(cmd.meta, cmd.member)
     return {"cell": cmd.cell, "member": cmd.member}
 
@@ -360,6 +370,10 @@ def adopt_resolution(unit: Unit, cmd: c.AdoptResolution) -> Result:
     if unit.find(Resolution, draft.id) is not None:
         raise DomainError(None, f"resolution {draft.id} already exists")
     cell, org = _cell_and_org(unit, meeting.cell)
+    if cmd.occurred_on < meeting.held_on:
+        raise DomainError(
+            "R21", f"{draft.id} is dated {cmd.occurred_on}, before meeting {cmd.meeting}"
+        )
     check_statement(draft, meeting.held_on)
     _known(org, [*draft.executors, draft.inspector])
     votes = _count_votes(cell, org, meeting, draft)

@@ -209,11 +209,14 @@ def _transferred_in(cur: Cursor, e: Cell.MemberTransferredIn, position: int) -> 
 
 
 def _transferred_out(cur: Cursor, e: Cell.MemberTransferredOut, position: int) -> None:
-    # The domain only lets an open span be closed, so there is exactly one.
+    # Close the span covering the date, as the domain does (a late entry may close an
+    # earlier span).
+    day = e.occurred_on.isoformat()
     cur.execute(
-        "UPDATE rm_cell_members SET until = %s WHERE member = %s AND until IS NULL"
+        "UPDATE rm_cell_members SET until = %s WHERE member = %s AND since <= %s"
+        " AND (until IS NULL OR until > %s)"
         " AND cell = (SELECT cell FROM rm_cells WHERE id = %s)",
-        (e.occurred_on.isoformat(), e.member, str(e.originator_id)),
+        (day, e.member, day, day, str(e.originator_id)),
     )
 
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import sys
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Annotated
 
@@ -16,6 +17,7 @@ from rich.progress import Progress
 
 from domain.commands import CreateOrganisation
 from domain.errors import DomainError
+from projections.compliance import compliance
 from projections.escalations import inbox as escalation_inbox
 from projections.organisations import list_organisations
 from projections.projector import Projector
@@ -23,9 +25,11 @@ from projections.registry import all_projections
 from workers import processes
 from workers.importer import Importer
 from workers.labels import KIND_LABELS, STATUS_LABELS
+from workers.report import print_compliance, print_report
 from workers.scenario import load_scenario
 from workers.settings import Settings
 from workers.wiring import init_db, make_app, make_read_store
+from workflows.periods import bounds
 
 app = typer.Typer(no_args_is_help=True, help="chibo: sinh hoạt chi bộ, nghị quyết, kiểm tra.")
 db_app = typer.Typer(no_args_is_help=True, help="The event store and read-model database.")
@@ -223,6 +227,61 @@ def inbox(
             f" {row.cell or row.member or ''} {row.period or ''} cấp {row.level}"
             f" — {STATUS_LABELS.get(row.status, row.status)}  ({row.key})"
         )
+
+
+@app.command()
+def simulate(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="scenario YAML")],
+    as_json: Annotated[bool, typer.Option("--json", help="the SCENARIOS.md JSON")] = False,
+    store: Annotated[str, typer.Option(help="throw-away store: sqlite or postgres")] = "sqlite",
+) -> None:
+    """Run a scenario's timeline through the real system on Temporal's time-skipping server."""
+    from workers.simulate import simulate as run_simulation
+    from workers.up import test_server_binary
+
+    if store not in ("sqlite", "postgres"):
+        console.print("[red]--store must be sqlite or postgres[/red]")
+        raise typer.Exit(2)
+    try:
+        scenario = load_scenario(file)
+    except (ValidationError, yaml.YAMLError) as error:
+        console.print(f"[red]tệp kịch bản không hợp lệ (invalid scenario file)[/red]: {error}")
+        raise typer.Exit(2) from None
+    days = (scenario.end - scenario.start).days + 1
+    with Progress(console=Console(stderr=True), transient=True, disable=as_json) as bar:
+        task = bar.add_task("Mô phỏng (simulating)", total=days)
+
+        def advance(day: date) -> None:
+            bar.update(task, completed=(day - scenario.start).days + 1)
+
+        result = asyncio.run(run_simulation(scenario, store, test_server_binary(), advance))
+    if as_json:
+        print(json.dumps(result, ensure_ascii=False, indent=1))
+        return
+    print_report(console, result)
+
+
+@app.command("compliance")
+def compliance_command(
+    cell: Annotated[str | None, typer.Option(help="one cell")] = None,
+    period: Annotated[
+        str | None, typer.Option(help="2026-03, 2026-Q1, 2026-H1 or 2026 (default: this year)")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Compliance of each cell over a period (months and quarters ended by its end)."""
+    start, end = bounds(period or str(date.today().year))
+    # A period is judged on the day after it ends (today, if it has not ended yet).
+    end = min(end + timedelta(days=1), max(date.today(), start))
+    store = make_read_store(Settings())
+    try:
+        result = compliance(store, start, end, cell=cell)
+    finally:
+        store.close()
+    if as_json:
+        print(json.dumps(result.model_dump(mode="json"), ensure_ascii=False, indent=1))
+        return
+    print_compliance(console, result)
 
 
 def main() -> None:

