@@ -11,6 +11,7 @@ import random
 from collections.abc import Callable
 from datetime import date, timedelta
 
+from domain.aggregate import Aggregate
 from domain.application import ChiboApplication
 from domain.cell import Cell
 from domain.commands import ResolutionDraft
@@ -47,10 +48,10 @@ def generate(
     counter = 0
     stored = 0
 
-    def save(*aggregates: object) -> None:
+    def save(*aggregates: Aggregate) -> None:
         nonlocal stored
-        events = sum(len(a.pending_events) for a in aggregates)  # type: ignore[attr-defined]
-        app.save(*aggregates)  # type: ignore[arg-type]
+        events = sum(len(a.pending_events) for a in aggregates)
+        app.save(*aggregates)
         stored += events
         if progress:
             progress(events)
@@ -104,7 +105,7 @@ def generate(
     open_resolutions: dict[str, Resolution] = {}
     for month in range(months):
         first = _month_start(start, month)
-        batch: list[object] = []
+        batch: list[Aggregate] = []
         for cell, members, in_charge in cells:
             day = first + timedelta(days=rnd.randrange(0, 20))
             present = [m for m in members if rnd.random() < 0.92]

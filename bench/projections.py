@@ -12,6 +12,7 @@ import argparse
 import statistics
 import time
 from pathlib import Path
+from typing import Any
 
 import psycopg
 from rich.console import Console
@@ -23,8 +24,8 @@ from projections.registry import all_projections
 from workers.settings import Settings
 from workers.wiring import init_db, make_app, make_read_store
 
-FULL = {"orgs": 50, "cells_per_org": 50, "members_per_cell": 20, "months": 120}
-SMALL = {"orgs": 5, "cells_per_org": 20, "members_per_cell": 20, "months": 24}
+FULL: dict[str, Any] = {"orgs": 50, "cells_per_org": 50, "members_per_cell": 20, "months": 120}
+SMALL: dict[str, Any] = {"orgs": 5, "cells_per_org": 20, "members_per_cell": 20, "months": 24}
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 console = Console()
 
@@ -41,7 +42,7 @@ def _settings(backend: str, small: bool) -> Settings:
     return Settings(database_url=PG_ADMIN.rsplit("/", 1)[0] + f"/{name}")
 
 
-def ensure_log(settings: Settings, sizes: dict[str, int]) -> int:
+def ensure_log(settings: Settings, sizes: dict[str, Any]) -> int:
     """The cached log, written through the domain's own aggregates and Application."""
     init_db(settings)
     app = make_app(settings)

@@ -221,7 +221,8 @@ class Cell(Aggregate):
         if any(s.since == meta.occurred_on for s in self.memberships[member]):
             raise DomainError(
                 "R71",
-                f"{member} joined cell {self.key} on {meta.occurred_on}; a transfer out comes later",
+                f"{member} joined cell {self.key} on {meta.occurred_on};"
+                " a transfer out comes later",
             )
         self.trigger(self.MemberTransferredOut, meta, member=member)
 

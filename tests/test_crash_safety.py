@@ -10,7 +10,9 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
+from typing import Any
 
 import pytest
 from temporalio.testing import WorkflowEnvironment
@@ -23,8 +25,13 @@ from workers.settings import Settings
 from workers.wiring import make_app, make_read_store
 
 ROOT = Path(__file__).parent.parent
-SIZES = {"orgs": 2, "cells_per_org": 10, "members_per_cell": 10, "months": 24}
-DISPATCH_SIZES = {"orgs": 2, "cells_per_org": 4, "members_per_cell": 5, "months": 12}
+SIZES: dict[str, Any] = {"orgs": 2, "cells_per_org": 10, "members_per_cell": 10, "months": 24}
+DISPATCH_SIZES: dict[str, Any] = {
+    "orgs": 2,
+    "cells_per_org": 4,
+    "members_per_cell": 5,
+    "months": 12,
+}
 
 
 def _start(command: str, settings: Settings, **extra: str) -> subprocess.Popen[bytes]:
@@ -51,6 +58,10 @@ def _wait_until(condition: Callable[[], bool], timeout: float = 60.0) -> None:
         time.sleep(0.01)
 
 
+def _reached(positions: Callable[[], dict[str, int]], target: int) -> bool:
+    return min(positions().values()) >= target
+
+
 def _tables(store: ReadStore) -> dict[str, list[tuple[object, ...]]]:
     """Every read-model row, ordered, to compare two stores exactly."""
     content = {}
@@ -74,7 +85,7 @@ def test_projector_killed_mid_batches_loses_and_duplicates_nothing(settings: Set
         for fraction in (0.15, 0.35, 0.6, 0.85):
             process = _start("projector", settings, CHIBO_PROJECTOR_BATCH_SIZE="7")
             target = int(total * fraction)
-            _wait_until(lambda t=target: min(positions().values()) >= t)
+            _wait_until(partial(_reached, positions, target))
             process.send_signal(signal.SIGKILL)
             process.wait()
             kills += 1
@@ -115,11 +126,14 @@ async def test_dispatcher_killed_misses_no_workflow_and_starts_none_twice(
     expected = {f"calendar-{prefix}{o:03d}" for o in range(DISPATCH_SIZES["orgs"])}
     for notification in app.recorder.select_notifications(1, head + 1):
         if notification.topic == "chibo.Resolution.Adopted":
-            expected.add(f"followup-{app.mapper.to_domain_event(notification).key}")
+            adopted: Any = app.mapper.to_domain_event(notification)
+            expected.add(f"followup-{adopted.key}")
     address = temporal_dev.client.service_client.config.target_host
 
     def position() -> int:
-        return store.query("SELECT position FROM chibo_tracking WHERE name = 'dispatcher'")[0][0]
+        return int(
+            store.query("SELECT position FROM chibo_tracking WHERE name = 'dispatcher'")[0][0]
+        )
 
     try:
         for fraction in (0.2, 0.5, 0.8):
@@ -130,13 +144,12 @@ async def test_dispatcher_killed_misses_no_workflow_and_starts_none_twice(
                 CHIBO_DISPATCHER_BATCH_SIZE="5",
             )
             target = int(head * fraction)
-            await asyncio.to_thread(
-                _wait_until,
-                lambda t=target: (
-                    bool(store.query("SELECT 1 FROM chibo_tracking WHERE name = 'dispatcher'"))
-                    and position() >= t
-                ),
-            )
+
+            def reached(target: int = target) -> bool:
+                started = store.query("SELECT 1 FROM chibo_tracking WHERE name = 'dispatcher'")
+                return bool(started) and position() >= target
+
+            await asyncio.to_thread(_wait_until, reached)
             process.send_signal(signal.SIGKILL)
             process.wait()
             assert position() < head, "killed too late to prove anything"

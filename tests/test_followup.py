@@ -70,7 +70,7 @@ async def test_reminders_overdue_chain_extension_and_completion(
 
                 await env.sleep(timedelta(days=19, hours=12))  # past both reminders
                 for days in (7, 1):
-                    reminder = app.repository.get(
+                    reminder: Reminder = app.repository.get(
                         Reminder.id_for(
                             reminder_key(
                                 "resolution_deadline_approaching",
@@ -85,7 +85,7 @@ async def test_reminders_overdue_chain_extension_and_completion(
                 )
 
                 await env.sleep(timedelta(days=2))  # deadline + 1: level 1
-                level1 = app.repository.get(
+                level1: Escalation = app.repository.get(
                     Escalation.id_for(escalation_key("resolution_overdue", subject, None, 1))
                 )
                 assert level1.raised_on == deadline + timedelta(days=1)

@@ -76,7 +76,7 @@ def test_malformed_item_is_reported_by_field_and_changes_nothing(
     app = make_app(settings)
     try:
         report = Importer(app, load_scenario(path)).run()
-        c2 = app.repository.get(Cell.id_for("c2"))
+        c2: Cell = app.repository.get(Cell.id_for("c2"))
     finally:
         app.close()
     [error] = [e for e in report.errors if e["item"] == 9]  # the transfer_in item
