@@ -21,6 +21,7 @@ import psycopg
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.runtime import LoggingConfig, Runtime, TelemetryConfig, TelemetryFilter
+from temporalio.service import RPCError, RPCStatusCode
 from temporalio.testing import WorkflowEnvironment
 
 from domain.organisation import Organisation
@@ -183,12 +184,26 @@ class Simulation:
             if not pending:
                 return
             for workflow_id in pending:
-                handle = self.client.get_workflow_handle(workflow_id)
-                self.watch[workflow_id] = await handle.query("progress", result_type=Progress)
+                self.watch[workflow_id] = await self.progress_of(workflow_id)
             if all(not self._waiting_on(w, day) for w in pending):
                 continue  # all idle now: loop once more to dispatch what they recorded
             # Let workflow tasks and activities run without moving the clock.
             await self.env.sleep(timedelta(0))
+
+    async def progress_of(self, workflow_id: str) -> Progress:
+        """Queries a workflow's progress. A run that has just continued as new may not
+        answer until the server moves on: nudge its clock by a millisecond and ask again."""
+        handle = self.client.get_workflow_handle(workflow_id)
+        for _ in range(20):
+            try:
+                return await handle.query(
+                    "progress", result_type=Progress, rpc_timeout=timedelta(seconds=2)
+                )
+            except RPCError as error:
+                if error.status not in (RPCStatusCode.DEADLINE_EXCEEDED, RPCStatusCode.CANCELLED):
+                    raise
+                await self.env.sleep(timedelta(milliseconds=1))
+        raise TimeoutError(f"{workflow_id} did not answer its progress query")
 
     def _waiting_on(self, workflow_id: str, day: date) -> bool:
         p = self.watch[workflow_id]
