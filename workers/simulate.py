@@ -196,9 +196,10 @@ class Simulation:
         handle = self.client.get_workflow_handle(workflow_id)
         for _ in range(20):
             try:
-                return await handle.query(
+                progress: Progress = await handle.query(
                     "progress", result_type=Progress, rpc_timeout=timedelta(seconds=2)
                 )
+                return progress
             except RPCError as error:
                 if error.status not in (RPCStatusCode.DEADLINE_EXCEEDED, RPCStatusCode.CANCELLED):
                     raise
