@@ -1,0 +1,106 @@
+"""The read side from the command line, on both backends: compliance after an import,
+rebuild equal to the live read models, the escalation inbox, projection status."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from domain import commands as c
+from projections.projector import Projector
+from projections.registry import all_projections
+from projections.store import ReadStore
+from workers.cli import app as cli
+from workers.importer import Importer
+from workers.scenario import load_scenario
+from workers.settings import Settings
+from workers.wiring import make_app, make_read_store
+
+SCENARIOS = Path(__file__).parent / "scenarios"
+
+
+def _imported(settings: Settings) -> None:
+    app, store = make_app(settings), make_read_store(settings)
+    try:
+        Importer(app, load_scenario(SCENARIOS / "ward-q1.yaml")).run()
+        app.handle(
+            c.RaiseEscalation(
+                actor="chibo",
+                command_id="esc-1",
+                occurred_on=date(2026, 3, 1),
+                organisation="tb",
+                kind="meeting_missed",
+                rule="R1",
+                subject={"cell": "c2"},
+                period="2026-02",
+                recipients=["m04"],
+            )
+        )
+        Projector(app, store, all_projections()).run_until_caught_up()
+    finally:
+        store.close()
+        app.close()
+
+
+def _invoke(settings: Settings, monkeypatch: pytest.MonkeyPatch, *args: str) -> str:
+    monkeypatch.setenv("CHIBO_DATABASE_URL", settings.database_url)
+    result = CliRunner().invoke(cli, list(args))
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def _rows(store: ReadStore) -> dict[str, list[Any]]:
+    return {
+        table: sorted(store.query(f"SELECT * FROM {table}"), key=repr)
+        for projection in all_projections()
+        for table in projection.tables
+    }
+
+
+def test_compliance_after_import_matches_the_scenario(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _imported(settings)
+    out = json.loads(_invoke(settings, monkeypatch, "compliance", "--period", "2026-Q1", "--json"))
+    expected = json.loads((SCENARIOS / "ward-q1.expected.json").read_text(encoding="utf-8"))
+    for cell, figures in expected["compliance"]["cells"].items():
+        got = out["cells"][cell]
+        for field in ("regular_months", "late_regular", "thematic_quarters", "attendance_rate"):
+            assert got[field] == figures[field], (cell, field)
+        assert got["resolutions"]["adopted"] == figures["resolutions"]["adopted"]
+        assert got["inspections"] == figures["inspections"]
+
+
+def test_rebuild_gives_the_live_read_models(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _imported(settings)
+    store = make_read_store(settings)
+    try:
+        live = _rows(store)
+        assert live["rm_meetings"] and live["rm_resolutions"] and live["rm_escalations"]
+        _invoke(settings, monkeypatch, "projections", "rebuild")
+        assert _rows(store) == live
+        _invoke(settings, monkeypatch, "projections", "rebuild", "meetings")
+        assert _rows(store) == live
+    finally:
+        store.close()
+
+
+def test_inbox_and_status(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    _imported(settings)
+    [row] = json.loads(_invoke(settings, monkeypatch, "inbox", "m04", "--json"))
+    assert (row["kind"], row["cell"], row["period"], row["status"]) == (
+        "meeting_missed",
+        "c2",
+        "2026-02",
+        "open",
+    )
+    assert json.loads(_invoke(settings, monkeypatch, "inbox", "m03", "--json")) == []
+    status = _invoke(settings, monkeypatch, "projections", "status")
+    assert all("lag 0" in line for line in status.strip().splitlines())
