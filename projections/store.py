@@ -88,6 +88,32 @@ class SQLiteReadStore(ReadStore):
         self._conn.close()
 
 
+class _PostgresCursor:
+    """A fresh psycopg cursor per statement: in pipeline mode a reused cursor may hand
+    back the result of an earlier queued statement instead of the last one."""
+
+    def __init__(self, conn: psycopg.Connection[Any]) -> None:
+        self._conn = conn
+        self._cursor: psycopg.Cursor[Any] | None = None
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        self._cursor = self._conn.cursor()
+        return self._cursor.execute(sql, params)
+
+    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> Any:
+        self._cursor = self._conn.cursor()
+        return self._cursor.executemany(sql, rows)
+
+    def fetchall(self) -> list[Row]:
+        assert self._cursor is not None
+        return self._cursor.fetchall()
+
+    def fetchone(self) -> Row | None:
+        assert self._cursor is not None
+        row: Row | None = self._cursor.fetchone()
+        return row
+
+
 class PostgresReadStore(ReadStore):
     backend = "postgres"
 
@@ -98,8 +124,8 @@ class PostgresReadStore(ReadStore):
     def transaction(self) -> Iterator[Cursor]:
         # Pipeline mode sends statements without waiting for each reply: a batch of
         # inserts costs a few round trips instead of one per statement.
-        with self._conn.transaction(), self._conn.pipeline(), self._conn.cursor() as cursor:
-            yield cursor
+        with self._conn.transaction(), self._conn.pipeline():
+            yield _PostgresCursor(self._conn)
 
     def close(self) -> None:
         self._conn.close()

@@ -51,17 +51,28 @@ def run_dispatcher(settings: Settings) -> None:
         app, store = make_app(settings), make_read_store(settings)
         stop = threading.Event()
         loop = asyncio.get_running_loop()
+        main_task = asyncio.current_task()
+
+        def request_stop() -> None:
+            # Cancel at once: a call to an unreachable Temporal may hang for long, and
+            # delivery is at least once, so an interrupted batch is simply sent again.
+            stop.set()
+            if main_task is not None:
+                main_task.cancel()
+
         for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(sig, stop.set)
-        client = await _connect_with_retry(settings, stop)
-        if client is None:
-            return
-        dispatcher = Dispatcher(
-            app, store, client, settings.task_queue, settings.dispatcher_batch_size
-        )
-        log.info("dispatcher following the log from %s", dispatcher.position())
+            loop.add_signal_handler(sig, request_stop)
         try:
+            client = await _connect_with_retry(settings, stop)
+            if client is None:
+                return
+            dispatcher = Dispatcher(
+                app, store, client, settings.task_queue, settings.dispatcher_batch_size
+            )
+            log.info("dispatcher following the log from %s", dispatcher.position())
             await dispatcher.run_forever(stop, asyncio.sleep)
+        except asyncio.CancelledError:
+            log.info("dispatcher stopped")
         finally:
             store.close()
             app.close()
