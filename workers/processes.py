@@ -97,7 +97,7 @@ def run_worker(settings: Settings) -> None:
             return
         app = make_app(settings)
         activities = ChiboActivities(app, lambda: make_read_store(settings))
-        worker = build_worker(client, settings.task_queue, activities)
+        worker = build_worker(client, settings.task_queue, activities, settings.worker_cache_size)
         log.info("worker polling task queue %s", settings.task_queue)
         try:
             async with worker:

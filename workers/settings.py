@@ -29,6 +29,8 @@ class Settings(BaseSettings):
     data_dir: Path = Path("var")
     projector_batch_size: int = Field(default=500, ge=1)
     dispatcher_batch_size: int = Field(default=100, ge=1)
+    worker_cache_size: int = Field(default=1000, ge=0)
+    """Workflows a worker keeps in memory (0: none, every task replays its history)."""
     temporal_port: int = 7233
     temporal_ui_port: int = 8233
 

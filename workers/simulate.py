@@ -12,7 +12,8 @@ from __future__ import annotations
 import contextlib
 import tempfile
 import uuid
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import AbstractAsyncContextManager
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -94,8 +95,14 @@ class Simulation:
         settings: Settings,
         env: WorkflowEnvironment,
         progress: Callable[[date], None] | None = None,
+        worker: Callable[[], AbstractAsyncContextManager[Any]] | None = None,
+        after_day: Callable[[date], Awaitable[None]] | None = None,
     ) -> None:
+        """`worker` replaces the in-process worker (e.g. a `chibo worker` process);
+        `after_day` runs once each played day is settled."""
         self.scenario = scenario
+        self.worker = worker
+        self.after_day = after_day
         self.settings = settings
         self.env = env
         self.progress = progress
@@ -124,7 +131,8 @@ class Simulation:
             items.setdefault(item.date, []).append(index)
         try:
             with projector.running(poll_interval=0.005):
-                async with build_worker(self.client, TASK_QUEUE, activities):
+                inline = build_worker(self.client, TASK_QUEUE, activities)
+                async with self.worker() if self.worker else inline:
                     self.importer.setup()
                     await self.settle(s.start)
                     day = s.start
@@ -134,6 +142,8 @@ class Simulation:
                         for index in items.get(day, []):
                             self.importer.apply_item(index)
                         await self.settle(day)
+                        if self.after_day:
+                            await self.after_day(day)
                         if self.progress:
                             self.progress(day)
                         day = self.next_day(day, items)

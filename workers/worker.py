@@ -15,10 +15,13 @@ from workflows.followup import ResolutionFollowUp
 WORKFLOWS = [OrganisationCalendar, ResolutionFollowUp]
 
 
-def build_worker(client: Client, task_queue: str, activities: ChiboActivities) -> Worker:
+def build_worker(
+    client: Client, task_queue: str, activities: ChiboActivities, cache_size: int = 1000
+) -> Worker:
     return Worker(
         client,
         task_queue=task_queue,
+        max_cached_workflows=cache_size,
         workflows=WORKFLOWS,
         activities=activities.all(),
         activity_executor=ThreadPoolExecutor(max_workers=8),
