@@ -23,6 +23,7 @@ from projections.organisations import list_organisations
 from projections.projector import Projector
 from projections.registry import all_projections
 from workers import processes
+from workers.audit import audit_app
 from workers.importer import Importer
 from workers.labels import KIND_LABELS, STATUS_LABELS
 from workers.report import print_compliance, print_report
@@ -38,6 +39,7 @@ projections_app = typer.Typer(no_args_is_help=True, help="Read models.")
 app.add_typer(db_app, name="db")
 app.add_typer(org_app, name="org")
 app.add_typer(projections_app, name="projections")
+app.add_typer(audit_app, name="audit")
 
 console = Console()
 

@@ -12,6 +12,7 @@ from temporalio.client import Client
 
 from projections.projector import Projector
 from projections.registry import all_projections
+from workers.audit_chain import load_private, sign_checkpoint, unsigned_events
 from workers.settings import Settings
 from workers.wiring import connect_temporal, make_app, make_read_store
 from workers.worker import build_worker
@@ -38,8 +39,19 @@ def run_projector(settings: Settings) -> None:
     _stop_on_signals(stop.set)
     projector = Projector(app, store, all_projections(), settings.projector_batch_size)
     log.info("projector following the log from %s", projector.positions())
+    key = load_private(settings.audit_key_path) if settings.audit_key_path.exists() else None
+    if key is None:
+        log.warning("no audit key at %s: checkpoints are not signed", settings.audit_key_path)
+
+    def checkpoint() -> None:
+        # Sign the chain's head once enough events are unsigned (tamper evidence).
+        if key is not None and unsigned_events(store) >= settings.checkpoint_every:
+            signed = sign_checkpoint(store, key)
+            if signed:
+                log.info("signed checkpoint at position %s", signed.position)
+
     try:
-        projector.run_forever(stop)
+        projector.run_forever(stop, on_idle=checkpoint)
         log.info("projector stopped at %s", projector.positions())
     finally:
         store.close()

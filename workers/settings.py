@@ -31,6 +31,10 @@ class Settings(BaseSettings):
     dispatcher_batch_size: int = Field(default=100, ge=1)
     worker_cache_size: int = Field(default=1000, ge=0)
     """Workflows a worker keeps in memory (0: none, every task replays its history)."""
+    audit_key_path: Path = Path("var/audit/ed25519.pem")
+    """The Ed25519 key that signs checkpoints: keep it outside the database."""
+    checkpoint_every: int = Field(default=1000, ge=1)
+    """The projector signs a checkpoint once this many events are unsigned."""
     temporal_port: int = 7233
     temporal_ui_port: int = 8233
 
@@ -59,6 +63,7 @@ class Settings(BaseSettings):
         if self.backend == "sqlite":
             env |= {
                 "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+                "APPLICATION_RECORDER_TOPIC": "workers.eventstore:ChainedSQLiteApplicationRecorder",
                 "SQLITE_DBNAME": self.sqlite_path,
                 "SQLITE_LOCK_TIMEOUT": "30",
             }
@@ -66,6 +71,7 @@ class Settings(BaseSettings):
         url = urlsplit(self.database_url)
         env |= {
             "PERSISTENCE_MODULE": "eventsourcing.postgres",
+            "APPLICATION_RECORDER_TOPIC": "workers.eventstore:ChainedPostgresApplicationRecorder",
             "POSTGRES_DBNAME": url.path.lstrip("/") or "postgres",
             "POSTGRES_HOST": url.hostname or "127.0.0.1",
             "POSTGRES_PORT": str(url.port or 5432),

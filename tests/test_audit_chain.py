@@ -1,0 +1,265 @@
+"""Tamper evidence: the chain and signed checkpoints catch every kind of tampering done
+directly through SQL, on SQLite and PostgreSQL; an untouched store verifies clean."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Callable, Iterator
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+from typer.testing import CliRunner
+
+from domain import commands as c
+from domain.chain import Report
+from workers.audit_chain import (
+    generate_key,
+    load_private,
+    load_public,
+    sign_checkpoint,
+    verify_bundle,
+    verify_store,
+)
+from workers.cli import app as cli
+from workers.importer import Importer
+from workers.scenario import load_scenario
+from workers.settings import Settings
+from workers.wiring import make_app, make_read_store
+
+SCENARIO = Path(__file__).parent / "scenarios" / "ward-q1.yaml"
+
+
+class Store:
+    """Raw SQL on the events table, whichever backend (what a tamperer would do)."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.sqlite = settings.backend == "sqlite"
+        self.table = "stored_events" if self.sqlite else "chibo_events"
+        self.position = "rowid" if self.sqlite else "notification_id"
+
+    def execute(self, sql: str, params: tuple[object, ...] = ()) -> list[tuple[Any, ...]]:
+        sql = sql.format(table=self.table, position=self.position)
+        if self.sqlite:
+            with sqlite3.connect(self.settings.sqlite_path) as conn:
+                return conn.execute(sql.replace("%s", "?"), params).fetchall()
+        with psycopg.connect(self.settings.database_url, autocommit=True) as conn:
+            cur = conn.execute(sql, params)
+            return cur.fetchall() if cur.description else []
+
+
+@pytest.fixture
+def audited(settings: Settings, tmp_path: Path) -> Iterator[Settings]:
+    """ward-q1 imported, a checkpoint signed, then a few more events recorded."""
+    settings = settings.model_copy(update={"audit_key_path": tmp_path / "audit.pem"})
+    generate_key(settings.audit_key_path)
+    app, store = make_app(settings), make_read_store(settings)
+    try:
+        Importer(app, load_scenario(SCENARIO)).run()
+        assert sign_checkpoint(store, load_private(settings.audit_key_path)) is not None
+        app.handle(
+            c.ReportProgress(
+                actor="m21",
+                command_id="after-checkpoint",
+                occurred_on=date(2026, 4, 2),
+                resolution="nq-c2-01",
+                by="m21",
+                note="đang làm",
+            )
+        )
+    finally:
+        store.close()
+        app.close()
+    yield settings
+
+
+def check(settings: Settings) -> Report:
+    app, store = make_app(settings), make_read_store(settings)
+    try:
+        return verify_store(app, store, load_public(settings.audit_key_path))
+    finally:
+        store.close()
+        app.close()
+
+
+def test_an_untouched_store_verifies_clean(audited: Settings) -> None:
+    report = check(audited)
+    assert report.problem is None
+    assert report.events == report.head > 60
+    assert report.checkpoints == 1 and report.signed_through < report.head
+
+
+def _positions(store: Store) -> list[int]:
+    return [int(r[0]) for r in store.execute("SELECT {position} FROM {table} ORDER BY 1")]
+
+
+def _flip_byte(store: Store, position: int) -> int:
+    [(state,)] = store.execute("SELECT state FROM {table} WHERE {position} = %s", (position,))
+    data = bytearray(bytes(state))
+    data[len(data) // 2] ^= 0x01
+    store.execute("UPDATE {table} SET state = %s WHERE {position} = %s", (bytes(data), position))
+    return position
+
+
+def _delete(store: Store, position: int) -> int:
+    store.execute("DELETE FROM {table} WHERE {position} = %s", (position,))
+    return position
+
+
+def _insert_forged(store: Store, position: int) -> int:
+    """A copy of an event under a new version of its record, as if it had happened."""
+    [(originator, _, topic, state)] = store.execute(
+        "SELECT originator_id, originator_version, topic, state FROM {table} WHERE {position} = %s",
+        (position,),
+    )
+    store.execute(
+        "INSERT INTO {table} (originator_id, originator_version, topic, state)"
+        " VALUES (%s, %s, %s, %s)",
+        (originator, 1000, topic, state),
+    )
+    return max(_positions(store))
+
+
+def _swap(store: Store, a: int, b: int) -> int:
+    temp = 10**9
+    for old, new in ((a, temp), (b, a), (temp, b)):
+        store.execute("UPDATE {table} SET {position} = %s WHERE {position} = %s", (new, old))
+    return a
+
+
+TAMPERING: dict[str, tuple[Callable[[Store, list[int]], int], str]] = {
+    "payload byte changed": (lambda s, p: _flip_byte(s, p[20]), "altered"),
+    "event deleted": (lambda s, p: _delete(s, p[30]), "deleted"),
+    "forged event inserted": (lambda s, p: _insert_forged(s, p[5]), "inserted"),
+    "two events swapped": (lambda s, p: _swap(s, p[10], p[11]), "reordered"),
+}
+
+
+@pytest.mark.parametrize("tampering", sorted(TAMPERING))
+def test_verify_names_the_first_tampered_position(audited: Settings, tampering: str) -> None:
+    store = Store(audited)
+    tamper, kind = TAMPERING[tampering]
+    position = tamper(store, _positions(store))
+    report = check(audited)
+    assert report.problem is not None
+    assert (report.problem.kind, report.problem.position) == (kind, position)
+
+
+def test_resigned_checkpoint_with_another_key_is_caught(audited: Settings, tmp_path: Path) -> None:
+    generate_key(tmp_path / "other.pem")
+    other = load_private(tmp_path / "other.pem")
+    store = Store(audited)
+    [(position, chain)] = store.execute("SELECT position, chain_hash FROM chibo_checkpoints")
+    from domain.chain import checkpoint_message
+    from workers.audit_chain import raw
+
+    signature = other.sign(checkpoint_message(int(position), bytes(chain)))
+    store.execute(
+        "UPDATE chibo_checkpoints SET signature = %s, public_key = %s",
+        (signature, raw(other.public_key())),
+    )
+    report = check(audited)
+    assert report.problem is not None and report.problem.kind == "bad-signature"
+
+
+def test_rewriting_event_and_chain_together_is_caught_by_the_checkpoint(
+    audited: Settings,
+) -> None:
+    """A forger who recomputes the chain still cannot match the signed checkpoint."""
+    from domain.chain import GENESIS, chain_hash, record_hash
+
+    store = Store(audited)
+    positions = _positions(store)
+    _flip_byte(store, positions[3])
+    rows = store.execute(
+        "SELECT {position}, originator_id, originator_version, topic, state FROM {table} ORDER BY 1"
+    )
+    records: dict[str, bytes] = {}
+    previous = GENESIS
+    for position, originator, version, topic, state in rows:
+        key = originator.hex if hasattr(originator, "hex") else str(originator)
+        record = record_hash(
+            records.get(key, GENESIS),
+            key,
+            int(version),
+            str(topic),
+            bytes(state),
+        )
+        records[key] = record
+        previous = chain_hash(previous, int(position), record)
+        store.execute(
+            "UPDATE chibo_chain SET record_hash = %s, chain_hash = %s WHERE position = %s",
+            (record, previous, position),
+        )
+    report = check(audited)
+    assert report.problem is not None
+    assert report.problem.kind == "checkpoint-mismatch"
+
+
+def test_cli_verify_exit_codes_and_bundle(
+    audited: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CHIBO_DATABASE_URL", audited.database_url)
+    monkeypatch.setenv("CHIBO_AUDIT_KEY_PATH", str(audited.audit_key_path))
+    runner = CliRunner()
+    clean = runner.invoke(cli, ["audit", "verify"])
+    assert clean.exit_code == 0, clean.output
+    assert clean.output.startswith("OK")
+
+    bundle = tmp_path / "bundle.json"
+    exported = runner.invoke(
+        cli, ["audit", "export", str(bundle), "--from", "2000-01-01", "--to", "2100-01-01"]
+    )
+    assert exported.exit_code == 0, exported.output
+    assert verify_bundle(bundle).problem is None
+    ok = runner.invoke(cli, ["audit", "verify", "--bundle", str(bundle)])
+    assert ok.exit_code == 0, ok.output
+
+    data = json.loads(bundle.read_text(encoding="utf-8"))
+    data["events"][7]["topic"] = "chibo.Forged"
+    bundle.write_text(json.dumps(data), encoding="utf-8")
+    bad = runner.invoke(cli, ["audit", "verify", "--bundle", str(bundle)])
+    assert bad.exit_code == 1
+    assert "altered" in bad.output
+
+    _flip_byte(Store(audited), _positions(Store(audited))[0])
+    tampered = runner.invoke(cli, ["audit", "verify"])
+    assert tampered.exit_code == 1
+    assert "altered" in tampered.output
+
+
+def test_a_window_bundle_verifies_alone(audited: Settings, tmp_path: Path) -> None:
+    """A window that starts mid-log carries anchors tying it to what came before."""
+    from datetime import datetime
+
+    import orjson
+
+    from workers.audit_chain import export_bundle
+
+    store = Store(audited)
+    [(state,)] = store.execute(
+        "SELECT state FROM {table} WHERE {position} = %s", (_positions(store)[40],)
+    )
+    start = datetime.fromisoformat(orjson.loads(bytes(state))["timestamp"])
+    app, read = make_app(audited), make_read_store(audited)
+    try:
+        count = export_bundle(
+            app,
+            read,
+            load_public(audited.audit_key_path),
+            start,
+            datetime.fromisoformat("2100-01-01T00:00:00+00:00"),
+            tmp_path / "window.json",
+        )
+    finally:
+        read.close()
+        app.close()
+    bundle = json.loads((tmp_path / "window.json").read_text(encoding="utf-8"))
+    assert 0 < count < len(_positions(store))
+    assert bundle["record_anchors"], "records begun before the window are anchored"
+    report = verify_bundle(tmp_path / "window.json")
+    assert report.problem is None and report.events == count

@@ -1,0 +1,124 @@
+"""The event store's recorders, extended to chain every event as it is stored.
+
+Each recorder writes `chibo_chain` rows in the same transaction as the events, after the
+library has serialised writers (PostgreSQL's table lock; SQLite's single writer), so the
+chain follows the log's order exactly. `chibo_checkpoints` holds signed checkpoints.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.persistence import StoredEvent
+from eventsourcing.postgres import PostgresApplicationRecorder
+from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
+from psycopg import Cursor
+from psycopg.rows import DictRow
+
+from domain.chain import GENESIS, chain_hash, record_hash
+
+CHAIN_DDL = (
+    "CREATE TABLE IF NOT EXISTS chibo_chain ("
+    " position BIGINT PRIMARY KEY, originator_id TEXT NOT NULL,"
+    " originator_version BIGINT NOT NULL, record_hash {blob} NOT NULL,"
+    " chain_hash {blob} NOT NULL)",
+    "CREATE UNIQUE INDEX IF NOT EXISTS chibo_chain_record"
+    " ON chibo_chain (originator_id, originator_version)",
+    "CREATE TABLE IF NOT EXISTS chibo_checkpoints ("
+    " position BIGINT PRIMARY KEY, chain_hash {blob} NOT NULL, signature {blob} NOT NULL,"
+    " public_key {blob} NOT NULL, signed_at TEXT NOT NULL)",
+)
+INSERT_CHAIN = (
+    "INSERT INTO chibo_chain (position, originator_id, originator_version, record_hash,"
+    " chain_hash) VALUES ({p}, {p}, {p}, {p}, {p})"
+)
+LAST_CHAIN = "SELECT chain_hash FROM chibo_chain ORDER BY position DESC LIMIT 1"
+RECORD_HASH = (
+    "SELECT record_hash FROM chibo_chain WHERE originator_id = {p} AND originator_version = {p}"
+)
+
+
+def _id(originator_id: UUID | str) -> str:
+    return originator_id.hex if isinstance(originator_id, UUID) else str(originator_id)
+
+
+def chain_rows(
+    stored_events: Sequence[StoredEvent],
+    positions: Sequence[int],
+    last_chain: bytes,
+    stored_record_hash: Callable[[str, int], bytes],
+) -> list[tuple[int, str, int, bytes, bytes]]:
+    """The chain rows of a batch just inserted at `positions`."""
+    rows = []
+    in_batch: dict[tuple[str, int], bytes] = {}
+    chain = last_chain
+    for event, position in zip(stored_events, positions, strict=True):
+        originator = _id(event.originator_id)
+        version = event.originator_version
+        previous = GENESIS
+        if version > 1:
+            previous = in_batch.get((originator, version - 1)) or stored_record_hash(
+                originator, version - 1
+            )
+        record = record_hash(previous, originator, version, event.topic, event.state)
+        in_batch[(originator, version)] = record
+        chain = chain_hash(chain, position, record)
+        rows.append((position, originator, version, record, chain))
+    return rows
+
+
+class ChainedSQLiteApplicationRecorder(SQLiteApplicationRecorder):
+    def construct_create_table_statements(self) -> list[str]:
+        return [
+            *super().construct_create_table_statements(),
+            *(s.format(blob="BLOB") for s in CHAIN_DDL),
+        ]
+
+    def _insert_events(
+        self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
+        positions = super()._insert_events(c, stored_events, **kwargs)
+        assert positions is not None
+        c.execute(LAST_CHAIN)
+        row = c.fetchone()
+        last = bytes(row[0]) if row else GENESIS
+
+        def stored(originator: str, version: int) -> bytes:
+            c.execute(RECORD_HASH.format(p="?"), (originator, version))
+            found = c.fetchone()
+            return bytes(found[0]) if found else GENESIS
+
+        for chained in chain_rows(stored_events, positions, last, stored):
+            c.execute(INSERT_CHAIN.format(p="?"), chained)
+        return positions
+
+
+class ChainedPostgresApplicationRecorder(PostgresApplicationRecorder):
+    def create_table(self) -> None:
+        super().create_table()
+        with self.datastore.transaction(commit=True) as curs:
+            for statement in CHAIN_DDL:
+                curs.execute(statement.format(blob="BYTEA"))
+
+    def _fetch_ids_after_insert_events(
+        self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
+        positions = super()._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
+        assert positions is not None
+        conn = curs.connection
+        # Still inside the insert's transaction, after its table lock: no writer in between.
+        with conn.cursor() as c:
+            c.execute(LAST_CHAIN)
+            row = c.fetchone()
+            last = bytes(row["chain_hash"]) if row else GENESIS
+
+            def stored(originator: str, version: int) -> bytes:
+                c.execute(RECORD_HASH.format(p="%s"), (originator, version))
+                found = c.fetchone()
+                return bytes(found["record_hash"]) if found else GENESIS
+
+            rows = chain_rows(stored_events, positions, last, stored)
+            c.executemany(INSERT_CHAIN.format(p="%s"), rows)
+        return positions
