@@ -1,0 +1,92 @@
+"""Audit benchmark: over a ≥ 1 000 000-event log (written through the chained recorders,
+generated once and cached), measure in the same run (a) reading and decoding the whole
+log and (b) `verify` (both chains recomputed, every checkpoint checked). Prints both
+rates and their ratio (target: verify ≥ 0.5 × decode), on PostgreSQL and SQLite.
+
+    .venv/bin/python -m bench.audit [--backend sqlite|postgres|both] [--small]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+from pathlib import Path
+from typing import Any
+
+import psycopg
+from rich.console import Console
+
+from bench.projections import FULL, PG_ADMIN, SMALL, decode_all, ensure_log
+from workers.audit_chain import (
+    generate_key,
+    load_private,
+    load_public,
+    sign_checkpoint,
+    verify_store,
+)
+from workers.settings import Settings
+from workers.wiring import make_app, make_read_store
+
+console = Console()
+KEY = Path("var/bench/audit.pem")
+
+
+def _settings(backend: str, small: bool) -> Settings:
+    name = "chibo_bench_audit_small" if small else "chibo_bench_audit"
+    if backend == "sqlite":
+        path = Path("var/bench") / f"{name}.db"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return Settings(database_url=f"sqlite:///{path}", audit_key_path=KEY)
+    with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
+        if not admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone():
+            admin.execute(f'CREATE DATABASE "{name}"')
+    return Settings(database_url=PG_ADMIN.rsplit("/", 1)[0] + f"/{name}", audit_key_path=KEY)
+
+
+def verify_all(settings: Settings) -> float:
+    app, store = make_app(settings), make_read_store(settings)
+    try:
+        started = time.perf_counter()
+        report = verify_store(app, store, load_public(settings.audit_key_path))
+        elapsed = time.perf_counter() - started
+    finally:
+        store.close()
+        app.close()
+    if report.problem is not None:
+        raise SystemExit(f"the benchmark log does not verify: {report.problem}")
+    return elapsed
+
+
+def run(backend: str, sizes: dict[str, Any], small: bool, repeats: int) -> None:
+    settings = _settings(backend, small)
+    events = ensure_log(settings, sizes)
+    if not KEY.exists():
+        generate_key(KEY)
+    store = make_read_store(settings)
+    try:
+        sign_checkpoint(store, load_private(KEY))
+    finally:
+        store.close()
+    decode = statistics.median(decode_all(settings) for _ in range(repeats))
+    verify = statistics.median(verify_all(settings) for _ in range(repeats))
+    decode_rate, verify_rate = events / decode, events / verify
+    console.print(
+        f"{backend:<8} {events:>9} events | decode {decode_rate:>9,.0f} ev/s"
+        f" | verify {verify_rate:>9,.0f} ev/s | ratio {verify_rate / decode_rate:.2f}"
+        f" (medians of {repeats})"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--backend", choices=["sqlite", "postgres", "both"], default="both")
+    parser.add_argument("--small", action="store_true")
+    parser.add_argument("--repeats", type=int, default=3)
+    args = parser.parse_args()
+    for backend in ["postgres", "sqlite"] if args.backend == "both" else [args.backend]:
+        run(backend, SMALL if args.small else FULL, args.small, args.repeats)
+
+
+if __name__ == "__main__":
+    main()
