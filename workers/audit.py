@@ -20,10 +20,13 @@ from workers.audit_chain import (
     verify_bundle,
     verify_store,
 )
+from workers.audit_history import history_app
 from workers.settings import Settings
 from workers.wiring import make_app, make_read_store
 
 audit_app = typer.Typer(no_args_is_help=True, help="Kiểm toán (audit): history and integrity.")
+# history, show, cell, replay: any record at any moment, read models rebuilt and compared.
+audit_app.registered_commands.extend(history_app.registered_commands)
 console = Console()
 
 
