@@ -21,6 +21,7 @@ from domain.errors import CommandIdReusedError
 from domain.handlers import HANDLERS, Result
 from domain.organisation import Organisation
 from domain.persistence import OrjsonTranscoder, PydanticMapper
+from domain.personal import PersonalDataCipher
 from domain.unit import Unit
 
 A = TypeVar("A", bound=Aggregate)
@@ -45,8 +46,18 @@ class ChiboApplication(Application[UUID]):
         _env.update(env or {})
         return Environment(name, _env)
 
+    def __init__(
+        self,
+        env: Mapping[str, str] | None = None,
+        personal: PersonalDataCipher | None = None,
+    ) -> None:
+        self._personal = personal
+        super().__init__(env)
+
     def construct_mapper(self) -> Mapper[UUID]:
-        return PydanticMapper(transcoder=OrjsonTranscoder())
+        mapper = PydanticMapper(transcoder=OrjsonTranscoder())
+        mapper.personal = self._personal
+        return mapper
 
     def handle(self, command: Command) -> Result:
         """Applies `command` once: a repeat with the same command id returns the first result.

@@ -43,6 +43,8 @@ class DomainEvent(BaseModel):
 
     TOPIC: ClassVar[str] = ""
     class_version: ClassVar[int] = 1
+    PERSONAL: ClassVar[dict[str, str]] = {}
+    """Personal fields → the field naming whose data it is (sealed when a cipher is set)."""
 
     originator_id: UUID
     originator_version: int

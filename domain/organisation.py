@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -87,6 +87,7 @@ class Organisation(Aggregate):
     class MemberRegistered(DomainEvent):
         TOPIC = "chibo.Organisation.MemberRegistered"
         class_version = 2
+        PERSONAL: ClassVar[dict[str, str]] = {"name": "member"}
         member: str
         name: str
         status: str

@@ -13,6 +13,7 @@ import orjson
 from eventsourcing.persistence import Mapper, StoredEvent, Transcoder
 
 from domain.events import resolve_event_class
+from domain.personal import ERASED, PersonalDataCipher
 
 _IDENTITY = ("originator_id", "originator_version")
 
@@ -26,11 +27,19 @@ class OrjsonTranscoder(Transcoder):
 
 
 class PydanticMapper(Mapper[Any]):
+    personal: PersonalDataCipher | None = None
+    """Seals events' personal fields when set (see domain/personal.py)."""
+
     def to_stored_event(self, domain_event: Any) -> StoredEvent:
         cls = type(domain_event)
         state = domain_event.model_dump(mode="json", exclude=set(_IDENTITY))
         if cls.class_version > 1:
             state["class_version"] = cls.class_version
+        if self.personal is not None:
+            for field, subject in getattr(cls, "PERSONAL", {}).items():
+                context = f"{cls.TOPIC}:{field}"
+                sealed = self.personal.seal(state[subject], context, state[field])
+                state[field] = {"sealed": sealed}
         return StoredEvent(
             originator_id=domain_event.originator_id,
             originator_version=domain_event.originator_version,
@@ -42,6 +51,14 @@ class PydanticMapper(Mapper[Any]):
         cls: Any = resolve_event_class(stored_event.topic)
         state: dict[str, Any] = self.transcoder.decode(stored_event.state)
         upcast(cls, state)
+        for field, subject in getattr(cls, "PERSONAL", {}).items():
+            value = state.get(field)
+            if isinstance(value, dict) and "sealed" in value:
+                opened = None
+                if self.personal is not None:
+                    context = f"{cls.TOPIC}:{field}"
+                    opened = self.personal.open(state[subject], context, value["sealed"])
+                state[field] = ERASED if opened is None else opened
         state["originator_id"] = stored_event.originator_id
         state["originator_version"] = stored_event.originator_version
         return cls.model_validate(state)

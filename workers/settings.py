@@ -33,6 +33,8 @@ class Settings(BaseSettings):
     """Workflows a worker keeps in memory (0: none, every task replays its history)."""
     audit_key_path: Path = Path("var/audit/ed25519.pem")
     """The Ed25519 key that signs checkpoints: keep it outside the database."""
+    personal_keys_dir: Path | None = None
+    """Where per-member keys live; set it to store members' personal fields sealed."""
     checkpoint_every: int = Field(default=1000, ge=1)
     """The projector signs a checkpoint once this many events are unsigned."""
     temporal_port: int = 7233

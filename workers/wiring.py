@@ -12,6 +12,7 @@ from projections.registry import all_projections
 from projections.store import ReadStore, open_read_store
 from projections.tracking import DDL as TRACKING_DDL
 from projections.tracking import ensure_row
+from workers.keystore import FileKeyStore
 from workers.settings import Settings
 
 
@@ -23,7 +24,10 @@ def _ensure_sqlite_dir(settings: Settings) -> None:
 def make_app(settings: Settings, *, create_table: bool = False) -> ChiboApplication:
     """The command-side Application; running processes never create tables."""
     _ensure_sqlite_dir(settings)
-    return ChiboApplication(env=settings.eventsourcing_env(create_table=create_table))
+    keys = FileKeyStore(settings.personal_keys_dir) if settings.personal_keys_dir else None
+    return ChiboApplication(
+        env=settings.eventsourcing_env(create_table=create_table), personal=keys
+    )
 
 
 def make_read_store(settings: Settings) -> ReadStore:
