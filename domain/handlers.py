@@ -42,7 +42,8 @@ def _meeting_of(unit: Unit, meeting_key: str, cell: str, day: date, rule: str) -
     """The meeting the decision was taken at: of `cell`, held on or before `day`."""
     meeting = unit.find(Meeting, meeting_key)
     if meeting is None:
-        raise UnknownReferenceError(f"unknown meeting {meeting_key}")
+        # Not (yet) recorded: no meeting of the cell held by that day took this decision.
+        raise DomainError(rule, f"{meeting_key} was not held by {day}")
     if meeting.cell != cell:
         raise DomainError(rule, f"{meeting_key} is no meeting of that cell")
     if not meeting.held_by(cell, day):

@@ -67,6 +67,8 @@ async def test_reminders_overdue_chain_extension_and_completion(
                 await dispatcher.run_once()
                 handle = client.get_workflow_handle(followup_workflow_id(key))
                 subject = {"cell": "c1", "resolution": key}
+                # Each deadline's overdue chain is its own escalation (extensions restart it).
+                overdue = {**subject, "deadline": deadline.isoformat()}
 
                 await env.sleep(timedelta(days=19, hours=12))  # past both reminders
                 for days in (7, 1):
@@ -81,12 +83,12 @@ async def test_reminders_overdue_chain_extension_and_completion(
                     )
                     assert reminder.recipients == ["m11", "m12"]  # executors and inspector
                 assert not _exists(
-                    app, Escalation, escalation_key("resolution_overdue", subject, None, 1)
+                    app, Escalation, escalation_key("resolution_overdue", overdue, None, 1)
                 )
 
                 await env.sleep(timedelta(days=2))  # deadline + 1: level 1
                 level1: Escalation = app.repository.get(
-                    Escalation.id_for(escalation_key("resolution_overdue", subject, None, 1))
+                    Escalation.id_for(escalation_key("resolution_overdue", overdue, None, 1))
                 )
                 assert level1.raised_on == deadline + timedelta(days=1)
                 assert level1.recipients == ["m10", "m11"]  # cell secretary and inspector
@@ -117,7 +119,7 @@ async def test_reminders_overdue_chain_extension_and_completion(
                 )
                 # Level 2 of the old deadline (deadline + 15) never comes.
                 assert not _exists(
-                    app, Escalation, escalation_key("resolution_overdue", subject, None, 2)
+                    app, Escalation, escalation_key("resolution_overdue", overdue, None, 2)
                 )
 
                 done_on = (await env.get_current_time()).date()

@@ -921,9 +921,11 @@ def test_r25_refuses_a_meeting_not_held_by_the_decision_date(
     ],
     ids=["extend", "cancel"],
 )
-def test_r25_refuses_an_unknown_meeting(followed: ChiboApplication, command: c.Command) -> None:
-    error = refused(followed, command, None, "c1-2026-99", unchanged=NQ)
-    assert isinstance(error, UnknownReferenceError)
+def test_r25_refuses_a_meeting_not_recorded(followed: ChiboApplication, command: c.Command) -> None:
+    """A meeting not (yet) recorded is no meeting of the cell held by that date (R25):
+    in a dated timeline, a meeting held later is always one not recorded yet."""
+    error = refused(followed, command, "R25", "c1-2026-99", unchanged=NQ)
+    assert error.message == "c1-2026-99 was not held by 2026-03-03"
 
 
 @pytest.mark.parametrize("new_deadline", [date(2026, 3, 3), date(2026, 3, 1)], ids=str)
@@ -1337,20 +1339,20 @@ UNKNOWN: list[tuple[str, Callable[[], c.Command], str]] = [
     ("unknown-transfer", lambda: cmd(c.TransferIn, START, cell="c1", member="m99"), "m99"),
     ("unknown-transfer-cell", lambda: cmd(c.TransferIn, START, cell="c9", member="m30"), "c9"),
     ("unknown-inspector-of-inspection", lambda: _inspect(by=["m99"]), "m99"),
-    (
-        "unknown-meeting-for-tasks",
-        lambda: cmd(
-            c.AssignTasks,
-            date(2026, 1, 20),
-            actor="m10",
-            cell="c1",
-            year=2026,
-            tasks=TASKS,
-            meeting="c1-2026-99",
-        ),
-        "c1-2026-99",
-    ),
 ]
+
+
+def test_r32_refuses_tasks_voted_at_a_meeting_not_recorded(app: ChiboApplication) -> None:
+    command = cmd(
+        c.AssignTasks,
+        date(2026, 1, 20),
+        actor="m10",
+        cell="c1",
+        year=2026,
+        tasks=TASKS,
+        meeting="c1-2026-99",
+    )
+    refused(app, command, "R32", "c1-2026-99", unchanged=[ASSIGNMENT])
 
 
 @pytest.mark.parametrize(

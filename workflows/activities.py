@@ -165,6 +165,8 @@ class ChiboActivities:
         org: Organisation = self._get(Organisation, cell.organisation)
         subject = {"cell": res.cell, "resolution": res.key}
         base = f"{req.workflow_id}:{step.key}"
+        # Each deadline has its own chain: an extension starts the levels again (R25).
+        overdue_subject = {**subject, "deadline": step.deadline.isoformat()}
         if step.kind == "reminder":
             self.app.handle(
                 c.SendReminder(
@@ -204,7 +206,7 @@ class ChiboActivities:
                 organisation=org.key,
                 kind="resolution_overdue",
                 rule="R24",
-                subject=subject,
+                subject=overdue_subject,
                 level=step.level,
                 recipients=recipients,
                 evidence=[f"{res.id}@{res.version}"],
