@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -36,7 +37,7 @@ class Outcome:
 class ChiboApplication(Application[UUID]):
     name = "chibo"
     snapshot_class = AggregateSnapshot
-    snapshotting_intervals: ClassVar[dict[type[Any], int]] = {Organisation: 100, Cell: 50}
+    snapshotting_intervals: ClassVar[dict[type[Any], int]] = {Organisation: 20, Cell: 20}
 
     def construct_env(self, name: str, env: Mapping[str, str] | None = None) -> Environment:
         # Only the settings given here configure persistence: never os.environ.
@@ -52,6 +53,7 @@ class ChiboApplication(Application[UUID]):
         personal: PersonalDataCipher | None = None,
     ) -> None:
         self._personal = personal
+        self._views = threading.local()
         super().__init__(env)
 
     def construct_mapper(self) -> Mapper[UUID]:
@@ -101,6 +103,28 @@ class ChiboApplication(Application[UUID]):
         cell = unit.get(Cell, str(getattr(record, "cell")))  # noqa: B009 - every cell record has it
         require_read(unit.get(Organisation, cell.organisation), cell, reader, on)
         return record
+
+    def view(self, agg_id: UUID) -> Any:
+        """A read-only copy of the latest state, kept per thread and brought up to date
+        with any newer events: for the records that rules read on every command (the
+        organisation and its policy), which are costly to rebuild each time.
+        Never change it: commands change what `Unit.get` loads."""
+        views: dict[UUID, Any] = getattr(self._views, "cache", None) or {}
+        self._views.cache = views
+        cached = views.get(agg_id)
+        if cached is None:
+            try:
+                cached = self.repository.get(agg_id)
+            except AggregateNotFoundError:
+                return None
+        else:
+            newer: list[Any] = list(self.events.get(agg_id, gt=cached.version))
+            for event in newer:
+                cached = event.mutate(cached)
+        if len(views) > 1024:
+            views.clear()
+        views[agg_id] = cached
+        return cached
 
     def _previous_result(self, command: Command) -> Result | None:
         try:

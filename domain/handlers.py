@@ -28,8 +28,9 @@ Handler = Callable[[Unit, Any], Result]
 
 
 def _cell_and_org(unit: Unit, key: str) -> tuple[Cell, Organisation]:
+    """The cell to change, and its organisation to read (rules, register, policy)."""
     cell = unit.get(Cell, key)
-    return cell, unit.get(Organisation, cell.organisation)
+    return cell, unit.view(Organisation, cell.organisation)
 
 
 def _known(org: Organisation, members: Iterable[str | None]) -> None:
@@ -546,7 +547,7 @@ def notify_inspection(unit: Unit, cmd: c.NotifyInspection) -> Result:
 
 
 def raise_escalation(unit: Unit, cmd: c.RaiseEscalation) -> Result:
-    org = unit.get(Organisation, cmd.organisation)
+    org = unit.view(Organisation, cmd.organisation)
     _known(org, cmd.recipients)
     key = escalation_key(cmd.kind, cmd.subject, cmd.period, cmd.level)
     if unit.find(Escalation, key) is not None:
@@ -569,7 +570,7 @@ def raise_escalation(unit: Unit, cmd: c.RaiseEscalation) -> Result:
 
 
 def send_reminder(unit: Unit, cmd: c.SendReminder) -> Result:
-    org = unit.get(Organisation, cmd.organisation)
+    org = unit.view(Organisation, cmd.organisation)
     _known(org, cmd.recipients)
     key = reminder_key(cmd.kind, cmd.subject, cmd.occurred_on)
     if unit.find(Reminder, key) is not None:

@@ -21,6 +21,7 @@ class Unit:
     def __init__(self, app: ChiboApplication) -> None:
         self.app = app
         self._loaded: dict[UUID, Aggregate] = {}
+        self._viewed: list[Aggregate] = []
 
     def find(self, cls: type[A], key: str) -> A | None:
         """The aggregate of kind `cls` known to users as `key`, or None."""
@@ -42,8 +43,21 @@ class Unit:
             raise UnknownReferenceError(f"unknown {cls.KIND} {key}")
         return agg
 
+    def view(self, cls: type[A], key: str) -> A:
+        """The aggregate to read only (see `ChiboApplication.view`); `get` to change it."""
+        agg_id = aggregate_id(cls.KIND, key)
+        if agg_id in self._loaded:
+            return self._loaded[agg_id]  # type: ignore[return-value]
+        agg = self.app.view(agg_id)
+        if not isinstance(agg, cls):
+            raise UnknownReferenceError(f"unknown {cls.KIND} {key}")
+        self._viewed.append(agg)
+        return agg
+
     def add(self, agg: Aggregate) -> None:
         self._loaded[agg.id] = agg
 
     def changed(self) -> list[Aggregate]:
+        if any(agg.pending_events for agg in self._viewed):
+            raise RuntimeError("a record read with Unit.view was changed: load it with get")
         return [agg for agg in self._loaded.values() if agg.pending_events]

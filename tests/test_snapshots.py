@@ -137,7 +137,9 @@ def test_a_busy_cell_loads_the_same_through_snapshots(
     busy_cell: tuple[ChiboApplication, UUID],
 ) -> None:
     app, cell_id = busy_cell
-    assert_snapshots_are_shortcuts(app, cell_id, interval=50)
+    assert_snapshots_are_shortcuts(
+        app, cell_id, interval=ChiboApplication.snapshotting_intervals[Cell]
+    )
     cell: Cell = app.repository.get(cell_id)
     assert len(cell.meetings) == ROUNDS
     spans = cell.memberships["m30"]
@@ -149,7 +151,9 @@ def test_a_busy_organisation_loads_the_same_through_snapshots(
     busy_organisation: tuple[ChiboApplication, UUID],
 ) -> None:
     app, org_id = busy_organisation
-    assert_snapshots_are_shortcuts(app, org_id, interval=100)
+    assert_snapshots_are_shortcuts(
+        app, org_id, interval=ChiboApplication.snapshotting_intervals[Organisation]
+    )
     org: Organisation = app.repository.get(org_id)
     assert len(org.members) == 13 + 80
     for member in org.members.values():

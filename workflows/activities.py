@@ -76,7 +76,7 @@ class ChiboActivities:
     @activity.defn
     def calendar_plan(self, req: PlanRequest) -> list[Check]:
         """The year's period checks, under the policy in force on their dates."""
-        org: Organisation = self._get(Organisation, req.organisation)
+        org = self._organisation(req.organisation)
         return plan_year(req.year, req.since, org.policy_on)
 
     @activity.defn
@@ -84,7 +84,7 @@ class ChiboActivities:
         """Runs one dated check; raises what it finds through the domain (idempotent ids)."""
         kind, _, arg = req.check.id.partition(":")
         on = req.check.on
-        org: Organisation = self._get(Organisation, req.organisation)
+        org = self._organisation(req.organisation)
         ctx = checks.Context(self.read_models(), req.organisation, org.policy_on(on), on)
         schedule: list[Check] = []
         if kind == "meeting":
@@ -138,11 +138,16 @@ class ChiboActivities:
     def _get(self, cls: type[Any], key: str) -> Any:
         return self.app.repository.get(cls.id_for(key))
 
+    def _organisation(self, key: str) -> Organisation:
+        """Read only: the per-thread view, brought up to date (costly to rebuild)."""
+        org: Organisation = self.app.view(Organisation.id_for(key))
+        return org
+
     @activity.defn
     def followup_info(self, resolution: str) -> FollowUpInfo:
         res: Resolution = self._get(Resolution, resolution)
         cell: Cell = self._get(Cell, res.cell)
-        policy = self._get(Organisation, cell.organisation).policy_on(res.deadline)
+        policy = self._organisation(cell.organisation).policy_on(res.deadline)
         return FollowUpInfo(
             resolution=res.key,
             cell=res.cell,
@@ -162,7 +167,7 @@ class ChiboActivities:
         if not res.is_open or res.deadline_on(step.on) != step.deadline:
             return False
         cell: Cell = self._get(Cell, res.cell)
-        org: Organisation = self._get(Organisation, cell.organisation)
+        org: Organisation = self._organisation(cell.organisation)
         subject = {"cell": res.cell, "resolution": res.key}
         base = f"{req.workflow_id}:{step.key}"
         # Each deadline has its own chain: an extension starts the levels again (R25).
