@@ -546,26 +546,18 @@ def notify_inspection(unit: Unit, cmd: c.NotifyInspection) -> Result:
 # --- escalations ------------------------------------------------------------------------------
 
 
+def _notice_fields(cmd: c.RaiseEscalation | c.SendReminder) -> dict[str, Any]:
+    """What an escalation or reminder records of the command that raised it."""
+    return cmd.model_dump(exclude=set(c.Command.model_fields))
+
+
 def raise_escalation(unit: Unit, cmd: c.RaiseEscalation) -> Result:
     org = unit.view(Organisation, cmd.organisation)
     _known(org, cmd.recipients)
     key = escalation_key(cmd.kind, cmd.subject, cmd.period, cmd.level)
     if unit.find(Escalation, key) is not None:
         return {"escalation": key, "raised": False}
-    unit.add(
-        Escalation.raise_(
-            cmd.meta,
-            organisation=cmd.organisation,
-            kind=cmd.kind,
-            rule=cmd.rule,
-            subject=cmd.subject,
-            period=cmd.period,
-            level=cmd.level,
-            recipients=cmd.recipients,
-            evidence=cmd.evidence,
-            details=cmd.details,
-        )
-    )
+    unit.add(Escalation.raise_(cmd.meta, **_notice_fields(cmd)))
     return {"escalation": key, "raised": True}
 
 
@@ -575,17 +567,7 @@ def send_reminder(unit: Unit, cmd: c.SendReminder) -> Result:
     key = reminder_key(cmd.kind, cmd.subject, cmd.occurred_on)
     if unit.find(Reminder, key) is not None:
         return {"reminder": key, "sent": False}
-    unit.add(
-        Reminder.send(
-            cmd.meta,
-            organisation=cmd.organisation,
-            kind=cmd.kind,
-            rule=cmd.rule,
-            subject=cmd.subject,
-            period=cmd.period,
-            recipients=cmd.recipients,
-        )
-    )
+    unit.add(Reminder.send(cmd.meta, **_notice_fields(cmd)))
     return {"reminder": key, "sent": True}
 
 
