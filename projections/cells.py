@@ -1,8 +1,9 @@
 """The cell register: members and their status history, cells, rosters over time (R71),
 members in charge, thematic plans (R4) and the organisation's leadership.
 
-Events after a stream's first name only the stream (a uuid), so rows keep that id
-and later events find their row through it inside the same statement.
+Events after a stream's first name only the stream (a uuid), so rows keep that id;
+later events find the key they need through it (remembered from the first event, else
+read from the row).
 """
 
 from __future__ import annotations
@@ -16,8 +17,8 @@ from pydantic import BaseModel
 from domain.cell import Cell
 from domain.organisation import Organisation
 from projections.codec import from_json, to_json
-from projections.projection import Projection
-from projections.store import Cursor, ReadStore
+from projections.projection import Lookup, Projection
+from projections.store import ReadStore, Writer
 
 # --- what the queries return -------------------------------------------------------------
 
@@ -108,183 +109,210 @@ class CellsProjection(Projection):
         " preparers TEXT NOT NULL, set_on TEXT NOT NULL, PRIMARY KEY (cell, year))",
     )
 
-    def apply(self, cur: Cursor, event: Any, position: int) -> None:
+    def __init__(self) -> None:
+        self._handlers: dict[type[Any], Callable[[Writer, Any, int], None]] = {
+            Organisation.Registered: self._org_registered,
+            Organisation.LeadershipChanged: self._leadership_changed,
+            Organisation.MemberRegistered: self._member_registered,
+            Organisation.MemberStatusChanged: self._member_status_changed,
+            Cell.Founded: self._cell_founded,
+            Cell.MemberTransferredIn: self._transferred_in,
+            Cell.MemberTransferredOut: self._transferred_out,
+            Cell.InChargeAssigned: self._in_charge_assigned,
+            Cell.RolesChanged: self._roles_changed,
+            Cell.OnlineEligibilityChanged: self._online_eligibility,
+            Cell.PartyGroupsSet: self._party_groups,
+            Cell.ThematicPlanSet: self._thematic_plan,
+        }
+        # Not here: Organisation.CellAttached (Cell.Founded names the organisation),
+        # Cell.MeetingHeld (the meetings projection keeps meetings), policies.
+        self.handles = frozenset(self._handlers)
+        self._organisations = Lookup("SELECT organisation FROM rm_org_leadership WHERE id = %s")
+        self._cells = Lookup("SELECT cell FROM rm_cells WHERE id = %s")
+
+    def apply(self, w: Writer, event: Any, position: int) -> None:
         # Exact-class lookup: event classes are never subclassed, and a dict hit is
         # cheaper than a chain of isinstance checks over a million events.
-        handler = _HANDLERS.get(type(event))
+        handler = self._handlers.get(type(event))
         if handler is not None:
-            handler(cur, event, position)
+            handler(w, event, position)
 
+    def forget(self) -> None:
+        self._organisations.forget()
+        self._cells.forget()
 
-def _org_registered(cur: Cursor, e: Organisation.Registered, position: int) -> None:
-    cur.execute(
-        "INSERT INTO rm_org_leadership (organisation, id, secretary, standing_committee,"
-        " committee, inspection_commission) VALUES (%s, %s, %s, %s, %s, %s)",
-        (
-            e.key,
-            str(e.originator_id),
-            e.secretary,
-            to_json(e.standing_committee),
-            to_json(e.committee),
-            to_json(e.inspection_commission),
-        ),
-    )
+    def _org_registered(self, w: Writer, e: Organisation.Registered, position: int) -> None:
+        w.insert(
+            "rm_org_leadership",
+            (
+                "organisation",
+                "id",
+                "secretary",
+                "standing_committee",
+                "committee",
+                "inspection_commission",
+            ),
+            (
+                e.key,
+                str(e.originator_id),
+                e.secretary,
+                to_json(e.standing_committee),
+                to_json(e.committee),
+                to_json(e.inspection_commission),
+            ),
+        )
+        self._organisations.put(str(e.originator_id), (e.key,))
 
-
-def _leadership_changed(cur: Cursor, e: Organisation.LeadershipChanged, position: int) -> None:
-    cur.execute(
-        "UPDATE rm_org_leadership SET secretary = %s, standing_committee = %s, committee = %s,"
-        " inspection_commission = %s WHERE id = %s",
-        (
-            e.secretary,
-            to_json(e.standing_committee),
-            to_json(e.committee),
-            to_json(e.inspection_commission),
-            str(e.originator_id),
-        ),
-    )
-
-
-def _member_registered(cur: Cursor, e: Organisation.MemberRegistered, position: int) -> None:
-    cur.execute(
-        "INSERT INTO rm_members (member, organisation, name)"
-        " SELECT %s, organisation, %s FROM rm_org_leadership WHERE id = %s",
-        (e.member, e.name, str(e.originator_id)),
-    )
-    _status_span(cur, e.member, e.occurred_on, e.status, e.working, position)
-
-
-def _member_status_changed(cur: Cursor, e: Organisation.MemberStatusChanged, position: int) -> None:
-    _status_span(cur, e.member, e.occurred_on, e.status, e.working, position)
-
-
-def _status_span(
-    cur: Cursor, member: str, since: date, status: str, working: bool, position: int
-) -> None:
-    cur.execute(
-        "INSERT INTO rm_member_status (member, since, status, working, position)"
-        " VALUES (%s, %s, %s, %s, %s)",
-        (member, since.isoformat(), status, int(working), position),
-    )
-
-
-def _cell_founded(cur: Cursor, e: Cell.Founded, position: int) -> None:
-    on = e.occurred_on.isoformat()
-    cur.execute(
-        "INSERT INTO rm_cells (cell, id, organisation, name, type, secretary, deputy, committee,"
-        " online_eligible, party_groups, founded_on)"
-        " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
-        (
-            e.key,
-            str(e.originator_id),
-            e.organisation,
-            e.name,
-            e.type,
-            e.secretary,
-            e.deputy,
-            to_json(e.committee),
-            int(e.online_eligible),
-            to_json(e.party_groups),
-            on,
-        ),
-    )
-    cur.executemany(
-        "INSERT INTO rm_cell_members (cell, member, since, until, position)"
-        " VALUES (%s, %s, %s, NULL, %s)",
-        [(e.key, member, on, position) for member in e.members],
-    )
-    if e.in_charge is not None:
-        cur.execute(
-            "INSERT INTO rm_cell_in_charge (cell, since, member) VALUES (%s, %s, %s)",
-            (e.key, on, e.in_charge),
+    def _leadership_changed(
+        self, w: Writer, e: Organisation.LeadershipChanged, position: int
+    ) -> None:
+        w.update(
+            "UPDATE rm_org_leadership SET secretary = %s, standing_committee = %s,"
+            " committee = %s, inspection_commission = %s WHERE id = %s",
+            (
+                e.secretary,
+                to_json(e.standing_committee),
+                to_json(e.committee),
+                to_json(e.inspection_commission),
+                str(e.originator_id),
+            ),
+            key=str(e.originator_id),
         )
 
+    def _member_registered(
+        self, w: Writer, e: Organisation.MemberRegistered, position: int
+    ) -> None:
+        organisation = self._organisations.get(w, str(e.originator_id))
+        if organisation is not None:  # else no row, as an INSERT … SELECT of nothing
+            w.insert(
+                "rm_members", ("member", "organisation", "name"), (e.member, *organisation, e.name)
+            )
+        self._status_span(w, e.member, e.occurred_on, e.status, e.working, position)
 
-def _transferred_in(cur: Cursor, e: Cell.MemberTransferredIn, position: int) -> None:
-    cur.execute(
-        "INSERT INTO rm_cell_members (cell, member, since, until, position)"
-        " SELECT cell, %s, %s, NULL, %s FROM rm_cells WHERE id = %s",
-        (e.member, e.occurred_on.isoformat(), position, str(e.originator_id)),
-    )
+    def _member_status_changed(
+        self, w: Writer, e: Organisation.MemberStatusChanged, position: int
+    ) -> None:
+        self._status_span(w, e.member, e.occurred_on, e.status, e.working, position)
+
+    def _status_span(
+        self, w: Writer, member: str, since: date, status: str, working: bool, position: int
+    ) -> None:
+        w.insert(
+            "rm_member_status",
+            ("member", "since", "status", "working", "position"),
+            (member, since.isoformat(), status, int(working), position),
+        )
+
+    def _cell_founded(self, w: Writer, e: Cell.Founded, position: int) -> None:
+        on = e.occurred_on.isoformat()
+        w.insert(
+            "rm_cells",
+            (
+                "cell",
+                "id",
+                "organisation",
+                "name",
+                "type",
+                "secretary",
+                "deputy",
+                "committee",
+                "online_eligible",
+                "party_groups",
+                "founded_on",
+            ),
+            (
+                e.key,
+                str(e.originator_id),
+                e.organisation,
+                e.name,
+                e.type,
+                e.secretary,
+                e.deputy,
+                to_json(e.committee),
+                int(e.online_eligible),
+                to_json(e.party_groups),
+                on,
+            ),
+        )
+        self._cells.put(str(e.originator_id), (e.key,))
+        for member in e.members:
+            w.insert("rm_cell_members", _CELL_MEMBER, (e.key, member, on, None, position))
+        if e.in_charge is not None:
+            w.insert("rm_cell_in_charge", ("cell", "since", "member"), (e.key, on, e.in_charge))
+
+    def _transferred_in(self, w: Writer, e: Cell.MemberTransferredIn, position: int) -> None:
+        cell = self._cells.get(w, str(e.originator_id))
+        if cell is not None:
+            w.insert(
+                "rm_cell_members",
+                _CELL_MEMBER,
+                (*cell, e.member, e.occurred_on.isoformat(), None, position),
+            )
+
+    def _transferred_out(self, w: Writer, e: Cell.MemberTransferredOut, position: int) -> None:
+        # Close the span covering the date, as the domain does (a late entry may close an
+        # earlier span).
+        cell = self._cells.get(w, str(e.originator_id))
+        if cell is not None:
+            day = e.occurred_on.isoformat()
+            w.update(
+                "UPDATE rm_cell_members SET until = %s WHERE cell = %s AND member = %s"
+                " AND since <= %s AND (until IS NULL OR until > %s)",
+                (day, *cell, e.member, day, day),
+            )
+
+    def _in_charge_assigned(self, w: Writer, e: Cell.InChargeAssigned, position: int) -> None:
+        # Two assignments on one day: the later one stands, as in the domain.
+        cell = self._cells.get(w, str(e.originator_id))
+        if cell is not None:
+            w.update(
+                "INSERT INTO rm_cell_in_charge (cell, since, member) VALUES (%s, %s, %s)"
+                " ON CONFLICT (cell, since) DO UPDATE SET member = excluded.member",
+                (*cell, e.occurred_on.isoformat(), e.member),
+            )
+
+    def _roles_changed(self, w: Writer, e: Cell.RolesChanged, position: int) -> None:
+        w.update(
+            "UPDATE rm_cells SET secretary = %s, deputy = %s, committee = %s WHERE id = %s",
+            (e.secretary, e.deputy, to_json(e.committee), str(e.originator_id)),
+            key=str(e.originator_id),
+        )
+
+    def _online_eligibility(
+        self, w: Writer, e: Cell.OnlineEligibilityChanged, position: int
+    ) -> None:
+        w.update(
+            "UPDATE rm_cells SET online_eligible = %s WHERE id = %s",
+            (int(e.online_eligible), str(e.originator_id)),
+            key=str(e.originator_id),
+        )
+
+    def _party_groups(self, w: Writer, e: Cell.PartyGroupsSet, position: int) -> None:
+        w.update(
+            "UPDATE rm_cells SET party_groups = %s WHERE id = %s",
+            (to_json(e.party_groups), str(e.originator_id)),
+            key=str(e.originator_id),
+        )
+
+    def _thematic_plan(self, w: Writer, e: Cell.ThematicPlanSet, position: int) -> None:
+        cell = self._cells.get(w, str(e.originator_id))
+        if cell is not None:
+            w.update(
+                "INSERT INTO rm_thematic_plans (cell, year, topics, preparers, set_on)"
+                " VALUES (%s, %s, %s, %s, %s)"
+                " ON CONFLICT (cell, year) DO UPDATE SET topics = excluded.topics,"
+                " preparers = excluded.preparers, set_on = excluded.set_on",
+                (
+                    *cell,
+                    e.year,
+                    to_json(e.topics),
+                    to_json(e.preparers),
+                    e.occurred_on.isoformat(),
+                ),
+            )
 
 
-def _transferred_out(cur: Cursor, e: Cell.MemberTransferredOut, position: int) -> None:
-    # Close the span covering the date, as the domain does (a late entry may close an
-    # earlier span).
-    day = e.occurred_on.isoformat()
-    cur.execute(
-        "UPDATE rm_cell_members SET until = %s WHERE member = %s AND since <= %s"
-        " AND (until IS NULL OR until > %s)"
-        " AND cell = (SELECT cell FROM rm_cells WHERE id = %s)",
-        (day, e.member, day, day, str(e.originator_id)),
-    )
-
-
-def _in_charge_assigned(cur: Cursor, e: Cell.InChargeAssigned, position: int) -> None:
-    # Two assignments on one day: the later one stands, as in the domain.
-    cur.execute(
-        "INSERT INTO rm_cell_in_charge (cell, since, member)"
-        " SELECT cell, %s, %s FROM rm_cells WHERE id = %s"
-        " ON CONFLICT (cell, since) DO UPDATE SET member = excluded.member",
-        (e.occurred_on.isoformat(), e.member, str(e.originator_id)),
-    )
-
-
-def _roles_changed(cur: Cursor, e: Cell.RolesChanged, position: int) -> None:
-    cur.execute(
-        "UPDATE rm_cells SET secretary = %s, deputy = %s, committee = %s WHERE id = %s",
-        (e.secretary, e.deputy, to_json(e.committee), str(e.originator_id)),
-    )
-
-
-def _online_eligibility(cur: Cursor, e: Cell.OnlineEligibilityChanged, position: int) -> None:
-    cur.execute(
-        "UPDATE rm_cells SET online_eligible = %s WHERE id = %s",
-        (int(e.online_eligible), str(e.originator_id)),
-    )
-
-
-def _party_groups(cur: Cursor, e: Cell.PartyGroupsSet, position: int) -> None:
-    cur.execute(
-        "UPDATE rm_cells SET party_groups = %s WHERE id = %s",
-        (to_json(e.party_groups), str(e.originator_id)),
-    )
-
-
-def _thematic_plan(cur: Cursor, e: Cell.ThematicPlanSet, position: int) -> None:
-    cur.execute(
-        "INSERT INTO rm_thematic_plans (cell, year, topics, preparers, set_on)"
-        " SELECT cell, %s, %s, %s, %s FROM rm_cells WHERE id = %s"
-        " ON CONFLICT (cell, year) DO UPDATE SET topics = excluded.topics,"
-        " preparers = excluded.preparers, set_on = excluded.set_on",
-        (
-            e.year,
-            to_json(e.topics),
-            to_json(e.preparers),
-            e.occurred_on.isoformat(),
-            str(e.originator_id),
-        ),
-    )
-
-
-Handler = Callable[[Cursor, Any, int], None]
-
-# The behaviour map. Not here: Organisation.CellAttached (Cell.Founded names the
-# organisation), Cell.MeetingHeld (the meetings projection keeps meetings), policies.
-_HANDLERS: dict[type[Any], Handler] = {
-    Organisation.Registered: _org_registered,
-    Organisation.LeadershipChanged: _leadership_changed,
-    Organisation.MemberRegistered: _member_registered,
-    Organisation.MemberStatusChanged: _member_status_changed,
-    Cell.Founded: _cell_founded,
-    Cell.MemberTransferredIn: _transferred_in,
-    Cell.MemberTransferredOut: _transferred_out,
-    Cell.InChargeAssigned: _in_charge_assigned,
-    Cell.RolesChanged: _roles_changed,
-    Cell.OnlineEligibilityChanged: _online_eligibility,
-    Cell.PartyGroupsSet: _party_groups,
-    Cell.ThematicPlanSet: _thematic_plan,
-}
+_CELL_MEMBER = ("cell", "member", "since", "until", "position")
 
 
 # --- queries -----------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from pydantic import BaseModel
 from domain.escalation import Escalation
 from projections.codec import as_date, from_json, to_json
 from projections.projection import Projection
-from projections.store import Cursor, ReadStore, Row
+from projections.store import Bulk, ReadStore, Row, Writer
 
 
 class EscalationRow(BaseModel):
@@ -63,26 +63,25 @@ class EscalationsProjection(Projection):
     )
 
     def __init__(self) -> None:
-        self._handlers: dict[type[Any], Callable[[Cursor, Any], None]] = {
+        self._handlers: dict[type[Any], Callable[[Writer, Any], None]] = {
             Escalation.Raised: self._raised,
             Escalation.Notified: self._notified,
             Escalation.Acknowledged: self._acknowledged,
             Escalation.Resolved: self._resolved,
         }
+        self.handles = frozenset(self._handlers)
 
-    def apply(self, cur: Cursor, event: Any, position: int) -> None:
+    def apply(self, w: Writer, event: Any, position: int) -> None:
         handler = self._handlers.get(type(event))
         if handler is not None:
-            handler(cur, event)
+            handler(w, event)
 
-    def _raised(self, cur: Cursor, e: Escalation.Raised) -> None:
+    def _raised(self, w: Writer, e: Escalation.Raised) -> None:
         recipients = sorted(set(e.recipients))
         subject = e.subject
-        cur.execute(
-            "INSERT INTO rm_escalations (escalation, stream, organisation, kind, rule, subject,"
-            " cell, member, meeting, resolution, period, level, raised_on, status, recipients,"
-            " evidence, details, notices) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s,"
-            " %s, %s, 'open', %s, %s, %s, 0)",
+        w.insert(
+            "rm_escalations",
+            _INSERT,
             (
                 e.key,
                 str(e.originator_id),
@@ -97,38 +96,57 @@ class EscalationsProjection(Projection):
                 e.period,
                 e.level,
                 e.occurred_on.isoformat(),
+                "open",
                 to_json(recipients),
                 to_json(e.evidence),
                 to_json(e.details),
+                0,
             ),
         )
-        cur.executemany(
-            "INSERT INTO rm_escalation_recipients (escalation, member) VALUES (%s, %s)",
-            [(e.key, member) for member in recipients],
-        )
+        for member in recipients:
+            w.insert("rm_escalation_recipients", ("escalation", "member"), (e.key, member))
 
-    def _notified(self, cur: Cursor, e: Escalation.Notified) -> None:
+    def _notified(self, w: Writer, e: Escalation.Notified) -> None:
         # Only the raised recipients may act (the domain checks), so notices add no inbox rows.
-        cur.execute(
-            "UPDATE rm_escalations SET last_notified_on = %s, notices = notices + 1"
-            " WHERE stream = %s",
-            (e.occurred_on.isoformat(), str(e.originator_id)),
-        )
+        w.update(_NOTIFIED, (str(e.originator_id), e.occurred_on.isoformat()))
 
-    def _acknowledged(self, cur: Cursor, e: Escalation.Acknowledged) -> None:
-        cur.execute(
-            "UPDATE rm_escalations SET status = 'acknowledged', acknowledged_by = %s,"
-            " acknowledgement = %s WHERE stream = %s",
-            (e.by, e.note, str(e.originator_id)),
-        )
+    def _acknowledged(self, w: Writer, e: Escalation.Acknowledged) -> None:
+        w.update(_ACKNOWLEDGED, (str(e.originator_id), e.by, e.note))
 
-    def _resolved(self, cur: Cursor, e: Escalation.Resolved) -> None:
-        cur.execute(
-            "UPDATE rm_escalations SET status = 'resolved', resolved_by = %s, action = %s"
-            " WHERE stream = %s",
-            (e.by, e.action, str(e.originator_id)),
-        )
+    def _resolved(self, w: Writer, e: Escalation.Resolved) -> None:
+        w.update(_RESOLVED, (str(e.originator_id), e.by, e.action))
 
+
+def _by_stream(assign: str, *values: str) -> Bulk:
+    """An update of one escalation, found by its stream (every value text)."""
+    return Bulk("rm_escalations", "stream", tuple((v, "text") for v in ("stream", *values)), assign)
+
+
+_NOTIFIED = _by_stream("last_notified_on = v.day, notices = t.notices + 1", "day")
+_ACKNOWLEDGED = _by_stream(
+    "status = 'acknowledged', acknowledged_by = v.by, acknowledgement = v.note", "by", "note"
+)
+_RESOLVED = _by_stream("status = 'resolved', resolved_by = v.by, action = v.action", "by", "action")
+_INSERT = (
+    "escalation",
+    "stream",
+    "organisation",
+    "kind",
+    "rule",
+    "subject",
+    "cell",
+    "member",
+    "meeting",
+    "resolution",
+    "period",
+    "level",
+    "raised_on",
+    "status",
+    "recipients",
+    "evidence",
+    "details",
+    "notices",
+)
 
 _COLUMNS = (
     "e.escalation, e.organisation, e.kind, e.rule, e.subject, e.cell, e.member, e.meeting,"

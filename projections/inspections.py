@@ -12,7 +12,7 @@ from pydantic import BaseModel
 from domain.inspection import Inspection
 from projections.codec import as_date, from_json, to_json
 from projections.projection import Projection
-from projections.store import Cursor, ReadStore
+from projections.store import Bulk, ReadStore, Writer
 
 
 class InspectionRow(BaseModel):
@@ -50,50 +50,82 @@ class InspectionsProjection(Projection):
     )
 
     def __init__(self) -> None:
-        self._handlers: dict[type[Any], Callable[[Cursor, Any], None]] = {
+        self._handlers: dict[type[Any], Callable[[Writer, Any], None]] = {
             Inspection.Planned: self._planned,
             Inspection.Concluded: self._concluded,
             Inspection.Notified: self._notified,
         }
+        self.handles = frozenset(self._handlers)
 
-    def apply(self, cur: Cursor, event: Any, position: int) -> None:
+    def apply(self, w: Writer, event: Any, position: int) -> None:
         handler = self._handlers.get(type(event))
         if handler is not None:
-            handler(cur, event)
+            handler(w, event)
 
-    def _planned(self, cur: Cursor, e: Inspection.Planned) -> None:
-        cur.execute(
-            "INSERT INTO rm_inspections (inspection, stream, cell, kind, status, planned_on,"
-            " inspected_by, recommendations) VALUES (%s, %s, %s, %s, 'planned', %s, %s, '[]')",
-            (
-                e.key,
-                str(e.originator_id),
-                e.cell,
-                e.kind,
-                e.planned_on.isoformat(),
-                to_json(e.by),
-            ),
-        )
+    def _planned(self, w: Writer, e: Inspection.Planned) -> None:
+        stream = str(e.originator_id)
+        row: list[Any] = [e.key, stream, e.cell, e.kind, "planned", e.planned_on.isoformat()]
+        row += [None, None, to_json(e.by), None, "[]", None]
+        # Keyed: a conclusion in the same batch (the usual case) changes the row unsent.
+        w.insert("rm_inspections", _INSERT, row, key=stream)
 
-    def _concluded(self, cur: Cursor, e: Inspection.Concluded) -> None:
-        cur.execute(
-            "UPDATE rm_inspections SET status = 'concluded', concluded_on = %s, rating = %s,"
-            " inspected_by = %s, findings = %s, recommendations = %s WHERE stream = %s",
-            (
-                e.occurred_on.isoformat(),
-                e.rating,
-                to_json(e.by),
-                e.findings,
-                to_json(e.recommendations),
-                str(e.originator_id),
-            ),
-        )
+    def _concluded(self, w: Writer, e: Inspection.Concluded) -> None:
+        stream = str(e.originator_id)
+        values = [
+            "concluded",
+            e.occurred_on.isoformat(),
+            e.rating,
+            to_json(e.by),
+            e.findings,
+            to_json(e.recommendations),
+        ]
+        row = w.pending("rm_inspections", stream)
+        if row is not None:
+            row[4] = values[0]  # status
+            row[6:11] = values[1:]  # concluded_on, rating, inspected_by, findings, recommendations
+            return
+        w.update(_CONCLUDED, (stream, *values[1:]))
 
-    def _notified(self, cur: Cursor, e: Inspection.Notified) -> None:
-        cur.execute(
-            "UPDATE rm_inspections SET notified_on = %s WHERE stream = %s",
-            (e.occurred_on.isoformat(), str(e.originator_id)),
-        )
+    def _notified(self, w: Writer, e: Inspection.Notified) -> None:
+        stream = str(e.originator_id)
+        row = w.pending("rm_inspections", stream)
+        if row is not None:
+            row[11] = e.occurred_on.isoformat()
+            return
+        w.update(_NOTIFIED, (stream, e.occurred_on.isoformat()))
+
+
+_CONCLUDED = Bulk(
+    "rm_inspections",
+    "stream",
+    (
+        ("stream", "text"),
+        ("day", "text"),
+        ("rating", "text"),
+        ("by", "text"),
+        ("findings", "text"),
+        ("recommendations", "text"),
+    ),
+    "status = 'concluded', concluded_on = v.day, rating = v.rating, inspected_by = v.by,"
+    " findings = v.findings, recommendations = v.recommendations",
+)
+_NOTIFIED = Bulk(
+    "rm_inspections", "stream", (("stream", "text"), ("day", "text")), "notified_on = v.day"
+)
+_INSERT = (
+    "inspection",
+    "stream",
+    "cell",
+    "kind",
+    "status",
+    "planned_on",
+    "concluded_on",
+    "rating",
+    "inspected_by",
+    "findings",
+    "recommendations",
+    "notified_on",
+)
 
 
 def _window(cell: str | None, start: date | None, end: date | None) -> tuple[str, list[Any]]:

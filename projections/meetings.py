@@ -5,21 +5,30 @@ Counted for attendance (R13): the cell's members at the meeting whose status tha
 official or probationary. The status history this needs is kept here too: the
 projector runs each projection over a whole batch in turn, so the cells projection's
 rows for the same batch may not be written yet.
+
+A meeting's attendance is one JSON column of its row, `[member, class, reason, counted]`
+by member; the view `rm_meeting_attendance` shows it as one row per member (its old
+table layout), for queries that filter or sort by member. Who is counted is worked out
+here from the status spans, which this projection remembers (loaded from its own table
+once, then kept up to date by the events it applies). A status change recounts the
+meetings the member was listed at, found through the cells they were listed in.
 """
 
 from __future__ import annotations
 
+from bisect import bisect_right, insort
 from collections.abc import Callable
 from datetime import date
+from operator import itemgetter
 from typing import Any
 
 from pydantic import BaseModel
 
 from domain.meeting import Meeting, MeetingSession
 from domain.organisation import COUNTED_STATUSES, Organisation
-from projections.codec import as_date, from_json, iso, to_json
-from projections.projection import Projection
-from projections.store import Cursor, ReadStore, Row
+from projections.codec import as_date, from_json, list_json, to_json
+from projections.projection import Lookup, Projection
+from projections.store import Bulk, Dialect, ReadStore, Row, Writer
 
 # --- what the queries return -------------------------------------------------------------
 
@@ -85,13 +94,54 @@ class GuestVisit(BaseModel):
 # --- the projection ----------------------------------------------------------------------
 
 
+def _attendance_view(present: str, excused: str, absent: str, counted: str) -> str:
+    """The SELECT of rm_meeting_attendance: the attendance column as one row per member.
+    The first three expand its parts as `p` (`p.value` a member, `p.key` an excused one
+    and `p.value` the reason); `counted` tells whether `{member}` is not in its part of
+    the uncounted."""
+    branches = [
+        ("p.value", "'present'", "NULL", present),
+        ("p.key", "'excused'", "p.value", excused),
+        ("p.value", "'absent'", "NULL", absent),
+    ]
+    return " UNION ALL ".join(
+        f"SELECT m.meeting, {member} AS member, {kind} AS class, {reason} AS reason,"
+        f" m.held_on, CASE WHEN {counted.format(member=member)} THEN 1 ELSE 0 END AS counted"
+        f" FROM rm_meetings m, {part}"
+        for member, kind, reason, part in branches
+    )
+
+
+_ATTENDANCE_VIEW = Dialect(
+    # No CREATE VIEW IF NOT EXISTS here; and a database of the old layout still has the
+    # table of that name (until its rebuild drops it).
+    "DO $$ BEGIN IF to_regclass('rm_meeting_attendance') IS NULL THEN"
+    " CREATE VIEW rm_meeting_attendance AS "
+    + _attendance_view(
+        "jsonb_array_elements_text(CAST(m.attendance AS jsonb) -> 0) AS p(value)",
+        "jsonb_each_text(CAST(m.attendance AS jsonb) -> 1) AS p(key, value)",
+        "jsonb_array_elements_text(CAST(m.attendance AS jsonb) -> 2) AS p(value)",
+        "NOT (CAST(m.attendance AS jsonb) -> 3) ? {member}",
+    )
+    + "; END IF; END $$",
+    sqlite="CREATE VIEW IF NOT EXISTS rm_meeting_attendance AS "
+    + _attendance_view(
+        "json_each(m.attendance, '$[0]') AS p",
+        "json_each(m.attendance, '$[1]') AS p",
+        "json_each(m.attendance, '$[2]') AS p",
+        "NOT EXISTS (SELECT 1 FROM json_each(m.attendance, '$[3]') u WHERE u.value = {member})",
+    ),
+)
+
+
 class MeetingsProjection(Projection):
     name = "meetings"
     tables = (
         "rm_meeting_member_status",
+        "rm_meeting_attendance",  # a view of rm_meetings: dropped before it
         "rm_meetings",
-        "rm_meeting_attendance",
         "rm_guest_attendance",
+        "rm_meeting_member_cells",
     )
     ddl = (
         # Status spans, keyed in date order so the span in force is one index probe.
@@ -109,12 +159,10 @@ class MeetingsProjection(Projection):
         " present_count INTEGER NOT NULL DEFAULT 0, counted_count INTEGER NOT NULL DEFAULT 0,"
         " counted_present INTEGER NOT NULL DEFAULT 0, minutes_recorded_on TEXT,"
         " minutes_sealed_on TEXT, amendments INTEGER NOT NULL DEFAULT 0, score INTEGER,"
-        " scores TEXT NOT NULL DEFAULT '{}', preparatory_on TEXT)",
+        " scores TEXT NOT NULL DEFAULT '{}', preparatory_on TEXT,"
+        " attendance TEXT NOT NULL DEFAULT '[]')",
         "CREATE INDEX IF NOT EXISTS rm_meetings_cell ON rm_meetings (cell, held_on)",
-        "CREATE TABLE IF NOT EXISTS rm_meeting_attendance ("
-        " meeting TEXT NOT NULL, member TEXT NOT NULL, class TEXT NOT NULL, reason TEXT,"
-        " held_on TEXT NOT NULL, counted INTEGER NOT NULL, PRIMARY KEY (meeting, member))",
-        "CREATE INDEX IF NOT EXISTS rm_meeting_attendance_member ON rm_meeting_attendance (member)",
+        _ATTENDANCE_VIEW,
         "CREATE TABLE IF NOT EXISTS rm_guest_attendance ("
         " member TEXT NOT NULL, cell TEXT NOT NULL, meeting TEXT NOT NULL,"
         " held_on TEXT NOT NULL, quarter TEXT NOT NULL, PRIMARY KEY (meeting, member))",
@@ -122,107 +170,333 @@ class MeetingsProjection(Projection):
         " ON rm_guest_attendance (member, quarter)",
         "CREATE INDEX IF NOT EXISTS rm_guest_attendance_cell"
         " ON rm_guest_attendance (cell, quarter)",
+        # The cells each member was ever listed in at a meeting: where a status change
+        # looks for the meetings to recount.
+        "CREATE TABLE IF NOT EXISTS rm_meeting_member_cells ("
+        " member TEXT NOT NULL, cell TEXT NOT NULL, PRIMARY KEY (member, cell))",
     )
 
-    def apply(self, cur: Cursor, event: Any, position: int) -> None:
+    def __init__(self) -> None:
+        self._handlers: dict[type[Any], Callable[[Writer, Any, int], None]] = {
+            Organisation.MemberRegistered: self._member_registered,
+            Organisation.MemberStatusChanged: self._member_status_changed,
+            Meeting.Announced: self._announced,
+            Meeting.Held: self._held,
+            Meeting.HeldAsAnnounced: self._held_as_announced,
+            Meeting.PreparatoryMeetingHeld: self._preparatory,
+            Meeting.MinutesRecorded: self._minutes_recorded,
+            Meeting.MinutesSealed: self._minutes_sealed,
+            Meeting.MinutesAmended: self._minutes_amended,
+            Meeting.Scored: self._scored,
+        }
+        self.handles = frozenset(self._handlers)
+        self._statuses: _Statuses | None = None
+        """The status spans of rm_meeting_member_status; None: not read."""
+        self._listed: dict[str, set[str]] | None = None
+        """cell → the members listed at its meetings (rm_meeting_member_cells); None: not
+        read."""
+        self._announcements = Lookup("SELECT meeting, cell FROM rm_meetings WHERE id = %s")
+
+    def apply(self, w: Writer, event: Any, position: int) -> None:
         # Exact-class lookup: event classes are never subclassed, and a dict hit is
         # cheaper than a chain of isinstance checks over a million events.
-        handler = _HANDLERS.get(type(event))
+        handler = self._handlers.get(type(event))
         if handler is not None:
-            handler(cur, event, position)
+            handler(w, event, position)
+
+    def forget(self) -> None:
+        self._statuses = None
+        self._listed = None
+        self._announcements.forget()
+
+    # --- memory of the tables ------------------------------------------------------------
+
+    def _status_spans(self, w: Writer) -> _Statuses:
+        if self._statuses is None:
+            self._statuses = _Statuses(
+                w.query("SELECT member, since, position, status FROM rm_meeting_member_status")
+            )
+        return self._statuses
+
+    def _listed_cells(self, w: Writer) -> dict[str, set[str]]:
+        if self._listed is None:
+            listed: dict[str, set[str]] = {}
+            for member, cell in w.query("SELECT member, cell FROM rm_meeting_member_cells"):
+                listed.setdefault(cell, set()).add(member)
+            self._listed = listed
+        return self._listed
+
+    # --- status --------------------------------------------------------------------------
+
+    def _status_span(self, w: Writer, member: str, since: date, status: str, position: int) -> str:
+        day = since.isoformat()
+        w.insert(
+            "rm_meeting_member_status",
+            ("member", "since", "status", "position"),
+            (member, day, status, position),
+        )
+        if self._statuses is not None:  # else read later, this row with the others
+            self._statuses.add(member, day, position, status)
+        return day
+
+    def _member_registered(
+        self, w: Writer, e: Organisation.MemberRegistered, position: int
+    ) -> None:
+        # A member is registered before any meeting can list them: nothing to recount.
+        self._status_span(w, e.member, e.occurred_on, e.status, position)
+
+    def _member_status_changed(
+        self, w: Writer, e: Organisation.MemberStatusChanged, position: int
+    ) -> None:
+        spans = self._status_spans(w).spans.get(e.member)
+        # The status on a day before the new span's changes only if the new span is now
+        # the earliest (the status before any span is the earliest one's).
+        earliest = spans[0][0] if spans else None
+        since = self._status_span(w, e.member, e.occurred_on, e.status, position)
+        # A back-dated change may alter who was counted at meetings already held.
+        self._recount(w, e.member, since if earliest is not None and since >= earliest else None)
+
+    def _recount(self, w: Writer, member: str, since: str | None) -> None:
+        """Works out again whether `member` was counted at the meetings they were listed
+        at (held on or after `since`, if given), and those meetings' totals."""
+        cells = sorted(cell for cell, members in self._listed_cells(w).items() if member in members)
+        if not cells:
+            return
+        sql = (
+            "SELECT meeting, held_on, attendance FROM rm_meetings WHERE status = 'held'"
+            f" AND cell IN ({', '.join(['%s'] * len(cells))})"
+        )
+        params: list[Any] = list(cells)
+        if since is not None:
+            sql += " AND held_on >= %s"
+            params.append(since)
+        statuses = self._status_spans(w)
+        for key, held_on, text in w.query(sql + " ORDER BY meeting", params):
+            present, excused, absent, uncounted = from_json(text)
+            if member not in present and member not in excused and member not in absent:
+                continue
+            now = set(uncounted)
+            if statuses.counted(member, held_on):
+                now.discard(member)
+            else:
+                now.add(member)
+            if now != set(uncounted):
+                attendance, counted_count, counted_present = _attendance_column(
+                    present, excused, absent, now
+                )
+                w.update(
+                    "UPDATE rm_meetings SET attendance = %s, counted_count = %s,"
+                    " counted_present = %s WHERE meeting = %s",
+                    (attendance, counted_count, counted_present, key),
+                )
+
+    # --- meetings ------------------------------------------------------------------------
+
+    def _announced(self, w: Writer, e: Meeting.Announced, position: int) -> None:
+        meeting_id = str(e.originator_id)
+        w.insert(
+            "rm_meetings",
+            _ANNOUNCED,
+            (
+                e.key,
+                meeting_id,
+                e.cell,
+                *_kinds(e.kinds),
+                "announced",
+                e.occurred_on.isoformat(),
+                e.scheduled_on.isoformat(),
+            ),
+        )
+        self._announcements.put(meeting_id, (e.key, e.cell))
+
+    def _held(self, w: Writer, e: Meeting.Held, position: int) -> None:
+        # A new record: its row cannot exist yet (the stream begins with this event).
+        session = e.session
+        held_on = e.occurred_on.isoformat()
+        attendance, counted_count, counted_present = self._attendance(w, e.cell, held_on, session)
+        w.insert(
+            "rm_meetings",
+            _HELD,
+            (
+                e.key,
+                str(e.originator_id),
+                e.cell,
+                *_session_values(session, held_on),
+                attendance,
+                counted_count,
+                counted_present,
+            ),
+        )
+        self._guests(w, e.key, e.cell, e.occurred_on, session)
+
+    def _held_as_announced(self, w: Writer, e: Meeting.HeldAsAnnounced, position: int) -> None:
+        # The event names only the stream; its key and cell came with the announcement.
+        meeting_id = str(e.originator_id)
+        found = self._announcements.get(w, meeting_id)
+        if found is None:
+            raise LookupError(f"meeting {meeting_id} was never announced")
+        key, cell = found
+        session = e.session
+        held_on = e.occurred_on.isoformat()
+        attendance, counted_count, counted_present = self._attendance(w, cell, held_on, session)
+        w.update(
+            _HOLD_ANNOUNCED_SQL,
+            (
+                *_session_values(session, held_on),
+                attendance,
+                counted_count,
+                counted_present,
+                key,
+            ),
+        )
+        self._guests(w, key, cell, e.occurred_on, session)
+
+    def _attendance(
+        self, w: Writer, cell: str, held_on: str, session: MeetingSession
+    ) -> tuple[str, int, int]:
+        """The attendance column (with who is counted, R13) and its counted totals; notes
+        the cell the members were listed in."""
+        present, excused, absent = session.present, session.excused, session.absent
+        members = set(present).union(excused, absent)
+        statuses = self._status_spans(w)
+        uncounted = {
+            member
+            for member in members.difference(statuses.always)
+            if not statuses.counted(member, held_on)
+        }
+        listed = self._listed_cells(w)
+        known = listed.get(cell)
+        if known is None:
+            known = listed[cell] = set()
+        if not members.issubset(known):
+            for member in sorted(members.difference(known)):
+                w.insert("rm_meeting_member_cells", ("member", "cell"), (member, cell))
+            known.update(members)
+        return _attendance_column(present, excused, absent, uncounted)
+
+    def _guests(self, w: Writer, key: str, cell: str, day: date, session: MeetingSession) -> None:
+        held_on, quarter = day.isoformat(), quarter_of(day)
+        for guest in session.guests:
+            w.insert("rm_guest_attendance", _GUEST, (guest, cell, key, held_on, quarter))
+
+    def _preparatory(self, w: Writer, e: Meeting.PreparatoryMeetingHeld, position: int) -> None:
+        w.update(_PREPARATORY, (str(e.originator_id), e.occurred_on.isoformat()))
+
+    def _minutes_recorded(self, w: Writer, e: Meeting.MinutesRecorded, position: int) -> None:
+        w.update(_MINUTES_RECORDED, (str(e.originator_id), e.occurred_on.isoformat()))
+
+    def _minutes_sealed(self, w: Writer, e: Meeting.MinutesSealed, position: int) -> None:
+        w.update(_MINUTES_SEALED, (str(e.originator_id), e.occurred_on.isoformat()))
+
+    def _minutes_amended(self, w: Writer, e: Meeting.MinutesAmended, position: int) -> None:
+        w.update(_MINUTES_AMENDED, (str(e.originator_id),))
+
+    def _scored(self, w: Writer, e: Meeting.Scored, position: int) -> None:
+        w.update(_SCORED, (str(e.originator_id), sum(e.scores.values()), to_json(e.scores)))
+
+
+def _by_id(assign: str, *values: tuple[str, str]) -> Bulk:
+    """An update of one meeting, found by its stream."""
+    return Bulk("rm_meetings", "id", (("id", "text"), *values), assign)
+
+
+_DAY = ("day", "text")
+_PREPARATORY = _by_id("preparatory_on = v.day", _DAY)
+_MINUTES_RECORDED = _by_id("minutes_recorded_on = v.day", _DAY)
+_MINUTES_SEALED = _by_id("minutes_sealed_on = v.day", _DAY)
+_MINUTES_AMENDED = _by_id("amendments = t.amendments + 1")
+_SCORED = _by_id("score = v.score, scores = v.scores", ("score", "integer"), ("scores", "text"))
 
 
 def quarter_of(day: date) -> str:
     return f"{day.year}-Q{(day.month - 1) // 3 + 1}"
 
 
-def _status_span(cur: Cursor, member: str, since: date, status: str, position: int) -> None:
-    cur.execute(
-        "INSERT INTO rm_meeting_member_status (member, since, status, position)"
-        " VALUES (%s, %s, %s, %s)",
-        (member, since.isoformat(), status, position),
-    )
+_SINCE = itemgetter(0)
 
 
-def _member_registered(cur: Cursor, e: Organisation.MemberRegistered, position: int) -> None:
-    # A member is registered before any meeting can list them: nothing to recount.
-    _status_span(cur, e.member, e.occurred_on, e.status, position)
+class _Statuses:
+    """Status spans (since, position, status) by member, in that order, and who is
+    counted (R13) on a day: the status that day is read as the domain reads it, the
+    latest span begun by then, else the earliest."""
+
+    def __init__(self, rows: list[Row]) -> None:
+        self.spans: dict[str, list[tuple[str, int, str]]] = {}
+        self.always: set[str] = set()
+        """Members counted whatever the day (every span of theirs says so)."""
+        for member, since, position, status in rows:
+            self.spans.setdefault(member, []).append((since, int(position), status))
+        for member, spans in self.spans.items():
+            spans.sort()
+            self._settle(member, spans)
+
+    def add(self, member: str, since: str, position: int, status: str) -> None:
+        spans = self.spans.setdefault(member, [])
+        insort(spans, (since, position, status))
+        self._settle(member, spans)
+
+    def _settle(self, member: str, spans: list[tuple[str, int, str]]) -> None:
+        if all(span[2] in COUNTED_STATUSES for span in spans):
+            self.always.add(member)
+        else:
+            self.always.discard(member)
+
+    def counted(self, member: str, day: str) -> bool:
+        """Whether `member` is counted on `day` (ISO); not a stranger."""
+        spans = self.spans.get(member)
+        if not spans:
+            return False
+        begun = bisect_right(spans, day, key=_SINCE)
+        return spans[begun - 1 if begun else 0][2] in COUNTED_STATUSES
 
 
-def _member_status_changed(cur: Cursor, e: Organisation.MemberStatusChanged, position: int) -> None:
-    _status_span(cur, e.member, e.occurred_on, e.status, position)
-    # A back-dated change may alter who was counted at meetings already held.
-    _recount(cur, e.member)
+def _attendance_column(
+    present: list[str], excused: dict[str, str], absent: list[str], uncounted: set[str]
+) -> tuple[str, int, int]:
+    """The attendance column, `[present, excused, absent, uncounted]` (the uncounted
+    sorted, so a recount writes what a rebuild would), and its totals: how many are
+    counted, and how many of them were present."""
+    column = to_json([present, excused, absent, sorted(uncounted)])
+    listed = len(present) + len(excused) + len(absent)
+    if not uncounted:
+        return column, listed, len(present)
+    counted_present = sum(1 for member in present if member not in uncounted)
+    counted_absent = sum(1 for member in [*excused, *absent] if member not in uncounted)
+    return column, counted_present + counted_absent, counted_present
 
 
-def _counted_sql(member: str, day: str) -> str:
-    """SQL for 1 when `member` is counted (R13) on `day`, else 0. The status that day
-    is read as the domain reads it: the latest span begun by then, else the earliest."""
-    statuses = ", ".join(f"'{status}'" for status in sorted(COUNTED_STATUSES))
+_KINDS: dict[tuple[str, ...], tuple[str, int, int]] = {}
+
+
+def _kinds(kinds: list[str]) -> tuple[str, int, int]:
+    """The kinds as JSON, is_regular, is_thematic (remembered: there are few)."""
+    key = tuple(kinds)
+    found = _KINDS.get(key)
+    if found is None:
+        found = _KINDS[key] = (to_json(kinds), int("regular" in kinds), int("thematic" in kinds))
+    return found
+
+
+def _session_values(session: MeetingSession, held_on: str) -> tuple[Any, ...]:
+    """The values of `_SESSION_COLUMNS`."""
+    notice_on = session.notice_on
     return (
-        "CASE WHEN COALESCE("
-        "(SELECT s.status FROM rm_meeting_member_status s"
-        f" WHERE s.member = {member} AND s.since <= {day}"
-        " ORDER BY s.since DESC, s.position DESC LIMIT 1),"
-        " (SELECT s.status FROM rm_meeting_member_status s"
-        f" WHERE s.member = {member} ORDER BY s.since, s.position LIMIT 1))"
-        f" IN ({statuses}) THEN 1 ELSE 0 END"
+        "held",
+        held_on,
+        *_kinds(session.kinds),
+        int(session.online),
+        None if notice_on is None else notice_on.isoformat(),
+        session.duration_minutes,
+        session.chair,
+        session.minute_taker,
+        list_json(session.guests),
+        list_json(session.speakers),
+        list_json(session.reviewed),
+        list_json(session.opinions),
+        list_json(session.minority_opinions),
+        len(session.present),
+        held_on if session.minutes_recorded else None,
     )
-
-
-_TOTALS = (
-    "counted_count = (SELECT COUNT(*) FROM rm_meeting_attendance a"
-    " WHERE a.meeting = rm_meetings.meeting AND a.counted = 1),"
-    " counted_present = (SELECT COUNT(*) FROM rm_meeting_attendance a"
-    " WHERE a.meeting = rm_meetings.meeting AND a.counted = 1 AND a.class = 'present')"
-)
-
-
-def _recount(cur: Cursor, member: str) -> None:
-    """Recomputes who was counted at the meetings `member` was listed at, and their totals."""
-    counted = _counted_sql("rm_meeting_attendance.member", "rm_meeting_attendance.held_on")
-    cur.execute(
-        f"UPDATE rm_meeting_attendance SET counted = {counted} WHERE member = %s", (member,)
-    )
-    cur.execute(
-        f"UPDATE rm_meetings SET {_TOTALS}"
-        " WHERE meeting IN (SELECT meeting FROM rm_meeting_attendance WHERE member = %s)",
-        (member,),
-    )
-
-
-def _kind_flags(kinds: list[str]) -> tuple[int, int]:
-    return int("regular" in kinds), int("thematic" in kinds)
-
-
-def _announced(cur: Cursor, e: Meeting.Announced, position: int) -> None:
-    cur.execute(
-        "INSERT INTO rm_meetings (meeting, id, cell, kinds, is_regular, is_thematic, status,"
-        " notice_on, scheduled_on) VALUES (%s, %s, %s, %s, %s, %s, 'announced', %s, %s)",
-        (
-            e.key,
-            str(e.originator_id),
-            e.cell,
-            to_json(e.kinds),
-            *_kind_flags(e.kinds),
-            e.occurred_on.isoformat(),
-            e.scheduled_on.isoformat(),
-        ),
-    )
-
-
-def _held(cur: Cursor, e: Meeting.Held, position: int) -> None:
-    _hold(cur, e.key, str(e.originator_id), e.cell, e.occurred_on, e.session)
-
-
-def _held_as_announced(cur: Cursor, e: Meeting.HeldAsAnnounced, position: int) -> None:
-    # The event names only the stream; its key and cell came with the announcement.
-    meeting_id = str(e.originator_id)
-    cur.execute("SELECT meeting, cell FROM rm_meetings WHERE id = %s", (meeting_id,))
-    row = cur.fetchone()
-    if row is None:
-        raise LookupError(f"meeting {meeting_id} was never announced")
-    _hold(cur, row[0], meeting_id, row[1], e.occurred_on, e.session)
 
 
 _SESSION_COLUMNS = (
@@ -244,122 +518,30 @@ _SESSION_COLUMNS = (
     "present_count",
     "minutes_recorded_on",
 )
-_HOLD_SQL = (
-    f"INSERT INTO rm_meetings (meeting, id, cell, {', '.join(_SESSION_COLUMNS)})"
-    f" VALUES ({', '.join(['%s'] * (3 + len(_SESSION_COLUMNS)))})"
-    " ON CONFLICT (meeting) DO UPDATE SET "
+_ATTENDANCE_COLUMNS = ("attendance", "counted_count", "counted_present")
+_ANNOUNCED = (
+    "meeting",
+    "id",
+    "cell",
+    "kinds",
+    "is_regular",
+    "is_thematic",
+    "status",
+    "notice_on",
+    "scheduled_on",
+)
+_HELD = ("meeting", "id", "cell", *_SESSION_COLUMNS, *_ATTENDANCE_COLUMNS)
+_HOLD_ANNOUNCED_SQL = (
+    "UPDATE rm_meetings SET "
     + ", ".join(
         # An announced meeting keeps its notice date unless the session names one.
-        f"{c} = COALESCE(excluded.{c}, rm_meetings.{c})"
-        if c == "notice_on"
-        else f"{c} = excluded.{c}"
-        for c in _SESSION_COLUMNS
+        f"{c} = COALESCE(%s, notice_on)" if c == "notice_on" else f"{c} = %s"
+        for c in (*_SESSION_COLUMNS, *_ATTENDANCE_COLUMNS)
     )
+    + " WHERE meeting = %s"
 )
-"""Records a session: a new row (held unannounced) or the announced meeting's row."""
-
-
-def _hold(
-    cur: Cursor, key: str, meeting_id: str, cell: str, day: date, session: MeetingSession
-) -> None:
-    """The session's record, its attendance in three classes (with who is counted, R13),
-    and its guests (R40, R41)."""
-    held_on = day.isoformat()
-    cur.execute(
-        _HOLD_SQL,
-        (
-            key,
-            meeting_id,
-            cell,
-            "held",
-            held_on,
-            to_json(session.kinds),
-            *_kind_flags(session.kinds),
-            int(session.online),
-            iso(session.notice_on),
-            session.duration_minutes,
-            session.chair,
-            session.minute_taker,
-            to_json(session.guests),
-            to_json(session.speakers),
-            to_json(session.reviewed),
-            to_json(session.opinions),
-            to_json(session.minority_opinions),
-            len(session.present),
-            held_on if session.minutes_recorded else None,
-        ),
-    )
-    attendance = [
-        *((member, "present", None) for member in session.present),
-        *((member, "excused", reason) for member, reason in session.excused.items()),
-        *((member, "absent", None) for member in session.absent),
-    ]
-    cur.executemany(
-        "INSERT INTO rm_meeting_attendance (meeting, member, class, reason, held_on, counted)"
-        f" VALUES (%s, %s, %s, %s, %s, {_counted_sql('%s', '%s')})",
-        [
-            (key, member, kind, reason, held_on, member, held_on, member)
-            for member, kind, reason in attendance
-        ],
-    )
-    cur.execute(f"UPDATE rm_meetings SET {_TOTALS} WHERE meeting = %s", (key,))
-    cur.executemany(
-        "INSERT INTO rm_guest_attendance (member, cell, meeting, held_on, quarter)"
-        " VALUES (%s, %s, %s, %s, %s)",
-        [(guest, cell, key, held_on, quarter_of(day)) for guest in session.guests],
-    )
-
-
-def _preparatory(cur: Cursor, e: Meeting.PreparatoryMeetingHeld, position: int) -> None:
-    cur.execute(
-        "UPDATE rm_meetings SET preparatory_on = %s WHERE id = %s",
-        (e.occurred_on.isoformat(), str(e.originator_id)),
-    )
-
-
-def _minutes_recorded(cur: Cursor, e: Meeting.MinutesRecorded, position: int) -> None:
-    cur.execute(
-        "UPDATE rm_meetings SET minutes_recorded_on = %s WHERE id = %s",
-        (e.occurred_on.isoformat(), str(e.originator_id)),
-    )
-
-
-def _minutes_sealed(cur: Cursor, e: Meeting.MinutesSealed, position: int) -> None:
-    cur.execute(
-        "UPDATE rm_meetings SET minutes_sealed_on = %s WHERE id = %s",
-        (e.occurred_on.isoformat(), str(e.originator_id)),
-    )
-
-
-def _minutes_amended(cur: Cursor, e: Meeting.MinutesAmended, position: int) -> None:
-    cur.execute(
-        "UPDATE rm_meetings SET amendments = amendments + 1 WHERE id = %s",
-        (str(e.originator_id),),
-    )
-
-
-def _scored(cur: Cursor, e: Meeting.Scored, position: int) -> None:
-    cur.execute(
-        "UPDATE rm_meetings SET score = %s, scores = %s WHERE id = %s",
-        (sum(e.scores.values()), to_json(e.scores), str(e.originator_id)),
-    )
-
-
-Handler = Callable[[Cursor, Any, int], None]
-
-# The behaviour map.
-_HANDLERS: dict[type[Any], Handler] = {
-    Organisation.MemberRegistered: _member_registered,
-    Organisation.MemberStatusChanged: _member_status_changed,
-    Meeting.Announced: _announced,
-    Meeting.Held: _held,
-    Meeting.HeldAsAnnounced: _held_as_announced,
-    Meeting.PreparatoryMeetingHeld: _preparatory,
-    Meeting.MinutesRecorded: _minutes_recorded,
-    Meeting.MinutesSealed: _minutes_sealed,
-    Meeting.MinutesAmended: _minutes_amended,
-    Meeting.Scored: _scored,
-}
+"""Records the session of an announced meeting on its row."""
+_GUEST = ("member", "cell", "meeting", "held_on", "quarter")
 
 
 # --- queries -----------------------------------------------------------------------------

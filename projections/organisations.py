@@ -8,7 +8,7 @@ from pydantic import BaseModel
 
 from domain.organisation import Organisation
 from projections.projection import Projection
-from projections.store import Cursor, ReadStore
+from projections.store import ReadStore, Writer
 
 
 class OrganisationRow(BaseModel):
@@ -27,11 +27,13 @@ class OrganisationsProjection(Projection):
         " registered_on TEXT NOT NULL, position BIGINT NOT NULL)",
     )
 
-    def apply(self, cur: Cursor, event: Any, position: int) -> None:
+    handles = frozenset({Organisation.Registered})
+
+    def apply(self, w: Writer, event: Any, position: int) -> None:
         if isinstance(event, Organisation.Registered):
-            cur.execute(
-                "INSERT INTO rm_organisations (key, name, secretary, registered_on, position)"
-                " VALUES (%s, %s, %s, %s, %s)",
+            w.insert(
+                "rm_organisations",
+                ("key", "name", "secretary", "registered_on", "position"),
                 (event.key, event.name, event.secretary, event.occurred_on.isoformat(), position),
             )
 

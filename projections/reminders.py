@@ -10,7 +10,7 @@ from pydantic import BaseModel
 from domain.reminder import Reminder
 from projections.codec import from_json, to_json
 from projections.projection import Projection
-from projections.store import Cursor, ReadStore
+from projections.store import ReadStore, Writer
 
 
 class ReminderRow(BaseModel):
@@ -34,11 +34,13 @@ class RemindersProjection(Projection):
         " recipients TEXT NOT NULL)",
     )
 
-    def apply(self, cur: Cursor, event: Any, position: int) -> None:
+    handles = frozenset({Reminder.Sent})
+
+    def apply(self, w: Writer, event: Any, position: int) -> None:
         if isinstance(event, Reminder.Sent):
-            cur.execute(
-                "INSERT INTO rm_reminders (reminder, organisation, kind, rule, subject, period,"
-                " sent_on, recipients) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
+            w.insert(
+                "rm_reminders",
+                _COLUMNS,
                 (
                     event.key,
                     event.organisation,
@@ -50,6 +52,18 @@ class RemindersProjection(Projection):
                     to_json(sorted(event.recipients)),
                 ),
             )
+
+
+_COLUMNS = (
+    "reminder",
+    "organisation",
+    "kind",
+    "rule",
+    "subject",
+    "period",
+    "sent_on",
+    "recipients",
+)
 
 
 def reminders(store: ReadStore, organisation: str | None = None) -> list[ReminderRow]:

@@ -10,9 +10,9 @@ from typing import Any, Literal
 from pydantic import BaseModel
 
 from domain.resolution import Resolution
-from projections.codec import as_date, from_json, to_json
+from projections.codec import as_date, from_json, list_json
 from projections.projection import Projection
-from projections.store import Cursor, ReadStore, Row
+from projections.store import Bulk, ReadStore, Row, Writer
 
 BoardStatus = Literal["open", "overdue", "completed", "cancelled"]
 Role = Literal["executor", "inspector"]
@@ -80,7 +80,7 @@ class ResolutionsProjection(Projection):
     )
 
     def __init__(self) -> None:
-        self._handlers: dict[type[Any], Callable[[Cursor, Any, int], None]] = {
+        self._handlers: dict[type[Any], Callable[[Writer, Any, int], None]] = {
             Resolution.Adopted: self._adopted,
             Resolution.Communicated: self._communicated,
             Resolution.ProgressReported: self._progress,
@@ -89,18 +89,18 @@ class ResolutionsProjection(Projection):
             Resolution.Cancelled: self._cancelled,
             Resolution.MarkedOverdue: self._marked_overdue,
         }
+        self.handles = frozenset(self._handlers)
 
-    def apply(self, cur: Cursor, event: Any, position: int) -> None:
+    def apply(self, w: Writer, event: Any, position: int) -> None:
         handler = self._handlers.get(type(event))
         if handler is not None:
-            handler(cur, event, position)
+            handler(w, event, position)
 
-    def _adopted(self, cur: Cursor, e: Resolution.Adopted, position: int) -> None:
+    def _adopted(self, w: Writer, e: Resolution.Adopted, position: int) -> None:
         deadline = e.deadline.isoformat()
-        cur.execute(
-            "INSERT INTO rm_resolutions (resolution, stream, cell, origin, source, kind,"
-            " content, adopted_on, deadline, original_deadline, status, inspector, executors,"
-            " overdue_level) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, 'open', %s, %s, 0)",
+        w.insert(
+            "rm_resolutions",
+            _INSERT,
             (
                 e.key,
                 str(e.originator_id),
@@ -112,42 +112,29 @@ class ResolutionsProjection(Projection):
                 e.occurred_on.isoformat(),
                 deadline,
                 deadline,
+                "open",
                 e.inspector,
-                to_json(e.executors),
+                list_json(e.executors),
+                0,
             ),
         )
-        people = [(e.key, m, "executor") for m in sorted(set(e.executors))]
-        cur.executemany(
-            "INSERT INTO rm_resolution_people (resolution, member, role) VALUES (%s, %s, %s)",
-            [*people, (e.key, e.inspector, "inspector")],
-        )
+        for member in sorted(set(e.executors)):
+            w.insert("rm_resolution_people", _PEOPLE, (e.key, member, "executor"))
+        w.insert("rm_resolution_people", _PEOPLE, (e.key, e.inspector, "inspector"))
 
-    def _communicated(self, cur: Cursor, e: Resolution.Communicated, position: int) -> None:
-        cur.execute(
-            "UPDATE rm_resolutions SET communicated_on = %s WHERE stream = %s",
-            (e.occurred_on.isoformat(), str(e.originator_id)),
-        )
+    def _communicated(self, w: Writer, e: Resolution.Communicated, position: int) -> None:
+        w.update(_COMMUNICATED, (str(e.originator_id), e.occurred_on.isoformat()))
 
-    def _progress(self, cur: Cursor, e: Resolution.ProgressReported, position: int) -> None:
-        cur.execute(
-            "UPDATE rm_resolutions SET last_progress_on = %s WHERE stream = %s",
-            (e.occurred_on.isoformat(), str(e.originator_id)),
-        )
+    def _progress(self, w: Writer, e: Resolution.ProgressReported, position: int) -> None:
+        w.update(_PROGRESS, (str(e.originator_id), e.occurred_on.isoformat()))
 
-    def _completed(self, cur: Cursor, e: Resolution.Completed, position: int) -> None:
+    def _completed(self, w: Writer, e: Resolution.Completed, position: int) -> None:
         # `deadline` is still the one in force when completed: extensions came before.
-        day = e.occurred_on.isoformat()
-        cur.execute(
-            "UPDATE rm_resolutions SET status = 'completed', closed_on = %s,"
-            " last_progress_on = %s,"
-            " completed_on_time = CASE WHEN %s <= deadline THEN 1 ELSE 0 END"
-            " WHERE stream = %s",
-            (day, day, day, str(e.originator_id)),
-        )
+        w.update(_COMPLETED, (str(e.originator_id), e.occurred_on.isoformat()))
 
-    def _extended(self, cur: Cursor, e: Resolution.DeadlineExtended, position: int) -> None:
+    def _extended(self, w: Writer, e: Resolution.DeadlineExtended, position: int) -> None:
         stream = str(e.originator_id)
-        cur.execute(
+        w.update(
             "INSERT INTO rm_deadline_history"
             " (resolution, position, decided_on, meeting, previous, deadline)"
             " SELECT resolution, %s, %s, %s, %s, %s FROM rm_resolutions WHERE stream = %s",
@@ -159,26 +146,59 @@ class ResolutionsProjection(Projection):
                 e.deadline.isoformat(),
                 stream,
             ),
+            key=stream,
         )
         # The overdue chain starts again from the new deadline (R24).
-        cur.execute(
+        w.update(
             "UPDATE rm_resolutions SET deadline = %s, overdue_level = 0 WHERE stream = %s",
             (e.deadline.isoformat(), stream),
+            key=stream,
         )
 
-    def _cancelled(self, cur: Cursor, e: Resolution.Cancelled, position: int) -> None:
-        cur.execute(
-            "UPDATE rm_resolutions SET status = 'cancelled', closed_on = %s WHERE stream = %s",
-            (e.occurred_on.isoformat(), str(e.originator_id)),
-        )
+    def _cancelled(self, w: Writer, e: Resolution.Cancelled, position: int) -> None:
+        w.update(_CANCELLED, (str(e.originator_id), e.occurred_on.isoformat()))
 
-    def _marked_overdue(self, cur: Cursor, e: Resolution.MarkedOverdue, position: int) -> None:
-        cur.execute(
-            "UPDATE rm_resolutions SET overdue_level ="
-            " CASE WHEN overdue_level < %s THEN %s ELSE overdue_level END WHERE stream = %s",
-            (e.level, e.level, str(e.originator_id)),
-        )
+    def _marked_overdue(self, w: Writer, e: Resolution.MarkedOverdue, position: int) -> None:
+        w.update(_MARKED_OVERDUE, (str(e.originator_id), e.level))
 
+
+def _by_stream(assign: str, *values: tuple[str, str]) -> Bulk:
+    """An update of one resolution, found by its stream."""
+    return Bulk("rm_resolutions", "stream", (("stream", "text"), *values), assign)
+
+
+_DAY = ("day", "text")
+_COMMUNICATED = _by_stream("communicated_on = v.day", _DAY)
+_PROGRESS = _by_stream("last_progress_on = v.day", _DAY)
+_COMPLETED = _by_stream(
+    "status = 'completed', closed_on = v.day, last_progress_on = v.day,"
+    " completed_on_time = CASE WHEN v.day <= t.deadline THEN 1 ELSE 0 END",
+    _DAY,
+)
+_CANCELLED = _by_stream("status = 'cancelled', closed_on = v.day", _DAY)
+_MARKED_OVERDUE = _by_stream(
+    "overdue_level = CASE WHEN t.overdue_level < v.level THEN v.level ELSE t.overdue_level END",
+    ("level", "integer"),
+)
+
+
+_INSERT = (
+    "resolution",
+    "stream",
+    "cell",
+    "origin",
+    "source",
+    "kind",
+    "content",
+    "adopted_on",
+    "deadline",
+    "original_deadline",
+    "status",
+    "inspector",
+    "executors",
+    "overdue_level",
+)
+_PEOPLE = ("resolution", "member", "role")
 
 _COLUMNS = (
     "r.resolution, r.cell, r.origin, r.source, r.kind, r.content, r.adopted_on, r.deadline,"

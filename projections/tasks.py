@@ -11,7 +11,7 @@ from pydantic import BaseModel
 from domain.tasks import TaskAssignment
 from projections.codec import as_date
 from projections.projection import Projection
-from projections.store import Cursor, ReadStore
+from projections.store import ReadStore, Writer
 
 
 class TaskRow(BaseModel):
@@ -60,57 +60,60 @@ class TasksProjection(Projection):
     )
 
     def __init__(self) -> None:
-        self._handlers: dict[type[Any], Callable[[Cursor, Any], None]] = {
+        self._handlers: dict[type[Any], Callable[[Writer, Any], None]] = {
             TaskAssignment.Drafted: self._drafted,
             TaskAssignment.TasksAdded: self._added,
             TaskAssignment.Adopted: self._adopted,
             TaskAssignment.PledgeRecorded: self._pledged,
         }
+        self.handles = frozenset(self._handlers)
 
-    def apply(self, cur: Cursor, event: Any, position: int) -> None:
+    def apply(self, w: Writer, event: Any, position: int) -> None:
         handler = self._handlers.get(type(event))
         if handler is not None:
-            handler(cur, event)
+            handler(w, event)
 
-    def _drafted(self, cur: Cursor, e: TaskAssignment.Drafted) -> None:
+    def _drafted(self, w: Writer, e: TaskAssignment.Drafted) -> None:
         day = e.occurred_on.isoformat()
-        cur.execute(
-            "INSERT INTO rm_task_assignment_status (cell, year, stream, drafted_on, drafted_by)"
-            " VALUES (%s, %s, %s, %s, %s)",
+        w.insert(
+            "rm_task_assignment_status",
+            ("cell", "year", "stream", "drafted_on", "drafted_by"),
             (e.cell, e.year, str(e.originator_id), day, e.actor),
         )
-        cur.executemany(
-            "INSERT INTO rm_task_assignments (cell, year, member, task, assigned_on)"
-            " VALUES (%s, %s, %s, %s, %s)",
-            [(e.cell, e.year, member, task, day) for member, task in sorted(e.tasks.items())],
-        )
+        for member, task in sorted(e.tasks.items()):
+            w.insert(
+                "rm_task_assignments",
+                ("cell", "year", "member", "task", "assigned_on"),
+                (e.cell, e.year, member, task, day),
+            )
 
-    def _added(self, cur: Cursor, e: TaskAssignment.TasksAdded) -> None:
+    def _added(self, w: Writer, e: TaskAssignment.TasksAdded) -> None:
         # A revised task keeps its member's first assignment date, as the domain does.
-        cur.executemany(
-            "INSERT INTO rm_task_assignments (cell, year, member, task, assigned_on)"
-            " SELECT cell, year, %s, %s, %s FROM rm_task_assignment_status WHERE stream = %s"
-            " ON CONFLICT (cell, year, member) DO UPDATE SET task = excluded.task",
-            [
-                (member, task, e.occurred_on.isoformat(), str(e.originator_id))
-                for member, task in sorted(e.tasks.items())
-            ],
-        )
+        for member, task in sorted(e.tasks.items()):
+            w.update(
+                "INSERT INTO rm_task_assignments (cell, year, member, task, assigned_on)"
+                " SELECT cell, year, %s, %s, %s FROM rm_task_assignment_status WHERE stream = %s"
+                " ON CONFLICT (cell, year, member) DO UPDATE SET task = excluded.task",
+                (member, task, e.occurred_on.isoformat(), str(e.originator_id)),
+                key=str(e.originator_id),
+            )
 
-    def _adopted(self, cur: Cursor, e: TaskAssignment.Adopted) -> None:
-        cur.execute(
+    def _adopted(self, w: Writer, e: TaskAssignment.Adopted) -> None:
+        w.update(
             "UPDATE rm_task_assignment_status SET adopted_at = %s, adopted_on = %s"
             " WHERE stream = %s",
             (e.meeting, e.occurred_on.isoformat(), str(e.originator_id)),
+            key=str(e.originator_id),
         )
 
-    def _pledged(self, cur: Cursor, e: TaskAssignment.PledgeRecorded) -> None:
-        cur.execute(
+    def _pledged(self, w: Writer, e: TaskAssignment.PledgeRecorded) -> None:
+        w.update(
             "INSERT INTO rm_pledges (cell, year, member, pledge, pledged_on)"
             " SELECT cell, year, %s, %s, %s FROM rm_task_assignment_status WHERE stream = %s"
             " ON CONFLICT (cell, year, member) DO UPDATE"
             " SET pledge = excluded.pledge, pledged_on = excluded.pledged_on",
             (e.member, e.pledge, e.occurred_on.isoformat(), str(e.originator_id)),
+            key=str(e.originator_id),
         )
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+
 from projections.store import Cursor
 
 DDL = [
@@ -18,11 +20,38 @@ def get_position(cur: Cursor, name: str, *, lock: bool = False) -> int:
     return int(row[0]) if row else 0
 
 
+def get_positions(cur: Cursor, names: Sequence[str], *, lock: bool = False) -> dict[str, int]:
+    """`get_position` of each of `names` in one statement (0 for a missing row); `lock`
+    takes the rows in name order, the same order for every follower."""
+    if not names:
+        return {}
+    suffix = " FOR UPDATE" if lock else ""
+    cur.execute(
+        "SELECT name, position FROM chibo_tracking"
+        f" WHERE name IN ({', '.join(['%s'] * len(names))}) ORDER BY name{suffix}",
+        list(names),
+    )
+    found = {str(name): int(position) for name, position in cur.fetchall()}
+    return {name: found.get(name, 0) for name in names}
+
+
 def set_position(cur: Cursor, name: str, position: int) -> None:
     cur.execute(
         "INSERT INTO chibo_tracking (name, position) VALUES (%s, %s)"
         " ON CONFLICT (name) DO UPDATE SET position = excluded.position",
         (name, position),
+    )
+
+
+def set_positions(cur: Cursor, positions: Mapping[str, int]) -> None:
+    """`set_position` of each name, in one statement."""
+    if not positions:
+        return
+    cur.execute(
+        "INSERT INTO chibo_tracking (name, position)"
+        f" VALUES {', '.join(['(%s, %s)'] * len(positions))}"
+        " ON CONFLICT (name) DO UPDATE SET position = excluded.position",
+        [value for item in positions.items() for value in item],
     )
 
 

@@ -23,7 +23,7 @@ from projections.meetings import (
 )
 from projections.projector import Projector
 from projections.registry import all_projections
-from projections.store import ReadStore
+from projections.store import ReadStore, drop_relation
 from tests.factories import cmd, hold, seed_ward
 from workers.importer import Importer
 from workers.scenario import load_scenario
@@ -314,7 +314,7 @@ def rebuild(app: ChiboApplication, store: ReadStore, batch_size: int) -> None:
     projection = MeetingsProjection()
     with store.transaction() as cur:
         for table in projection.tables:
-            cur.execute(f"DROP TABLE {table}")
+            drop_relation(cur, store.backend, table)  # rm_meeting_attendance is a view
         for statement in projection.ddl:
             cur.execute(statement)
         cur.execute("UPDATE chibo_tracking SET position = 0 WHERE name = %s", (projection.name,))
