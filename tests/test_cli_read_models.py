@@ -104,3 +104,23 @@ def test_inbox_and_status(settings: Settings, monkeypatch: pytest.MonkeyPatch) -
     assert json.loads(_invoke(settings, monkeypatch, "inbox", "m03", "--json")) == []
     status = _invoke(settings, monkeypatch, "projections", "status")
     assert all("lag 0" in line for line in status.strip().splitlines())
+
+
+def test_organisation_figures_against_targets(settings: Settings) -> None:
+    """R13, R30, R51, R60 figures of the organisation over the first quarter."""
+    from projections.compliance import organisation_figures
+
+    _imported(settings)
+    store = make_read_store(settings)
+    try:
+        figures = organisation_figures(store, "tb", date(2026, 1, 1), date(2026, 3, 31), 0.9)
+    finally:
+        store.close()
+    # Regular meetings: c1 4+5+3 of 5+5+5 counted, c2 3+3 of 3+3 → 18 of 21.
+    assert figures.attendance_rate == round(18 / 21, 4)
+    # Working members with tasks for 2026 on 31 March: c1 m10–m13 (m14 does not work);
+    # c2 none of m20, m21, m22 and m30 (transferred in on 12 March).
+    assert figures.task_coverage == 0.5
+    # One cell of two inspected, rated good.
+    assert figures.inspection_coverage == 0.5
+    assert figures.ratings == {"good": 1}

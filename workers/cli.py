@@ -17,7 +17,7 @@ from rich.progress import Progress
 
 from domain.commands import CreateOrganisation
 from domain.errors import DomainError
-from projections.compliance import compliance
+from projections.compliance import compliance, organisation_figures
 from projections.escalations import inbox as escalation_inbox
 from projections.organisations import list_organisations
 from projections.projector import Projector
@@ -284,6 +284,32 @@ def compliance_command(
         print(json.dumps(result.model_dump(mode="json"), ensure_ascii=False, indent=1))
         return
     print_compliance(console, result)
+
+
+@app.command("figures")
+def figures_command(
+    organisation: Annotated[str, typer.Argument(help="organisation id, e.g. tb")],
+    period: Annotated[str | None, typer.Option(help="2026-Q1, 2026-H1 or 2026")] = None,
+    target: Annotated[float, typer.Option(help="attendance target (R13)")] = 0.9,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """An organisation's figures against its targets: attendance (R13), member tasks
+    (R30), cells inspected (R51), ratings (R60)."""
+    start, end = bounds(period or str(date.today().year))
+    store = make_read_store(Settings())
+    try:
+        result = organisation_figures(store, organisation, start, end, target)
+    finally:
+        store.close()
+    if as_json:
+        print(json.dumps(result.model_dump(mode="json"), ensure_ascii=False, indent=1))
+        return
+    rate = "—" if result.attendance_rate is None else f"{result.attendance_rate:.1%}"
+    console.print(f"{organisation} {start} → {end}")
+    console.print(f"  tỷ lệ dự họp (attendance) {rate} / chỉ tiêu {result.attendance_target:.0%}")
+    console.print(f"  phân công nhiệm vụ (tasks) {result.task_coverage:.0%} / 100%")
+    console.print(f"  chi bộ được kiểm tra (inspected) {result.inspection_coverage:.0%} / 100%")
+    console.print(f"  xếp loại (ratings) {result.ratings}")
 
 
 def main() -> None:
