@@ -15,8 +15,11 @@ import pytest
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
+from domain.application import ChiboApplication
+from projections.store import ReadStore
+from tests.factories import seed_ward
 from workers.settings import Settings
-from workers.wiring import init_db
+from workers.wiring import init_db, make_app, make_read_store
 
 PG_ADMIN = os.environ.get("CHIBO_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 
@@ -98,3 +101,21 @@ async def temporal_skipping(temporal_test_server_path: str) -> AsyncIterator[Wor
         yield env
     finally:
         await env.shutdown()
+
+
+@pytest.fixture
+def read_side(settings: Settings) -> Iterator[tuple[ChiboApplication, ReadStore]]:
+    """The Application and the read store of a fresh store, closed afterwards."""
+    app, store = make_app(settings), make_read_store(settings)
+    try:
+        yield app, store
+    finally:
+        store.close()
+        app.close()
+
+
+@pytest.fixture
+def ward(read_side: tuple[ChiboApplication, ReadStore]) -> tuple[ChiboApplication, ReadStore]:
+    """Organisation tb with cells c1 (m10–m14) and c2 (m20–m22) (tests/factories.py)."""
+    seed_ward(read_side[0])
+    return read_side

@@ -128,3 +128,11 @@ def draft(key: str, deadline: date = date(2026, 2, 28), **fields: Any) -> c.Reso
         "inspector": "m11",
     }
     return c.ResolutionDraft.model_validate(values | fields)
+
+
+def project(app: ChiboApplication, store: Any, batch_size: int = 500) -> None:
+    """Runs every projection over the whole log (`store`: a projections ReadStore)."""
+    from projections.projector import Projector
+    from projections.registry import all_projections
+
+    Projector(app, store, all_projections(), batch_size=batch_size).run_until_caught_up()

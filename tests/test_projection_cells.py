@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date
 from typing import Any
-
-import pytest
 
 from domain import commands as c
 from domain.application import ChiboApplication
@@ -21,31 +18,11 @@ from projections.cells import (
     roster,
     thematic_plan,
 )
-from projections.projector import Projector
-from projections.registry import all_projections
 from projections.store import ReadStore
-from tests.factories import cmd, seed_ward
-from workers.settings import Settings
-from workers.wiring import make_app, make_read_store
+from tests.factories import cmd, project
 
 D = date
 Ward = tuple[ChiboApplication, ReadStore]
-
-
-@pytest.fixture
-def ward(settings: Settings) -> Iterator[Ward]:
-    """Organisation tb with cells c1 and c2 founded on 2026-01-01 (tests/factories.py)."""
-    app, store = make_app(settings), make_read_store(settings)
-    seed_ward(app)
-    try:
-        yield app, store
-    finally:
-        store.close()
-        app.close()
-
-
-def project(app: ChiboApplication, store: ReadStore, batch_size: int = 500) -> None:
-    Projector(app, store, all_projections(), batch_size=batch_size).run_until_caught_up()
 
 
 def members(store: ReadStore, cell: str, on: date) -> list[str]:

@@ -2,35 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date
 from typing import Any
-
-import pytest
 
 from domain import commands as c
 from domain.application import ChiboApplication
 from projections.escalations import EscalationsProjection, escalation, escalations, inbox
 from projections.store import ReadStore
-from tests.factories import cmd, seed_ward
-from tests.test_projection_followups import dump, project, rebuild
-from workers.settings import Settings
-from workers.wiring import make_app, make_read_store
+from tests.factories import cmd, project, seed_ward
+from tests.test_projection_followups import dump, rebuild
 
 D = date
 MISSED = "meeting_missed/cell=c2/2026-02/1"
 OVERDUE_1 = "resolution_overdue/cell=c2/resolution=nq4/-/1"
 OVERDUE_2 = "resolution_overdue/cell=c2/resolution=nq4/-/2"
-
-
-@pytest.fixture
-def env(settings: Settings) -> Iterator[tuple[ChiboApplication, ReadStore]]:
-    app, store = make_app(settings), make_read_store(settings)
-    try:
-        yield app, store
-    finally:
-        store.close()
-        app.close()
 
 
 def raise_(app: ChiboApplication, on: date, **fields: Any) -> Any:
@@ -58,9 +43,9 @@ def build_escalations(app: ChiboApplication) -> None:
 
 
 def test_inbox_moves_from_open_to_acknowledged_to_resolved(
-    env: tuple[ChiboApplication, ReadStore],
+    read_side: tuple[ChiboApplication, ReadStore],
 ) -> None:
-    app, store = env
+    app, store = read_side
     build_escalations(app)
     project(app, store)
 
@@ -123,8 +108,8 @@ def test_inbox_moves_from_open_to_acknowledged_to_resolved(
     assert [e.key for e in inbox(store, "m04", None)] == [MISSED, OVERDUE_2]
 
 
-def test_escalation_filters(env: tuple[ChiboApplication, ReadStore]) -> None:
-    app, store = env
+def test_escalation_filters(read_side: tuple[ChiboApplication, ReadStore]) -> None:
+    app, store = read_side
     build_escalations(app)
     project(app, store)
 
@@ -135,9 +120,9 @@ def test_escalation_filters(env: tuple[ChiboApplication, ReadStore]) -> None:
 
 
 def test_rebuild_and_batch_size_give_identical_rows(
-    env: tuple[ChiboApplication, ReadStore],
+    read_side: tuple[ChiboApplication, ReadStore],
 ) -> None:
-    app, store = env
+    app, store = read_side
     build_escalations(app)
     app.handle(cmd(c.AcknowledgeEscalation, D(2026, 3, 4), escalation=MISSED, by="m04"))
     app.handle(cmd(c.ResolveEscalation, D(2026, 3, 5), escalation=OVERDUE_1, by="m11", action="x"))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -19,8 +19,6 @@ from projections.inspections import (
     ratings,
 )
 from projections.projection import Projection
-from projections.projector import Projector
-from projections.registry import all_projections
 from projections.resolutions import (
     DeadlineChangeRow,
     ResolutionCounts,
@@ -31,31 +29,15 @@ from projections.resolutions import (
 )
 from projections.store import ReadStore
 from projections.tasks import TasksProjection, assigned_members, assignment, coverage, pledges
-from tests.factories import cmd, draft, hold, seed_ward
+from tests.factories import cmd, draft, hold, project, seed_ward
 from workers.importer import Importer
 from workers.scenario import load_scenario
-from workers.settings import Settings
-from workers.wiring import make_app, make_read_store
 
 SCENARIOS = Path(__file__).parent / "scenarios"
 D = date
 
 
 # --- helpers shared with test_projection_escalations ---------------------------------------
-
-
-@pytest.fixture
-def env(settings: Settings) -> Iterator[tuple[ChiboApplication, ReadStore]]:
-    app, store = make_app(settings), make_read_store(settings)
-    try:
-        yield app, store
-    finally:
-        store.close()
-        app.close()
-
-
-def project(app: ChiboApplication, store: ReadStore, batch_size: int = 500) -> None:
-    Projector(app, store, all_projections(), batch_size=batch_size).run_until_caught_up()
 
 
 def dump(store: ReadStore, projections: Sequence[Projection]) -> dict[str, list[tuple[Any, ...]]]:
@@ -197,8 +179,8 @@ def keys(rows: list[Any]) -> list[str]:
 # --- resolutions -------------------------------------------------------------------------------
 
 
-def test_resolution_board(env: tuple[ChiboApplication, ReadStore]) -> None:
-    app, store = env
+def test_resolution_board(read_side: tuple[ChiboApplication, ReadStore]) -> None:
+    app, store = read_side
     build_followups(app)
     project(app, store)
 
@@ -261,8 +243,8 @@ def test_resolution_board(env: tuple[ChiboApplication, ReadStore]) -> None:
         board(store, role="executor")
 
 
-def test_resolution_counts(env: tuple[ChiboApplication, ReadStore]) -> None:
-    app, store = env
+def test_resolution_counts(read_side: tuple[ChiboApplication, ReadStore]) -> None:
+    app, store = read_side
     build_followups(app)
     project(app, store)
 
@@ -292,8 +274,8 @@ def test_resolution_counts(env: tuple[ChiboApplication, ReadStore]) -> None:
 # --- inspections and tasks ------------------------------------------------------------------------
 
 
-def test_inspections(env: tuple[ChiboApplication, ReadStore]) -> None:
-    app, store = env
+def test_inspections(read_side: tuple[ChiboApplication, ReadStore]) -> None:
+    app, store = read_side
     build_followups(app)
     app.handle(
         cmd(
@@ -338,8 +320,8 @@ def test_inspections(env: tuple[ChiboApplication, ReadStore]) -> None:
     assert ratings(store, *first_half) == {"good": 1}
 
 
-def test_tasks(env: tuple[ChiboApplication, ReadStore]) -> None:
-    app, store = env
+def test_tasks(read_side: tuple[ChiboApplication, ReadStore]) -> None:
+    app, store = read_side
     build_followups(app)
     project(app, store)
 
@@ -373,8 +355,8 @@ def test_tasks(env: tuple[ChiboApplication, ReadStore]) -> None:
 # --- the imported scenario, rebuilds ------------------------------------------------------------
 
 
-def test_ward_q1_compliance(env: tuple[ChiboApplication, ReadStore]) -> None:
-    app, store = env
+def test_ward_q1_compliance(read_side: tuple[ChiboApplication, ReadStore]) -> None:
+    app, store = read_side
     Importer(app, load_scenario(SCENARIOS / "ward-q1.yaml")).run()
     project(app, store)
     expected = json.loads((SCENARIOS / "ward-q1.expected.json").read_text(encoding="utf-8"))
@@ -394,9 +376,9 @@ MINE: list[Projection] = [
 
 
 def test_rebuild_and_batch_size_give_identical_rows(
-    env: tuple[ChiboApplication, ReadStore],
+    read_side: tuple[ChiboApplication, ReadStore],
 ) -> None:
-    app, store = env
+    app, store = read_side
     build_followups(app)
     project(app, store, batch_size=1)
     one_by_one = dump(store, MINE)

@@ -3,12 +3,9 @@ committee members' visits (R40, R41) and the attendance rate of SCENARIOS.md."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any
-
-import pytest
 
 from domain import commands as c
 from domain.application import ChiboApplication
@@ -21,10 +18,8 @@ from projections.meetings import (
     meetings_in,
     minutes_book,
 )
-from projections.projector import Projector
-from projections.registry import all_projections
 from projections.store import ReadStore, drop_relation
-from tests.factories import cmd, hold, seed_ward
+from tests.factories import cmd, hold, project
 from workers.importer import Importer
 from workers.scenario import load_scenario
 from workers.settings import Settings
@@ -33,22 +28,6 @@ from workers.wiring import make_app, make_read_store
 D = date
 Q1 = (D(2026, 1, 1), D(2026, 3, 31))
 Ward = tuple[ChiboApplication, ReadStore]
-
-
-@pytest.fixture
-def ward(settings: Settings) -> Iterator[Ward]:
-    """Organisation tb with cells c1 (m10–m14) and c2 (m20–m22) (tests/factories.py)."""
-    app, store = make_app(settings), make_read_store(settings)
-    seed_ward(app)
-    try:
-        yield app, store
-    finally:
-        store.close()
-        app.close()
-
-
-def project(app: ChiboApplication, store: ReadStore, batch_size: int = 500) -> None:
-    Projector(app, store, all_projections(), batch_size=batch_size).run_until_caught_up()
 
 
 def set_status(app: ChiboApplication, on: date, member: str, status: str) -> None:
