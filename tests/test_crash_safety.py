@@ -82,8 +82,8 @@ def test_projector_killed_mid_batches_loses_and_duplicates_nothing(settings: Set
     kills = 0
     try:
         # Kill it at several points while it is working through the log.
-        for fraction in (0.15, 0.35, 0.6, 0.85):
-            process = _start("projector", settings, CHIBO_PROJECTOR_BATCH_SIZE="2")
+        for fraction in (0.1, 0.25, 0.4, 0.55):
+            process = _start("projector", settings, CHIBO_PROJECTOR_BATCH_SIZE="1")
             target = int(total * fraction)
             _wait_until(partial(_reached, positions, target))
             process.send_signal(signal.SIGKILL)
