@@ -1,4 +1,5 @@
-"""The read-model database: one interface, a SQLite and a PostgreSQL implementation.
+"""The read-model database: one interface; `projections.sqlite` and `projections.postgres`
+implement it, `projections.backends` picks one by URL.
 
 SQL is written once with `%s` placeholders and standard `ON CONFLICT` upserts, which
 both backends accept; the SQLite cursor translates the placeholders. The few statements
@@ -12,15 +13,12 @@ on SQLite) and whose other statements run in their order after them.
 from __future__ import annotations
 
 import re
-import sqlite3
 from abc import ABC, abstractmethod
 from collections.abc import Hashable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any, Literal, Protocol
-
-import psycopg
 
 Row = tuple[Any, ...]
 
@@ -37,7 +35,7 @@ class Dialect(str):
         return statement
 
 
-def _for_sqlite(sql: str) -> str:
+def for_sqlite(sql: str) -> str:
     return (sql.sqlite if isinstance(sql, Dialect) else sql).replace("%s", "?")
 
 
@@ -282,185 +280,3 @@ class Writer(ABC):
     @abstractmethod
     def _send_bulk(self, bulk: Bulk, rows: list[Sequence[Any]]) -> None:
         """Runs `bulk` for `rows` (their keys all differ)."""
-
-
-class _SQLiteCursor:
-    def __init__(self, cursor: sqlite3.Cursor) -> None:
-        self._cursor = cursor
-
-    def execute(self, sql: str, params: Sequence[Any] = ()) -> Any:
-        return self._cursor.execute(_for_sqlite(sql), params)
-
-    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> Any:
-        return self._cursor.executemany(_for_sqlite(sql), rows)
-
-    def fetchall(self) -> list[Row]:
-        return self._cursor.fetchall()
-
-    def fetchone(self) -> Row | None:
-        row: Row | None = self._cursor.fetchone()
-        return row
-
-
-class SQLiteReadStore(ReadStore):
-    backend = "sqlite"
-
-    def __init__(self, path: str) -> None:
-        # One user at a time, but not always the thread that opened it (activities,
-        # asyncio.to_thread): the store itself is never shared concurrently.
-        self._conn = sqlite3.connect(
-            path, isolation_level=None, timeout=30, check_same_thread=False
-        )
-        self._conn.execute("PRAGMA journal_mode=WAL")
-        self._conn.execute("PRAGMA synchronous=NORMAL")
-        self._bulk_pragmas = False
-
-    @contextmanager
-    def transaction(self) -> Iterator[Cursor]:
-        cursor = self._conn.cursor()
-        # IMMEDIATE takes the write lock up front, so two writers never deadlock
-        # upgrading their read locks.
-        cursor.execute("BEGIN IMMEDIATE")
-        try:
-            yield _SQLiteCursor(cursor)
-        except BaseException:
-            self._conn.rollback()
-            raise
-        self._conn.commit()
-
-    @contextmanager
-    def writing(self, *, durable: bool = True) -> Iterator[Writer]:
-        if not durable and not self._bulk_pragmas:
-            # Bulk writing: a page cache that holds the indexes being filled, and fewer
-            # checkpoints, each copying many commits' pages (a page written by several
-            # commits is copied once). Such a connection keeps both.
-            self._conn.execute("PRAGMA cache_size = -65536")
-            self._conn.execute("PRAGMA wal_autocheckpoint = 20000")
-            self._bulk_pragmas = True
-        with self.transaction() as cur:
-            assert isinstance(cur, _SQLiteCursor)
-            writer = _SQLiteWriter(cur._cursor)
-            yield writer
-            writer.flush()
-
-    def close(self) -> None:
-        self._conn.close()
-
-
-class _SQLiteWriter(Writer):
-    def __init__(self, cursor: sqlite3.Cursor) -> None:
-        super().__init__()
-        self._cursor = cursor
-        self._inserts_sql: dict[tuple[str, tuple[str, ...]], str] = {}
-
-    def fetchall(self) -> list[Row]:
-        return self._cursor.fetchall()
-
-    def fetchone(self) -> Row | None:
-        row: Row | None = self._cursor.fetchone()
-        return row
-
-    def _execute(self, sql: str, params: Sequence[Any]) -> Any:
-        return self._cursor.execute(_for_sqlite(sql), params)
-
-    def _executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> Any:
-        return self._cursor.executemany(_for_sqlite(sql), rows)
-
-    def _send_rows(self, table: str, columns: tuple[str, ...], rows: list[Sequence[Any]]) -> None:
-        sql = self._inserts_sql.get((table, columns))
-        if sql is None:
-            sql = self._inserts_sql[(table, columns)] = (
-                f"INSERT INTO {table} ({', '.join(columns)})"
-                f" VALUES ({', '.join('?' * len(columns))})"
-            )
-        self._cursor.executemany(sql, rows)
-
-    def _send_bulk(self, bulk: Bulk, rows: list[Sequence[Any]]) -> None:
-        self._cursor.executemany(bulk.sqlite, rows)
-
-
-class _PostgresCursor:
-    """A fresh psycopg cursor per statement: in pipeline mode a reused cursor may hand
-    back the result of an earlier queued statement instead of the last one."""
-
-    def __init__(self, conn: psycopg.Connection[Any]) -> None:
-        self._conn = conn
-        self._cursor: psycopg.Cursor[Any] | None = None
-
-    def execute(self, sql: str, params: Sequence[Any] = ()) -> Any:
-        self._cursor = self._conn.cursor()
-        return self._cursor.execute(sql, params)
-
-    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> Any:
-        self._cursor = self._conn.cursor()
-        return self._cursor.executemany(sql, rows)
-
-    def fetchall(self) -> list[Row]:
-        assert self._cursor is not None
-        return self._cursor.fetchall()
-
-    def fetchone(self) -> Row | None:
-        assert self._cursor is not None
-        row: Row | None = self._cursor.fetchone()
-        return row
-
-
-class PostgresReadStore(ReadStore):
-    backend = "postgres"
-
-    def __init__(self, conninfo: str) -> None:
-        self._conn = psycopg.connect(conninfo, autocommit=True)
-
-    @contextmanager
-    def transaction(self) -> Iterator[Cursor]:
-        # Pipeline mode sends statements without waiting for each reply: a batch of
-        # inserts costs a few round trips instead of one per statement.
-        with self._conn.transaction(), self._conn.pipeline():
-            yield _PostgresCursor(self._conn)
-
-    @contextmanager
-    def writing(self, *, durable: bool = True) -> Iterator[Writer]:
-        # No pipeline mode here: COPY cannot run in it, and the writer's few statements
-        # are batches already (executemany pipelines by itself).
-        with self._conn.transaction():
-            writer = _PostgresWriter(self._conn.cursor())
-            if not durable:
-                writer.execute("SET LOCAL synchronous_commit TO OFF")
-            yield writer
-            writer.flush()
-
-    def close(self) -> None:
-        self._conn.close()
-
-
-class _PostgresWriter(Writer):
-    def __init__(self, cursor: psycopg.Cursor[Any]) -> None:
-        super().__init__()
-        self._cursor = cursor
-
-    def fetchall(self) -> list[Row]:
-        return self._cursor.fetchall()
-
-    def fetchone(self) -> Row | None:
-        row: Row | None = self._cursor.fetchone()
-        return row
-
-    def _execute(self, sql: str, params: Sequence[Any]) -> Any:
-        return self._cursor.execute(sql, params)
-
-    def _executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> Any:
-        return self._cursor.executemany(sql, rows)
-
-    def _send_rows(self, table: str, columns: tuple[str, ...], rows: list[Sequence[Any]]) -> None:
-        with self._cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
-
-    def _send_bulk(self, bulk: Bulk, rows: list[Sequence[Any]]) -> None:
-        self._cursor.execute(bulk.postgres, [list(column) for column in zip(*rows, strict=True)])
-
-
-def open_read_store(database_url: str) -> ReadStore:
-    if database_url.startswith("sqlite:///"):
-        return SQLiteReadStore(database_url.removeprefix("sqlite:///"))
-    return PostgresReadStore(database_url.replace("postgres://", "postgresql://", 1))

@@ -13,9 +13,9 @@ from temporalio.testing import WorkflowEnvironment
 from domain import commands as c
 from domain.escalation import Escalation, escalation_key
 from domain.reminder import Reminder, reminder_key
+from projections.backends import open_read_store
 from projections.projector import Projector
 from projections.registry import all_projections
-from projections.store import open_read_store
 from tests.factories import cmd, draft, hold, seed_ward
 from workers.settings import Settings
 from workers.wiring import init_db, make_app, make_read_store

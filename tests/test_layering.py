@@ -1,35 +1,206 @@
-"""Dependencies point one way: domain ← projections ← workflows ← workers."""
+"""The house's rules: dependencies point one way, no import circle, pure rooms stay pure.
+
+domain ← projections ← audit ← workflows ← api ← workers (a room may skip floors,
+never point up). Every import counts, at any depth: inside functions, under
+`TYPE_CHECKING`, and through the modules it imports in turn.
+"""
 
 from __future__ import annotations
 
 import ast
+import re
+from collections.abc import Iterable
+from functools import cache
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).parent.parent
-FORBIDDEN = {
-    "domain": {"temporalio", "psycopg", "fastapi", "projections", "workflows", "workers", "api"},
-    "projections": {"temporalio", "fastapi", "workflows", "workers", "api"},
-    "workflows": {"fastapi", "workers", "api"},
+ROOMS = ("domain", "projections", "audit", "workflows", "api", "workers")
+"""Lowest first: a room may import only from rooms before it."""
+
+THIRD_PARTY = {
+    "domain": {"temporalio", "psycopg", "psycopg_pool", "fastapi", "starlette", "uvicorn"},
+    "projections": {"temporalio", "fastapi", "starlette", "uvicorn"},
+    "audit": {"temporalio", "fastapi", "starlette", "uvicorn"},
+    "workflows": {"fastapi", "starlette", "uvicorn"},
 }
 
+IO_MODULES = {
+    "sqlite3",
+    "psycopg",
+    "psycopg_pool",
+    "eventsourcing.sqlite",
+    "eventsourcing.postgres",
+    "eventsourcing.popo",
+    "socket",
+    "ssl",
+    "http",
+    "urllib",
+    "smtplib",
+    "subprocess",
+    "shutil",
+    "tempfile",
+    "httpx",
+    "requests",
+    "aiosmtpd",
+}
+"""Libraries that reach a database, the network, processes or files."""
 
-def imported_modules(path: Path) -> set[str]:
+WORKFLOW_DEFINITIONS = ("workflows.followup", "workflows.calendar")
+"""Modules Temporal's sandbox re-imports: deterministic, so no I/O at any depth."""
+
+SQL = re.compile(r"^\s*(SELECT|INSERT|UPDATE|DELETE|CREATE|DROP|ALTER|WITH)\s", re.IGNORECASE)
+
+
+def _module_name(path: Path) -> str:
+    parts = path.relative_to(ROOT).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+@cache
+def our_modules() -> dict[str, Path]:
+    return {
+        _module_name(path): path
+        for room in ROOMS
+        if (ROOT / room).is_dir()
+        for path in (ROOT / room).rglob("*.py")
+    }
+
+
+@cache
+def imports_of(module: str) -> frozenset[str]:
+    """Every module `module` names in an import statement, wherever the statement is."""
+    path = our_modules()[module]
     tree = ast.parse(path.read_text(encoding="utf-8"))
+    package = module if path.name == "__init__.py" else module.rpartition(".")[0]
     names: set[str] = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
-            names.update(alias.name.split(".")[0] for alias in node.names)
-        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            names.add(node.module.split(".")[0])
-    return names
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                anchor = package.split(".")
+                anchor = anchor[: len(anchor) - node.level + 1]
+                base = ".".join([*anchor, base] if base else anchor)
+            names.add(base)
+            # `from package import module` names the module itself.
+            names.update(
+                f"{base}.{alias.name}"
+                for alias in node.names
+                if f"{base}.{alias.name}" in our_modules()
+            )
+    return frozenset(names)
 
 
-@pytest.mark.parametrize("package", sorted(FORBIDDEN))
-def test_package_imports_nothing_downstream(package: str) -> None:
+def internal_edges(module: str) -> set[str]:
+    return {name for name in imports_of(module) if name in our_modules()}
+
+
+def closure(start: Iterable[str]) -> set[str]:
+    seen: set[str] = set()
+    todo = list(start)
+    while todo:
+        module = todo.pop()
+        if module not in seen:
+            seen.add(module)
+            todo.extend(internal_edges(module))
+    return seen
+
+
+def _matches(name: str, banned: set[str]) -> str | None:
+    return next((b for b in banned if name == b or name.startswith(b + ".")), None)
+
+
+def _room(module: str) -> str:
+    return module.split(".")[0]
+
+
+@pytest.mark.parametrize("room", ROOMS)
+def test_room_imports_nothing_above_it(room: str) -> None:
+    above = set(ROOMS[ROOMS.index(room) + 1 :])
+    banned = THIRD_PARTY.get(room, set())
     offenders = {
-        str(path.relative_to(ROOT)): sorted(imported_modules(path) & FORBIDDEN[package])
-        for path in (ROOT / package).rglob("*.py")
+        module: sorted(
+            name
+            for name in imports_of(module)
+            if _room(name) in above or _matches(name, banned)
+        )
+        for module in our_modules()
+        if _room(module) == room
     }
     assert {k: v for k, v in offenders.items() if v} == {}
+
+
+def test_no_import_cycle() -> None:
+    """Tarjan's strongly connected components over every import between our modules."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    cycles: list[list[str]] = []
+
+    def visit(module: str) -> None:
+        index[module] = low[module] = len(index)
+        stack.append(module)
+        on_stack.add(module)
+        for other in sorted(internal_edges(module)):
+            if other not in index:
+                visit(other)
+                low[module] = min(low[module], low[other])
+            elif other in on_stack:
+                low[module] = min(low[module], index[other])
+        if low[module] == index[module]:
+            component = []
+            while True:
+                top = stack.pop()
+                on_stack.discard(top)
+                component.append(top)
+                if top == module:
+                    break
+            if len(component) > 1:
+                cycles.append(sorted(component))
+
+    for module in sorted(our_modules()):
+        if module not in index:
+            visit(module)
+    assert cycles == []
+
+
+def _pure_modules() -> list[str]:
+    domain = [m for m in our_modules() if _room(m) == "domain"]
+    return sorted(set(domain) | closure(WORKFLOW_DEFINITIONS))
+
+
+@pytest.mark.parametrize("module", _pure_modules())
+def test_pure_module_does_no_io_at_any_depth(module: str) -> None:
+    """The module and everything it imports, transitively, import no I/O library."""
+    reached = closure([module])
+    offenders = {
+        m: sorted(name for name in imports_of(m) if _matches(name, IO_MODULES))
+        for m in reached
+    }
+    assert {k: v for k, v in offenders.items() if v} == {}
+
+
+@pytest.mark.parametrize("module", _pure_modules())
+def test_pure_module_runs_no_sql(module: str) -> None:
+    tree = ast.parse(our_modules()[module].read_text(encoding="utf-8"))
+    statements = [
+        node.value
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and SQL.match(node.value)
+    ]
+    assert statements == []
+
+
+def test_the_checker_sees_imports_inside_functions() -> None:
+    """The checker itself: an import in a function body is found."""
+    source = "def f():\n    from eventsourcing.sqlite import X\n"
+    tree = ast.parse(source)
+    found = [
+        n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module
+    ]
+    assert found == ["eventsourcing.sqlite"]
+    assert _matches(found[0], IO_MODULES) == "eventsourcing.sqlite"

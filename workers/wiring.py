@@ -8,8 +8,9 @@ from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 
 from domain.application import ChiboApplication
+from projections.backends import open_read_store
 from projections.registry import all_projections
-from projections.store import ReadStore, open_read_store
+from projections.store import ReadStore
 from projections.tracking import DDL as TRACKING_DDL
 from projections.tracking import ensure_row
 from workers.keystore import FileKeyStore
