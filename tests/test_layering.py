@@ -1,4 +1,4 @@
-"""Dependencies point one way: domain ← projections ← workflows ← workers."""
+"""Dependencies point one way: domain ← projections ← audit ← workflows ← workers."""
 
 from __future__ import annotations
 
@@ -9,8 +9,18 @@ import pytest
 
 ROOT = Path(__file__).parent.parent
 FORBIDDEN = {
-    "domain": {"temporalio", "psycopg", "fastapi", "projections", "workflows", "workers", "api"},
-    "projections": {"temporalio", "fastapi", "workflows", "workers", "api"},
+    "domain": {
+        "temporalio",
+        "psycopg",
+        "fastapi",
+        "projections",
+        "audit",
+        "workflows",
+        "workers",
+        "api",
+    },
+    "projections": {"temporalio", "fastapi", "audit", "workflows", "workers", "api"},
+    "audit": {"temporalio", "fastapi", "workflows", "workers", "api"},
     "workflows": {"fastapi", "workers", "api"},
 }
 
