@@ -1,6 +1,12 @@
 """The replay check: rebuild read models from the log into a scratch store and compare
 them, table by table, with the live ones; it never writes to the live store unless asked
-to catch up first."""
+to catch up first.
+
+The scratch database comes from projections/scratch.py (the one throw-away-store helper,
+shared with the simulator); creating its tables is the composition root's `init_db`, so
+`replay_live` takes that step as a callable (`open_scratch`) instead of importing
+`workers/`.
+"""
 
 from __future__ import annotations
 
