@@ -22,6 +22,7 @@ WORKDIR /tmp/chibo-build
 COPY pyproject.toml constraints.txt ./
 COPY domain/ domain/
 COPY projections/ projections/
+COPY audit/ audit/
 COPY workflows/ workflows/
 COPY workers/ workers/
 RUN pip install --no-cache-dir -c constraints.txt . \

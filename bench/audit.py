@@ -17,14 +17,9 @@ from typing import Any
 import psycopg
 from rich.console import Console
 
+from audit.signing import generate_key, load_private, load_public, sign_checkpoint
+from audit.verify import verify_store
 from bench.projections import FULL, PG_ADMIN, SMALL, decode_all, ensure_log
-from workers.audit_chain import (
-    generate_key,
-    load_private,
-    load_public,
-    sign_checkpoint,
-    verify_store,
-)
 from workers.settings import Settings
 from workers.wiring import make_app, make_read_store
 

@@ -14,16 +14,11 @@ import psycopg
 import pytest
 from typer.testing import CliRunner
 
+from audit.bundle import verify_bundle
+from audit.chain import Report
+from audit.signing import generate_key, load_private, load_public, sign_checkpoint
+from audit.verify import verify_store
 from domain import commands as c
-from domain.chain import Report
-from workers.audit_chain import (
-    generate_key,
-    load_private,
-    load_public,
-    sign_checkpoint,
-    verify_bundle,
-    verify_store,
-)
 from workers.cli import app as cli
 from workers.importer import Importer
 from workers.scenario import load_scenario
@@ -154,8 +149,8 @@ def test_resigned_checkpoint_with_another_key_is_caught(audited: Settings, tmp_p
     other = load_private(tmp_path / "other.pem")
     store = Store(audited)
     [(position, chain)] = store.execute("SELECT position, chain_hash FROM chibo_checkpoints")
-    from domain.chain import checkpoint_message
-    from workers.audit_chain import raw
+    from audit.chain import checkpoint_message
+    from audit.signing import raw
 
     signature = other.sign(checkpoint_message(int(position), bytes(chain)))
     store.execute(
@@ -170,7 +165,7 @@ def test_rewriting_event_and_chain_together_is_caught_by_the_checkpoint(
     audited: Settings,
 ) -> None:
     """A forger who recomputes the chain still cannot match the signed checkpoint."""
-    from domain.chain import GENESIS, chain_hash, record_hash
+    from audit.chain import GENESIS, chain_hash, record_hash
 
     store = Store(audited)
     positions = _positions(store)
@@ -238,7 +233,7 @@ def test_a_window_bundle_verifies_alone(audited: Settings, tmp_path: Path) -> No
 
     import orjson
 
-    from workers.audit_chain import export_bundle
+    from audit.bundle import export_bundle
 
     store = Store(audited)
     [(state,)] = store.execute(

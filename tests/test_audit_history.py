@@ -23,8 +23,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
+from audit import history as h
 from domain import commands as c
-from domain import history as h
 from domain.aggregate import Aggregate
 from domain.application import ChiboApplication
 from domain.cell import Cell
@@ -35,7 +35,7 @@ from domain.resolution import Resolution
 from projections.projector import Projector
 from projections.registry import all_projections
 from tests.factories import START, cmd, draft, hold, memory_app, seed_ward
-from workers.audit_history import history_app
+from workers.audit import audit_app
 from workers.importer import Importer
 from workers.scenario import load_scenario
 from workers.settings import Settings
@@ -79,7 +79,7 @@ def _import_ward_q1(settings: Settings, *, project: bool = True) -> None:
 
 def _audit(settings: Settings, monkeypatch: pytest.MonkeyPatch, *args: str) -> Any:
     monkeypatch.setenv("CHIBO_DATABASE_URL", settings.database_url)
-    return CliRunner().invoke(history_app, list(args))
+    return CliRunner().invoke(audit_app, list(args))
 
 
 # --- history -------------------------------------------------------------------------------

@@ -7,16 +7,11 @@ import sqlite3
 from datetime import date
 from pathlib import Path
 
+from audit.signing import generate_key, load_private, load_public, sign_checkpoint
+from audit.verify import verify_store
 from domain import commands as c
 from domain.organisation import Organisation
 from domain.personal import ERASED
-from workers.audit_chain import (
-    generate_key,
-    load_private,
-    load_public,
-    sign_checkpoint,
-    verify_store,
-)
 from workers.keystore import FileKeyStore
 from workers.settings import Settings
 from workers.wiring import init_db, make_app, make_read_store

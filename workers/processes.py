@@ -10,9 +10,9 @@ from collections.abc import Callable
 
 from temporalio.client import Client
 
+from audit.signing import load_private, sign_checkpoint, unsigned_events
 from projections.projector import Projector
 from projections.registry import all_projections
-from workers.audit_chain import load_private, sign_checkpoint, unsigned_events
 from workers.settings import Settings
 from workers.wiring import connect_temporal, make_app, make_read_store
 from workers.worker import build_worker

@@ -65,7 +65,7 @@ class Settings(BaseSettings):
         if self.backend == "sqlite":
             env |= {
                 "PERSISTENCE_MODULE": "eventsourcing.sqlite",
-                "APPLICATION_RECORDER_TOPIC": "workers.eventstore:ChainedSQLiteApplicationRecorder",
+                "APPLICATION_RECORDER_TOPIC": "audit.recorders:ChainedSQLiteApplicationRecorder",
                 "SQLITE_DBNAME": self.sqlite_path,
                 "SQLITE_LOCK_TIMEOUT": "30",
             }
@@ -73,7 +73,7 @@ class Settings(BaseSettings):
         url = urlsplit(self.database_url)
         env |= {
             "PERSISTENCE_MODULE": "eventsourcing.postgres",
-            "APPLICATION_RECORDER_TOPIC": "workers.eventstore:ChainedPostgresApplicationRecorder",
+            "APPLICATION_RECORDER_TOPIC": "audit.recorders:ChainedPostgresApplicationRecorder",
             "POSTGRES_DBNAME": url.path.lstrip("/") or "postgres",
             "POSTGRES_HOST": url.hostname or "127.0.0.1",
             "POSTGRES_PORT": str(url.port or 5432),

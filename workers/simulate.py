@@ -10,15 +10,11 @@ Nothing here judges a rule: the output is read back from what the system recorde
 from __future__ import annotations
 
 import contextlib
-import tempfile
-import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import AbstractAsyncContextManager
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
-import psycopg
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.runtime import LoggingConfig, Runtime, TelemetryConfig, TelemetryFilter
@@ -31,6 +27,7 @@ from projections.escalations import escalations
 from projections.projector import Projector
 from projections.registry import all_projections
 from projections.reminders import reminders
+from projections.scratch import scratch_database
 from projections.store import ReadStore
 from workers.importer import Importer
 from workers.scenario import Scenario
@@ -48,25 +45,11 @@ PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 
 @contextlib.contextmanager
 def throwaway_store(kind: str, pg_admin: str = PG_ADMIN) -> Iterator[Settings]:
-    """A fresh, initialised store, gone afterwards."""
-    if kind == "sqlite":
-        with tempfile.TemporaryDirectory(prefix="chibo-sim-") as tmp:
-            settings = Settings(
-                database_url=f"sqlite:///{Path(tmp) / 'sim.db'}", data_dir=Path(tmp)
-            )
-            init_db(settings)
-            yield settings
-        return
-    name = f"chibo_sim_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(pg_admin, autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    try:
-        settings = Settings(database_url=pg_admin.rsplit("/", 1)[0] + f"/{name}")
+    """A fresh, initialised store, gone afterwards (projections.scratch makes and drops it)."""
+    with scratch_database(pg_admin if kind != "sqlite" else "sqlite://", "sim") as url:
+        settings = Settings(database_url=url)
         init_db(settings)
         yield settings
-    finally:
-        with psycopg.connect(pg_admin, autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @contextlib.asynccontextmanager

@@ -3,6 +3,11 @@
 Each recorder writes `chibo_chain` rows in the same transaction as the events, after the
 library has serialised writers (PostgreSQL's table lock; SQLite's single writer), so the
 chain follows the log's order exactly. `chibo_checkpoints` holds signed checkpoints.
+
+Settings name these classes in APPLICATION_RECORDER_TOPIC (`audit.recorders:…`); the
+library stores event topics, never the recorder's, so no stored data names this module.
+`log_positions` is the one other piece of backend SQL on the events table (history's
+positions), kept here beside the recorders it queries.
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
 from psycopg import Cursor
 from psycopg.rows import DictRow
 
-from domain.chain import GENESIS, chain_hash, record_hash
+from audit.chain import GENESIS, chain_hash, record_hash
 
 CHAIN_DDL = (
     "CREATE TABLE IF NOT EXISTS chibo_chain ("
@@ -122,3 +127,34 @@ class ChainedPostgresApplicationRecorder(PostgresApplicationRecorder):
             rows = chain_rows(stored_events, positions, last, stored)
             c.executemany(INSERT_CHAIN.format(p="%s"), rows)
         return positions
+
+
+def log_positions(recorder: Any, originator_id: UUID) -> dict[int, int]:
+    """Version → position in the global log of the stream's events ({} if not known).
+
+    One indexed query on the two stores the library ships; a convenience, never needed
+    to answer an audit question, so any failure just leaves the positions out.
+    """
+    try:
+        if isinstance(recorder, SQLiteApplicationRecorder):
+            sql = (
+                f"SELECT originator_version, rowid FROM {recorder.events_table_name}"
+                " WHERE originator_id = ?"
+            )
+            with recorder.datastore.transaction(commit=False) as cur:
+                cur.execute(sql, [originator_id.hex])
+                return {int(row[0]): int(row[1]) for row in cur.fetchall()}
+        if isinstance(recorder, PostgresApplicationRecorder):
+            sql = (
+                f'SELECT originator_version, notification_id FROM "{recorder.datastore.schema}".'
+                f'"{recorder.events_table_name}" WHERE originator_id = %s'
+            )
+            with recorder.datastore.transaction(commit=False) as cur:
+                cur.execute(sql, [originator_id])
+                return {
+                    int(row["originator_version"]): int(row["notification_id"])
+                    for row in cur.fetchall()
+                }
+    except Exception:  # positions are optional, see above
+        return {}
+    return {}

@@ -7,8 +7,10 @@ recomputed from the rows alone, by anyone, without decoding an event:
     chain_hash  = H(previous chain_hash | position | record_hash)
 
 The chain is written in the same transaction as the events (never in a later pass that
-could chain a forgery), and checkpoints sign (position, chain_hash) with a key kept
-outside the database.
+could chain a forgery: audit/recorders.py), and checkpoints sign (position, chain_hash)
+with a key kept outside the database (audit/signing.py). This module is pure: the format
+and the check over rows, whoever reads them (the store: audit/verify.py; a bundle:
+audit/bundle.py).
 """
 
 from __future__ import annotations

@@ -1,9 +1,14 @@
 """Auditors' view of the log: every event of a record, and any record as it stood then.
 
-Pure: reads only the Application's event store. "As of" a moment means as *known*
-at that moment: the events recorded (their `timestamp`) up to it, folded in order;
-business dates (`occurred_on`) play no part in the cut. Records are named as users
-know them (`nq-c1-01`, `c1/2026`, `meeting:c1-2026-01`) or by their stream UUID.
+Reads only the Application's event store (the one piece of SQL, the log positions of a
+stream's events, is the recorders' business: audit/recorders.py). Moved out of `domain/`
+whole: every question here reads the store, and `fold_as_of`, the only pure piece, is
+used by nothing else.
+
+"As of" a moment means as *known* at that moment: the events recorded (their
+`timestamp`) up to it, folded in order; business dates (`occurred_on`) play no part in
+the cut. Records are named as users know them (`nq-c1-01`, `c1/2026`,
+`meeting:c1-2026-01`) or by their stream UUID.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict
 
+from audit.recorders import log_positions
 from domain.aggregate import AGGREGATES, Aggregate
 from domain.application import ChiboApplication
 from domain.cell import Cell
@@ -235,7 +241,7 @@ def _events(app: ChiboApplication, agg_id: UUID) -> Iterator[DomainEvent]:
 def history(app: ChiboApplication, ref: str | UUID) -> list[HistoryEntry]:
     """Every event of the record, oldest first."""
     cls, agg_id = resolve(app, ref)
-    positions = log_positions(app, agg_id)
+    positions = log_positions(app.recorder, agg_id)
     return [
         HistoryEntry(
             position=positions.get(event.originator_version),
@@ -253,42 +259,6 @@ def history(app: ChiboApplication, ref: str | UUID) -> list[HistoryEntry]:
         )
         for event in _events(app, agg_id)
     ]
-
-
-def log_positions(app: ChiboApplication, agg_id: UUID) -> dict[int, int]:
-    """Version → position in the global log of the stream's events ({} if not known).
-
-    One indexed query on the two stores the library ships; a convenience, never needed
-    to answer an audit question, so any failure just leaves the positions out.
-    """
-    recorder: Any = app.recorder
-    try:
-        from eventsourcing.sqlite import SQLiteApplicationRecorder
-
-        if isinstance(recorder, SQLiteApplicationRecorder):
-            sql = (
-                f"SELECT originator_version, rowid FROM {recorder.events_table_name}"
-                " WHERE originator_id = ?"
-            )
-            with recorder.datastore.transaction(commit=False) as cur:
-                cur.execute(sql, [agg_id.hex])
-                return {int(row[0]): int(row[1]) for row in cur.fetchall()}
-        from eventsourcing.postgres import PostgresApplicationRecorder
-
-        if isinstance(recorder, PostgresApplicationRecorder):
-            sql = (
-                f'SELECT originator_version, notification_id FROM "{recorder.datastore.schema}".'
-                f'"{recorder.events_table_name}" WHERE originator_id = %s'
-            )
-            with recorder.datastore.transaction(commit=False) as cur:
-                cur.execute(sql, [agg_id])
-                return {
-                    int(row["originator_version"]): int(row["notification_id"])
-                    for row in cur.fetchall()
-                }
-    except Exception:  # positions are optional, see above
-        return {}
-    return {}
 
 
 # --- state at a moment or a version ----------------------------------------------------------
