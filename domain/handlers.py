@@ -21,13 +21,13 @@ from domain.organisation import Organisation
 from domain.reminder import Reminder, reminder_key
 from domain.resolution import Resolution, check_statement
 from domain.tasks import TaskAssignment, assignment_key
-from domain.unit import Unit
+from domain.unit_of_work import UnitOfWork
 
 Result = dict[str, Any]
-Handler = Callable[[Unit, Any], Result]
+Handler = Callable[[UnitOfWork, Any], Result]
 
 
-def _cell_and_org(unit: Unit, key: str) -> tuple[Cell, Organisation]:
+def _cell_and_org(unit: UnitOfWork, key: str) -> tuple[Cell, Organisation]:
     """The cell to change, and its organisation to read (rules, register, policy)."""
     cell = unit.get(Cell, key)
     return cell, unit.view(Organisation, cell.organisation)
@@ -39,7 +39,7 @@ def _known(org: Organisation, members: Iterable[str | None]) -> None:
             org.require_member(member)
 
 
-def _meeting_of(unit: Unit, meeting_key: str, cell: str, day: date, rule: str) -> Meeting:
+def _meeting_of(unit: UnitOfWork, meeting_key: str, cell: str, day: date, rule: str) -> Meeting:
     """The meeting the decision was taken at: of `cell`, held on or before `day`."""
     meeting = unit.find(Meeting, meeting_key)
     if meeting is None:
@@ -55,7 +55,7 @@ def _meeting_of(unit: Unit, meeting_key: str, cell: str, day: date, rule: str) -
 # --- organisation, members, policy ---------------------------------------------------
 
 
-def create_organisation(unit: Unit, cmd: c.CreateOrganisation) -> Result:
+def create_organisation(unit: UnitOfWork, cmd: c.CreateOrganisation) -> Result:
     if unit.find(Organisation, cmd.organisation) is not None:
         raise DomainError(None, f"organisation {cmd.organisation} already exists")
     unit.add(
@@ -72,25 +72,25 @@ def create_organisation(unit: Unit, cmd: c.CreateOrganisation) -> Result:
     return {"organisation": cmd.organisation}
 
 
-def adopt_policy(unit: Unit, cmd: c.AdoptPolicy) -> Result:
+def adopt_policy(unit: UnitOfWork, cmd: c.AdoptPolicy) -> Result:
     org = unit.get(Organisation, cmd.organisation)
     org.adopt_policy(cmd.meta, cmd.name, cmd.effective_from, cmd.values)
     return {"policy": cmd.name}
 
 
-def register_member(unit: Unit, cmd: c.RegisterMember) -> Result:
+def register_member(unit: UnitOfWork, cmd: c.RegisterMember) -> Result:
     org = unit.get(Organisation, cmd.organisation)
     org.register_member(cmd.meta, cmd.member, cmd.name, cmd.status, cmd.working)
     return {"member": cmd.member}
 
 
-def set_member_status(unit: Unit, cmd: c.SetMemberStatus) -> Result:
+def set_member_status(unit: UnitOfWork, cmd: c.SetMemberStatus) -> Result:
     org = unit.get(Organisation, cmd.organisation)
     org.set_member_status(cmd.meta, cmd.member, cmd.status, cmd.working)
     return {"member": cmd.member, "status": cmd.status}
 
 
-def change_leadership(unit: Unit, cmd: c.ChangeLeadership) -> Result:
+def change_leadership(unit: UnitOfWork, cmd: c.ChangeLeadership) -> Result:
     org = unit.get(Organisation, cmd.organisation)
     org.change_leadership(
         cmd.meta, cmd.secretary, cmd.standing_committee, cmd.committee, cmd.inspection_commission
@@ -101,7 +101,7 @@ def change_leadership(unit: Unit, cmd: c.ChangeLeadership) -> Result:
 # --- cells -------------------------------------------------------------------------------
 
 
-def found_cell(unit: Unit, cmd: c.FoundCell) -> Result:
+def found_cell(unit: UnitOfWork, cmd: c.FoundCell) -> Result:
     org = unit.get(Organisation, cmd.organisation)
     if unit.find(Cell, cmd.cell) is not None:
         raise DomainError(None, f"cell {cmd.cell} already exists")
@@ -130,14 +130,14 @@ def found_cell(unit: Unit, cmd: c.FoundCell) -> Result:
     return {"cell": cmd.cell}
 
 
-def transfer_in(unit: Unit, cmd: c.TransferIn) -> Result:
+def transfer_in(unit: UnitOfWork, cmd: c.TransferIn) -> Result:
     cell, org = _cell_and_org(unit, cmd.cell)
     _known(org, [cmd.member])
     cell.transfer_in(cmd.meta, cmd.member)
     return {"cell": cmd.cell, "member": cmd.member}
 
 
-def transfer_out(unit: Unit, cmd: c.TransferOut) -> Result:
+def transfer_out(unit: UnitOfWork, cmd: c.TransferOut) -> Result:
     cell, org = _cell_and_org(unit, cmd.cell)
     _known(org, [cmd.member])
     for key, held in cell.meetings.items():
@@ -154,31 +154,31 @@ def transfer_out(unit: Unit, cmd: c.TransferOut) -> Result:
     return {"cell": cmd.cell, "member": cmd.member}
 
 
-def assign_in_charge(unit: Unit, cmd: c.AssignInCharge) -> Result:
+def assign_in_charge(unit: UnitOfWork, cmd: c.AssignInCharge) -> Result:
     cell, org = _cell_and_org(unit, cmd.cell)
     _known(org, [cmd.member])
     cell.assign_in_charge(cmd.meta, cmd.member)
     return {"cell": cmd.cell, "in_charge": cmd.member}
 
 
-def set_cell_roles(unit: Unit, cmd: c.SetCellRoles) -> Result:
+def set_cell_roles(unit: UnitOfWork, cmd: c.SetCellRoles) -> Result:
     cell, org = _cell_and_org(unit, cmd.cell)
     _known(org, [cmd.secretary, cmd.deputy, *(cmd.committee or [])])
     cell.change_roles(cmd.meta, cmd.secretary, cmd.deputy, cmd.committee)
     return {"cell": cmd.cell}
 
 
-def set_online_eligibility(unit: Unit, cmd: c.SetOnlineEligibility) -> Result:
+def set_online_eligibility(unit: UnitOfWork, cmd: c.SetOnlineEligibility) -> Result:
     unit.get(Cell, cmd.cell).set_online_eligibility(cmd.meta, cmd.online_eligible)
     return {"cell": cmd.cell}
 
 
-def set_party_groups(unit: Unit, cmd: c.SetPartyGroups) -> Result:
+def set_party_groups(unit: UnitOfWork, cmd: c.SetPartyGroups) -> Result:
     unit.get(Cell, cmd.cell).set_party_groups(cmd.meta, cmd.party_groups)
     return {"cell": cmd.cell}
 
 
-def set_thematic_plan(unit: Unit, cmd: c.SetThematicPlan) -> Result:
+def set_thematic_plan(unit: UnitOfWork, cmd: c.SetThematicPlan) -> Result:
     cell, org = _cell_and_org(unit, cmd.cell)
     _known(org, cmd.preparers.values())
     cell.set_thematic_plan(cmd.meta, cmd.year, cmd.topics, cmd.preparers)
@@ -188,7 +188,7 @@ def set_thematic_plan(unit: Unit, cmd: c.SetThematicPlan) -> Result:
 # --- meetings ------------------------------------------------------------------------------
 
 
-def announce_meeting(unit: Unit, cmd: c.AnnounceMeeting) -> Result:
+def announce_meeting(unit: UnitOfWork, cmd: c.AnnounceMeeting) -> Result:
     cell, org = _cell_and_org(unit, cmd.cell)
     if unit.find(Meeting, cmd.meeting) is not None:
         raise DomainError(None, f"meeting {cmd.meeting} already exists")
@@ -212,7 +212,7 @@ def announce_meeting(unit: Unit, cmd: c.AnnounceMeeting) -> Result:
     return {"meeting": cmd.meeting}
 
 
-def record_preparatory_meeting(unit: Unit, cmd: c.RecordPreparatoryMeeting) -> Result:
+def record_preparatory_meeting(unit: UnitOfWork, cmd: c.RecordPreparatoryMeeting) -> Result:
     meeting = unit.get(Meeting, cmd.meeting)
     meeting.record_preparatory(cmd.meta, cmd.participants, cmd.agenda)
     return {"meeting": cmd.meeting}
@@ -269,7 +269,7 @@ def _check_session(cell: Cell, org: Organisation, cmd: c.HoldMeeting) -> list[st
     return [m for m in roster if m not in cmd.present and m not in cmd.excused]
 
 
-def hold_meeting(unit: Unit, cmd: c.HoldMeeting) -> Result:
+def hold_meeting(unit: UnitOfWork, cmd: c.HoldMeeting) -> Result:
     cell, org = _cell_and_org(unit, cmd.cell)
     existing = unit.find(Meeting, cmd.meeting)
     if existing is not None and (existing.is_held or existing.cell != cmd.cell):
@@ -303,22 +303,22 @@ def hold_meeting(unit: Unit, cmd: c.HoldMeeting) -> Result:
     return {"meeting": cmd.meeting, "absent": absent}
 
 
-def record_minutes(unit: Unit, cmd: c.RecordMinutes) -> Result:
+def record_minutes(unit: UnitOfWork, cmd: c.RecordMinutes) -> Result:
     unit.get(Meeting, cmd.meeting).record_minutes(cmd.meta)
     return {"meeting": cmd.meeting}
 
 
-def seal_minutes(unit: Unit, cmd: c.SealMinutes) -> Result:
+def seal_minutes(unit: UnitOfWork, cmd: c.SealMinutes) -> Result:
     unit.get(Meeting, cmd.meeting).seal_minutes(cmd.meta)
     return {"meeting": cmd.meeting}
 
 
-def amend_minutes(unit: Unit, cmd: c.AmendMinutes) -> Result:
+def amend_minutes(unit: UnitOfWork, cmd: c.AmendMinutes) -> Result:
     unit.get(Meeting, cmd.meeting).amend_minutes(cmd.meta, cmd.reason, cmd.change)
     return {"meeting": cmd.meeting}
 
 
-def score_meeting(unit: Unit, cmd: c.ScoreMeeting) -> Result:
+def score_meeting(unit: UnitOfWork, cmd: c.ScoreMeeting) -> Result:
     meeting = unit.get(Meeting, cmd.meeting)
     _, org = _cell_and_org(unit, meeting.cell)
     meeting.score(cmd.meta, cmd.scores, org.policy_on(meeting.held_on or cmd.occurred_on))
@@ -364,7 +364,7 @@ def _count_votes(
     return votes
 
 
-def adopt_resolution(unit: Unit, cmd: c.AdoptResolution) -> Result:
+def adopt_resolution(unit: UnitOfWork, cmd: c.AdoptResolution) -> Result:
     draft = cmd.resolution
     meeting = unit.get(Meeting, cmd.meeting)
     if not meeting.is_held or meeting.held_on is None:
@@ -393,12 +393,12 @@ def adopt_resolution(unit: Unit, cmd: c.AdoptResolution) -> Result:
     return {"resolution": draft.id, "votes": votes}
 
 
-def communicate_resolution(unit: Unit, cmd: c.CommunicateResolution) -> Result:
+def communicate_resolution(unit: UnitOfWork, cmd: c.CommunicateResolution) -> Result:
     unit.get(Resolution, cmd.resolution).communicate(cmd.meta, cmd.to_upper_committee)
     return {"resolution": cmd.resolution}
 
 
-def assign_resolution_tasks(unit: Unit, cmd: c.AssignResolutionTasks) -> Result:
+def assign_resolution_tasks(unit: UnitOfWork, cmd: c.AssignResolutionTasks) -> Result:
     res = unit.get(Resolution, cmd.resolution)
     _, org = _cell_and_org(unit, res.cell)
     _known(org, cmd.tasks)
@@ -406,14 +406,14 @@ def assign_resolution_tasks(unit: Unit, cmd: c.AssignResolutionTasks) -> Result:
     return {"resolution": cmd.resolution}
 
 
-def report_progress(unit: Unit, cmd: c.ReportProgress) -> Result:
+def report_progress(unit: UnitOfWork, cmd: c.ReportProgress) -> Result:
     res = unit.get(Resolution, cmd.resolution)
     _known(_cell_and_org(unit, res.cell)[1], [cmd.by])
     res.report_progress(cmd.meta, cmd.by, cmd.note)
     return {"resolution": cmd.resolution}
 
 
-def complete_resolution(unit: Unit, cmd: c.CompleteResolution) -> Result:
+def complete_resolution(unit: UnitOfWork, cmd: c.CompleteResolution) -> Result:
     res = unit.get(Resolution, cmd.resolution)
     _known(_cell_and_org(unit, res.cell)[1], [cmd.by])
     res.complete(cmd.meta, cmd.by, cmd.note)
@@ -421,21 +421,21 @@ def complete_resolution(unit: Unit, cmd: c.CompleteResolution) -> Result:
     return {"resolution": cmd.resolution, "on_time": on_time}
 
 
-def extend_deadline(unit: Unit, cmd: c.ExtendDeadline) -> Result:
+def extend_deadline(unit: UnitOfWork, cmd: c.ExtendDeadline) -> Result:
     res = unit.get(Resolution, cmd.resolution)
     _meeting_of(unit, cmd.meeting, res.cell, cmd.occurred_on, "R25")
     res.extend(cmd.meta, cmd.new_deadline, cmd.meeting)
     return {"resolution": cmd.resolution, "deadline": cmd.new_deadline.isoformat()}
 
 
-def cancel_resolution(unit: Unit, cmd: c.CancelResolution) -> Result:
+def cancel_resolution(unit: UnitOfWork, cmd: c.CancelResolution) -> Result:
     res = unit.get(Resolution, cmd.resolution)
     _meeting_of(unit, cmd.meeting, res.cell, cmd.occurred_on, "R25")
     res.cancel(cmd.meta, cmd.meeting, cmd.reason)
     return {"resolution": cmd.resolution}
 
 
-def mark_overdue(unit: Unit, cmd: c.MarkOverdue) -> Result:
+def mark_overdue(unit: UnitOfWork, cmd: c.MarkOverdue) -> Result:
     marked = unit.get(Resolution, cmd.resolution).mark_overdue(cmd.meta, cmd.level)
     return {"resolution": cmd.resolution, "level": cmd.level, "marked": marked}
 
@@ -443,7 +443,7 @@ def mark_overdue(unit: Unit, cmd: c.MarkOverdue) -> Result:
 # --- member tasks ----------------------------------------------------------------------------
 
 
-def assign_tasks(unit: Unit, cmd: c.AssignTasks) -> Result:
+def assign_tasks(unit: UnitOfWork, cmd: c.AssignTasks) -> Result:
     cell, org = _cell_and_org(unit, cmd.cell)
     day = cmd.occurred_on
     if cmd.actor not in cell.leaders():
@@ -467,7 +467,7 @@ def assign_tasks(unit: Unit, cmd: c.AssignTasks) -> Result:
     return {"task_assignment": assignment.key, "members": sorted(cmd.tasks)}
 
 
-def record_pledge(unit: Unit, cmd: c.RecordPledge) -> Result:
+def record_pledge(unit: UnitOfWork, cmd: c.RecordPledge) -> Result:
     cell, org = _cell_and_org(unit, cmd.cell)
     _known(org, [cmd.member])
     if not cell.is_member_on(cmd.member, cmd.occurred_on):
@@ -482,7 +482,7 @@ def record_pledge(unit: Unit, cmd: c.RecordPledge) -> Result:
 # --- inspections ----------------------------------------------------------------------------
 
 
-def plan_inspection(unit: Unit, cmd: c.PlanInspection) -> Result:
+def plan_inspection(unit: UnitOfWork, cmd: c.PlanInspection) -> Result:
     cell, org = _cell_and_org(unit, cmd.cell)
     if unit.find(Inspection, cmd.inspection) is not None:
         raise DomainError(None, f"inspection {cmd.inspection} already exists")
@@ -500,7 +500,7 @@ def plan_inspection(unit: Unit, cmd: c.PlanInspection) -> Result:
     return {"inspection": cmd.inspection}
 
 
-def inspect(unit: Unit, cmd: c.Inspect) -> Result:
+def inspect(unit: UnitOfWork, cmd: c.Inspect) -> Result:
     cell, org = _cell_and_org(unit, cmd.cell)
     day = cmd.occurred_on
     _known(org, cmd.by)
@@ -538,7 +538,7 @@ def inspect(unit: Unit, cmd: c.Inspect) -> Result:
     return {"inspection": cmd.inspection, "recommendations": [r.id for r in cmd.recommendations]}
 
 
-def notify_inspection(unit: Unit, cmd: c.NotifyInspection) -> Result:
+def notify_inspection(unit: UnitOfWork, cmd: c.NotifyInspection) -> Result:
     unit.get(Inspection, cmd.inspection).notify(cmd.meta)
     return {"inspection": cmd.inspection}
 
@@ -551,7 +551,7 @@ def _notice_fields(cmd: c.RaiseEscalation | c.SendReminder) -> dict[str, Any]:
     return cmd.model_dump(exclude=set(c.Command.model_fields))
 
 
-def raise_escalation(unit: Unit, cmd: c.RaiseEscalation) -> Result:
+def raise_escalation(unit: UnitOfWork, cmd: c.RaiseEscalation) -> Result:
     org = unit.view(Organisation, cmd.organisation)
     _known(org, cmd.recipients)
     key = escalation_key(cmd.kind, cmd.subject, cmd.period, cmd.level)
@@ -561,7 +561,7 @@ def raise_escalation(unit: Unit, cmd: c.RaiseEscalation) -> Result:
     return {"escalation": key, "raised": True}
 
 
-def send_reminder(unit: Unit, cmd: c.SendReminder) -> Result:
+def send_reminder(unit: UnitOfWork, cmd: c.SendReminder) -> Result:
     org = unit.view(Organisation, cmd.organisation)
     _known(org, cmd.recipients)
     key = reminder_key(cmd.kind, cmd.subject, cmd.occurred_on)
@@ -571,17 +571,17 @@ def send_reminder(unit: Unit, cmd: c.SendReminder) -> Result:
     return {"reminder": key, "sent": True}
 
 
-def notify_escalation(unit: Unit, cmd: c.NotifyEscalation) -> Result:
+def notify_escalation(unit: UnitOfWork, cmd: c.NotifyEscalation) -> Result:
     unit.get(Escalation, cmd.escalation).notify(cmd.meta, cmd.recipients, cmd.channel)
     return {"escalation": cmd.escalation}
 
 
-def acknowledge_escalation(unit: Unit, cmd: c.AcknowledgeEscalation) -> Result:
+def acknowledge_escalation(unit: UnitOfWork, cmd: c.AcknowledgeEscalation) -> Result:
     unit.get(Escalation, cmd.escalation).acknowledge(cmd.meta, cmd.by, cmd.note)
     return {"escalation": cmd.escalation}
 
 
-def resolve_escalation(unit: Unit, cmd: c.ResolveEscalation) -> Result:
+def resolve_escalation(unit: UnitOfWork, cmd: c.ResolveEscalation) -> Result:
     unit.get(Escalation, cmd.escalation).resolve(cmd.meta, cmd.by, cmd.action)
     return {"escalation": cmd.escalation}
 
