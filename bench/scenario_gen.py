@@ -28,6 +28,8 @@ from typing import Any
 
 import yaml
 
+from domain.periods import add_months
+
 SURNAMES = (
     "Nguyễn",
     "Trần",
@@ -135,12 +137,6 @@ ORDER = {
     "assign_tasks": 8,
     "inspect": 9,
 }
-
-
-def add_months(day: date, months: int) -> date:
-    """The first of the month `months` after `day`'s month (day is taken as a 1st)."""
-    y, m = divmod(day.month - 1 + months, 12)
-    return date(day.year + y, m + 1, 1)
 
 
 @dataclass

@@ -4,10 +4,11 @@ figures against its targets (R13, R30, R51). Queries only: computed from the reg
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 
 from pydantic import BaseModel
 
+from domain.periods import months_checked, quarters_checked
 from projections import cells as cell_register
 from projections import meetings as meeting_register
 from projections.inspections import inspection_coverage, inspections_of, ratings
@@ -33,33 +34,6 @@ class Compliance(BaseModel):
     cells: dict[str, CellCompliance]
 
 
-def _months(start: date, end: date) -> list[tuple[date, date]]:
-    """Months beginning on or after `start` whose check day (the day after) is ≤ `end`."""
-    found = []
-    first = start if start.day == 1 else _next_month(start)
-    while (last := _next_month(first) - timedelta(days=1)) < end:
-        found.append((first, last))
-        first = _next_month(first)
-    return found
-
-
-def _quarters(start: date, end: date) -> list[tuple[date, date]]:
-    return [
-        (first, _add(first, 3) - timedelta(days=1))
-        for first, _ in _months(start, end)
-        if first.month in (1, 4, 7, 10) and _add(first, 3) - timedelta(days=1) < end
-    ]
-
-
-def _next_month(day: date) -> date:
-    return _add(date(day.year, day.month, 1), 1)
-
-
-def _add(first: date, months: int) -> date:
-    y, m = divmod(first.month - 1 + months, 12)
-    return date(first.year + y, m + 1, 1)
-
-
 def cell_compliance(
     store: ReadStore,
     cell: str,
@@ -70,7 +44,7 @@ def cell_compliance(
     thematic_per_quarter: int = 1,
 ) -> CellCompliance:
     regular_months = late = 0
-    for first, last in _months(start, end):
+    for first, last in months_checked(start, end):
         regular = [
             m for m in meeting_register.meetings_in(store, cell, first, last) if m.is_regular
         ]
@@ -80,7 +54,7 @@ def cell_compliance(
     thematic_quarters = sum(
         sum(m.is_thematic for m in meeting_register.meetings_in(store, cell, first, last))
         >= thematic_per_quarter
-        for first, last in _quarters(start, end)
+        for first, last in quarters_checked(start, end)
     )
     return CellCompliance(
         regular_months=regular_months,

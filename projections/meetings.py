@@ -26,6 +26,7 @@ from pydantic import BaseModel
 
 from domain.meeting import Meeting, MeetingSession
 from domain.organisation import COUNTED_STATUSES, Organisation
+from domain.periods import quarter_of
 from projections.codec import as_date, from_json, list_json, to_json
 from projections.projection import Lookup, Projection
 from projections.store import Bulk, Dialect, ReadStore, Row, Writer
@@ -406,10 +407,6 @@ _MINUTES_RECORDED = _by_id("minutes_recorded_on = v.day", _DAY)
 _MINUTES_SEALED = _by_id("minutes_sealed_on = v.day", _DAY)
 _MINUTES_AMENDED = _by_id("amendments = t.amendments + 1")
 _SCORED = _by_id("score = v.score, scores = v.scores", ("score", "integer"), ("scores", "text"))
-
-
-def quarter_of(day: date) -> str:
-    return f"{day.year}-Q{(day.month - 1) // 3 + 1}"
 
 
 _SINCE = itemgetter(0)

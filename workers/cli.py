@@ -17,6 +17,7 @@ from rich.progress import Progress
 
 from domain.commands import CreateOrganisation
 from domain.errors import DomainError
+from domain.periods import bounds
 from projections.compliance import compliance, organisation_figures
 from projections.escalations import inbox as escalation_inbox
 from projections.organisations import list_organisations
@@ -30,7 +31,6 @@ from workers.report import print_compliance, print_report
 from workers.scenario import load_scenario
 from workers.settings import Settings
 from workers.wiring import init_db, make_app, make_read_store
-from workflows.periods import bounds
 
 app = typer.Typer(no_args_is_help=True, help="chibo: sinh hoạt chi bộ, nghị quyết, kiểm tra.")
 db_app = typer.Typer(no_args_is_help=True, help="The event store and read-model database.")

@@ -15,6 +15,7 @@ from domain import commands as c
 from domain.application import ChiboApplication
 from domain.cell import Cell
 from domain.organisation import Organisation
+from domain.periods import bounds, previous, quarter_of
 from domain.policy import Policy
 from domain.resolution import Resolution
 from projections import meetings as meeting_register
@@ -30,7 +31,6 @@ from workflows.models import (
     PlanRequest,
     StepRequest,
 )
-from workflows.periods import bounds, previous, quarter_of
 
 SYSTEM_ACTOR = "chibo"
 

@@ -10,13 +10,13 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from domain.periods import bounds, quarter_of
 from domain.policy import Policy
 from projections import cells as cell_register
 from projections import meetings as meeting_register
 from projections.inspections import inspections_of
 from projections.store import ReadStore
 from projections.tasks import assigned_members
-from workflows.periods import bounds, quarter_of
 
 COUNTED = ("official", "probationary")
 
