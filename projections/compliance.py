@@ -8,6 +8,7 @@ from datetime import date
 
 from pydantic import BaseModel
 
+from domain.attendance import attendance_rate, owes_tasks
 from domain.periods import months_checked, quarters_checked
 from projections import cells as cell_register
 from projections import meetings as meeting_register
@@ -15,8 +16,6 @@ from projections.inspections import inspection_coverage, inspections_of, ratings
 from projections.resolutions import ResolutionCounts, resolution_counts
 from projections.store import ReadStore
 from projections.tasks import coverage
-
-COUNTED = ("official", "probationary")
 
 
 class CellCompliance(BaseModel):
@@ -124,15 +123,13 @@ def organisation_figures(
     assigned = total = 0
     for c in cells:
         working = [
-            e.member
-            for e in cell_register.roster(store, c, end)
-            if e.status in COUNTED and e.working
+            e.member for e in cell_register.roster(store, c, end) if owes_tasks(e.status, e.working)
         ]
         cov = coverage(store, c, end.year, working)
         assigned += len(cov.assigned)
         total += len(working)
     return OrganisationFigures(
-        attendance_rate=round(int(present) / int(counted), 4) if counted else None,
+        attendance_rate=attendance_rate(int(present or 0), int(counted or 0)),
         attendance_target=attendance_target,
         task_coverage=round(assigned / total, 4) if total else 1.0,
         inspection_coverage=inspection_coverage(store, cells, start, end).rate,

@@ -10,6 +10,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from domain.attendance import attendance_rate, below_target, owes_tasks
 from domain.periods import bounds, quarter_of
 from domain.policy import Policy
 from projections import cells as cell_register
@@ -17,8 +18,6 @@ from projections import meetings as meeting_register
 from projections.inspections import inspections_of
 from projections.store import ReadStore
 from projections.tasks import assigned_members
-
-COUNTED = ("official", "probationary")
 
 
 class Finding(BaseModel):
@@ -181,7 +180,7 @@ def unassigned(ctx: Context, cell: str, year: int, on: date) -> list[str]:
     return sorted(
         e.member
         for e in cell_register.roster(ctx.store, cell, on)
-        if e.status in COUNTED and e.working and e.member not in assigned
+        if owes_tasks(e.status, e.working) and e.member not in assigned
     )
 
 
@@ -262,18 +261,17 @@ def meeting_attendance(ctx: Context, meeting: str, on: date) -> list[Finding]:
     day, cell = record.held_on, record.cell
     in_charge = ctx.in_charge(cell, day)
     found = []
-    if record.counted_count:
-        rate = round(record.counted_present / record.counted_count, 4)
-        if rate < ctx.policy.attendance_target:
-            found.append(
-                _escalation(
-                    "attendance_below_target",
-                    "R13",
-                    subject={"cell": cell, "meeting": meeting},
-                    recipients=[in_charge],
-                    details={"rate": rate},
-                )
+    rate = attendance_rate(record.counted_present, record.counted_count)
+    if rate is not None and below_target(rate, ctx.policy):
+        found.append(
+            _escalation(
+                "attendance_below_target",
+                "R13",
+                subject={"cell": cell, "meeting": meeting},
+                recipients=[in_charge],
+                details={"rate": rate},
             )
+        )
     year_meetings = [
         meeting_register.meeting(ctx.store, m.meeting)
         for m in meeting_register.meetings_in(ctx.store, cell, date(day.year, 1, 1), day)
@@ -335,7 +333,7 @@ def new_member(
         ),
         None,
     )
-    if entry is None or entry.status not in COUNTED or not entry.working:
+    if entry is None or not owes_tasks(entry.status, entry.working):
         return []
     if member in assigned_members(ctx.store, cell, year):
         return []
