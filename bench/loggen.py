@@ -20,7 +20,7 @@ from domain.inspection import Inspection
 from domain.meeting import Meeting, MeetingSession
 from domain.organisation import Organisation
 from domain.periods import add_months
-from domain.resolution import Resolution
+from domain.resolution import Resolution, Statement
 
 
 def _meta(day: date, n: int) -> Meta:
@@ -141,7 +141,7 @@ def generate(
                 )
                 res = Resolution.adopt(
                     meta(day),
-                    draft,
+                    Statement.checked(draft, day),
                     cell=cell.key,
                     origin="meeting",
                     source=key,

@@ -29,6 +29,7 @@ from typing import Any
 import yaml
 
 from domain.periods import add_months
+from domain.resolution import R20_FIELDS
 
 SURNAMES = (
     "Nguyễn",
@@ -121,7 +122,6 @@ FINDINGS = (
     "Thực hiện nghị quyết chậm so với kế hoạch",
     "Chưa phân công nhiệm vụ cho đảng viên mới",
 )
-R20_FIELDS = ("content", "requirements", "measures", "deadline", "executors", "inspector")
 
 # Same-day items in a stable, meaningful order: rosters change first, then meetings,
 # then what refers to them.

@@ -19,7 +19,7 @@ from domain.inspection import Inspection
 from domain.meeting import Meeting, MeetingSession, check_kinds
 from domain.organisation import Organisation
 from domain.reminder import Reminder, reminder_key
-from domain.resolution import Resolution, check_statement
+from domain.resolution import Resolution, Statement
 from domain.tasks import TaskAssignment, assignment_key
 from domain.unit_of_work import UnitOfWork
 
@@ -376,13 +376,13 @@ def adopt_resolution(unit: UnitOfWork, cmd: c.AdoptResolution) -> Result:
         raise DomainError(
             "R21", f"{draft.id} is dated {cmd.occurred_on}, before meeting {cmd.meeting}"
         )
-    check_statement(draft, meeting.held_on)
+    statement = Statement.checked(draft, cmd.occurred_on)
     _known(org, [*draft.executors, draft.inspector])
     votes = _count_votes(cell, org, meeting, draft)
     unit.add(
         Resolution.adopt(
             cmd.meta,
-            draft,
+            statement,
             cell=cell.key,
             origin="meeting",
             source=meeting.key,
@@ -520,14 +520,14 @@ def inspect(unit: UnitOfWork, cmd: c.Inspect) -> Result:
         recommendations=[r.id for r in cmd.recommendations],
     )
     for draft in cmd.recommendations:  # R53: followed up like resolutions; all or none
-        check_statement(draft, day)
+        statement = Statement.checked(draft, day)
         _known(org, [*draft.executors, draft.inspector])
         if unit.find(Resolution, draft.id) is not None:
             raise DomainError(None, f"resolution {draft.id} already exists")
         unit.add(
             Resolution.adopt(
                 cmd.meta,
-                draft,
+                statement,
                 cell=cell.key,
                 origin="inspection",
                 source=cmd.inspection,
