@@ -23,6 +23,7 @@ from domain.handlers import HANDLERS, Result
 from domain.organisation import Organisation
 from domain.persistence import OrjsonTranscoder, PydanticMapper
 from domain.personal import PersonalDataCipher
+from domain.policy import Policy
 from domain.unit_of_work import UnitOfWork
 
 A = TypeVar("A", bound=Aggregate)
@@ -103,6 +104,11 @@ class ChiboApplication(Application[UUID]):
         cell = unit.get(Cell, str(getattr(record, "cell")))  # noqa: B009 - every cell record has it
         require_read(unit.get(Organisation, cell.organisation), cell, reader, on)
         return record
+
+    def policy_on(self, organisation: str, day: date) -> Policy:
+        """The organisation's policy in force on `day` (the defaults for an unknown one)."""
+        org: Organisation | None = self.view(Organisation.id_for(organisation))
+        return Policy() if org is None else org.policy_on(day)
 
     def view(self, agg_id: UUID) -> Any:
         """A read-only copy of the latest state, kept per thread and brought up to date

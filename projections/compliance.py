@@ -4,12 +4,14 @@ figures against its targets (R13, R30, R51). Queries only: computed from the reg
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 
 from pydantic import BaseModel
 
 from domain.attendance import attendance_rate, owes_tasks
 from domain.periods import months_checked, quarters_checked
+from domain.policy import Policy
 from projections import cells as cell_register
 from projections import meetings as meeting_register
 from projections.inspections import inspection_coverage, inspections_of, ratings
@@ -33,15 +35,15 @@ class Compliance(BaseModel):
     cells: dict[str, CellCompliance]
 
 
+PolicyOn = Callable[[str, date], Policy]
+"""An organisation's policy in force on a day. The read models keep no policy: callers
+pass the command side's (`ChiboApplication.policy_on`)."""
+
+
 def cell_compliance(
-    store: ReadStore,
-    cell: str,
-    start: date,
-    end: date,
-    *,
-    first_week_days: int = 7,
-    thematic_per_quarter: int = 1,
+    store: ReadStore, cell: str, start: date, end: date, policy: Policy
 ) -> CellCompliance:
+    """One cell's figures over the window, judged under `policy` (R2, R3, R13)."""
     regular_months = late = 0
     for first, last in months_checked(start, end):
         regular = [
@@ -49,10 +51,10 @@ def cell_compliance(
         ]
         if regular:
             regular_months += 1
-            late += regular[0].held_on.day > first_week_days
+            late += regular[0].held_on.day > policy.first_week_days
     thematic_quarters = sum(
         sum(m.is_thematic for m in meeting_register.meetings_in(store, cell, first, last))
-        >= thematic_per_quarter
+        >= policy.thematic_per_quarter
         for first, last in quarters_checked(start, end)
     )
     return CellCompliance(
@@ -69,33 +71,29 @@ def compliance(
     store: ReadStore,
     start: date,
     end: date,
+    policy_on: PolicyOn,
     *,
     organisation: str | None = None,
     cell: str | None = None,
-    first_week_days: int = 7,
-    thematic_per_quarter: int = 1,
 ) -> Compliance:
-    """Every cell (or one), over the window from `start` to `end` inclusive."""
+    """Every cell (or one, or an organisation's), over the window from `start` to `end`
+    inclusive, each under its organisation's policy in force on `end`. The one
+    computation behind `chibo compliance` and `chibo simulate`."""
+    sql = "SELECT cell, organisation FROM rm_cells"
     if cell is not None:
-        cells = [cell]
+        rows = store.query(f"{sql} WHERE cell = %s", (cell,)) or [(cell, None)]
     elif organisation is not None:
-        cells = cell_register.cells_of(store, organisation)
+        rows = [(c, organisation) for c in cell_register.cells_of(store, organisation)]
     else:
-        cells = [row[0] for row in store.query("SELECT cell FROM rm_cells ORDER BY cell")]
+        rows = store.query(f"{sql} ORDER BY cell")
+    policies: dict[str | None, Policy] = {None: Policy()}
+    for _, org in rows:
+        if org not in policies:
+            policies[org] = policy_on(org, end)
     return Compliance(
         start=start,
         end=end,
-        cells={
-            c: cell_compliance(
-                store,
-                c,
-                start,
-                end,
-                first_week_days=first_week_days,
-                thematic_per_quarter=thematic_per_quarter,
-            )
-            for c in cells
-        },
+        cells={c: cell_compliance(store, c, start, end, policies[org]) for c, org in rows},
     )
 
 
@@ -110,8 +108,18 @@ class OrganisationFigures(BaseModel):
 
 
 def organisation_figures(
-    store: ReadStore, organisation: str, start: date, end: date, attendance_target: float
+    store: ReadStore,
+    organisation: str,
+    start: date,
+    end: date,
+    policy_on: PolicyOn,
+    *,
+    attendance_target: float | None = None,
 ) -> OrganisationFigures:
+    """The figures against the targets of the policy in force on `end` (R13's attendance
+    target unless `attendance_target` overrides it)."""
+    if attendance_target is None:
+        attendance_target = policy_on(organisation, end).attendance_target
     cells = cell_register.cells_of(store, organisation)
     rows = store.query(
         "SELECT SUM(m.counted_present), SUM(m.counted_count) FROM rm_meetings m"
