@@ -16,7 +16,7 @@ from domain.cell import Cell
 from domain.errors import DomainError, UnknownReferenceError
 from domain.escalation import Escalation, escalation_key
 from domain.inspection import Inspection
-from domain.meeting import Meeting, MeetingSession, check_kinds
+from domain.meeting import Meeting
 from domain.organisation import Organisation
 from domain.reminder import Reminder, reminder_key
 from domain.resolution import Resolution, Statement
@@ -34,9 +34,7 @@ def _cell_and_org(unit: UnitOfWork, key: str) -> tuple[Cell, Organisation]:
 
 
 def _known(org: Organisation, members: Iterable[str | None]) -> None:
-    for member in members:
-        if member:
-            org.require_member(member)
+    org.require_members(members)
 
 
 def _meeting_of(unit: UnitOfWork, meeting_key: str, cell: str, day: date, rule: str) -> Meeting:
@@ -106,11 +104,6 @@ def found_cell(unit: UnitOfWork, cmd: c.FoundCell) -> Result:
     if unit.find(Cell, cmd.cell) is not None:
         raise DomainError(None, f"cell {cmd.cell} already exists")
     _known(org, [cmd.secretary, cmd.deputy, cmd.in_charge, *cmd.committee, *cmd.members])
-    for role, member in [("secretary", cmd.secretary), ("deputy", cmd.deputy)] + [
-        ("committee member", m) for m in cmd.committee
-    ]:
-        if member and member not in cmd.members:
-            raise DomainError("R71", f"{role} {member} is not a member of cell {cmd.cell}")
     cell = Cell.found(
         cmd.meta,
         key=cmd.cell,
@@ -192,23 +185,19 @@ def announce_meeting(unit: UnitOfWork, cmd: c.AnnounceMeeting) -> Result:
     cell, org = _cell_and_org(unit, cmd.cell)
     if unit.find(Meeting, cmd.meeting) is not None:
         raise DomainError(None, f"meeting {cmd.meeting} already exists")
-    check_kinds(list(cmd.kind))
-    _known(org, cmd.preparers)
-    if "thematic" in cmd.kind and not cmd.preparers:
-        raise DomainError("R7", f"thematic meeting {cmd.meeting} names no preparers")
-    unit.add(
-        Meeting.announce(
-            cmd.meta,
-            key=cmd.meeting,
-            cell=cell.key,
-            kinds=list(cmd.kind),
-            scheduled_on=cmd.scheduled_on,
-            place=cmd.place,
-            content=cmd.content,
-            documents=cmd.documents,
-            preparers=cmd.preparers,
-        )
+    meeting = Meeting.announce(
+        cmd.meta,
+        key=cmd.meeting,
+        cell=cell.key,
+        kinds=list(cmd.kind),
+        scheduled_on=cmd.scheduled_on,
+        place=cmd.place,
+        content=cmd.content,
+        documents=cmd.documents,
+        preparers=cmd.preparers,
     )
+    _known(org, cmd.preparers)  # (R7 above refuses only an empty list)
+    unit.add(meeting)
     return {"meeting": cmd.meeting}
 
 
@@ -218,89 +207,21 @@ def record_preparatory_meeting(unit: UnitOfWork, cmd: c.RecordPreparatoryMeeting
     return {"meeting": cmd.meeting}
 
 
-def _check_session(cell: Cell, org: Organisation, cmd: c.HoldMeeting) -> list[str]:
-    """R6 and R9 (and who may speak, R11); returns the members absent without reason."""
-    day = cmd.occurred_on
-    policy = org.policy_on(day)
-    kinds = list(cmd.kind)
-    check_kinds(kinds)
-    if cmd.online and not cell.online_eligible:
-        raise DomainError("R6", f"cell {cell.key} is not eligible for online meetings")
-    roster = cell.members_on(day)
-    if "party_group" in kinds:
-        if not cell.party_groups or len(roster) < policy.party_group_min_members:
-            raise DomainError(
-                "R6",
-                f"party-group meetings need party groups and {policy.party_group_min_members}"
-                f" members; cell {cell.key} has {len(roster)}",
-            )
-        if cell.party_group_meetings_in(day.year) >= policy.party_group_meetings_per_year:
-            raise DomainError(
-                "R6",
-                f"cell {cell.key} already held {policy.party_group_meetings_per_year}"
-                f" party-group meetings in {day.year}",
-            )
-    if not cmd.chair:
-        raise DomainError("R9", f"meeting {cmd.meeting} names no chair")
-    if not cmd.minute_taker:
-        raise DomainError("R9", f"meeting {cmd.meeting} names no minute-taker")
-    _known(
-        org,
-        [cmd.chair, cmd.minute_taker, *cmd.present, *cmd.excused, *cmd.guests, *cmd.speakers],
-    )
-    for member in [*cmd.present, *cmd.excused]:
-        if member not in roster:
-            raise DomainError("R9", f"{member} is not a member of cell {cell.key} on {day}")
-    for member, reason in cmd.excused.items():
-        if member in cmd.present:
-            raise DomainError("R9", f"{member} is listed both present and excused")
-        if not reason.strip():
-            raise DomainError("R9", f"{member} is excused without a reason")
-    for member in cmd.guests:
-        if member in roster:
-            raise DomainError("R9", f"{member} is a member of cell {cell.key}, not a guest")
-    attending = set(cmd.present) | set(cmd.guests)
-    for role, member in [("chair", cmd.chair), ("minute-taker", cmd.minute_taker)]:
-        if member not in attending:
-            raise DomainError("R9", f"{role} {member} is not present at {cmd.meeting}")
-    for member in cmd.speakers:
-        if member not in attending:
-            raise DomainError("R11", f"speaker {member} was not at {cmd.meeting}")
-    return [m for m in roster if m not in cmd.present and m not in cmd.excused]
-
-
 def hold_meeting(unit: UnitOfWork, cmd: c.HoldMeeting) -> Result:
     cell, org = _cell_and_org(unit, cmd.cell)
     existing = unit.find(Meeting, cmd.meeting)
     if existing is not None and (existing.is_held or existing.cell != cmd.cell):
         raise DomainError(None, f"meeting {cmd.meeting} is already recorded")
-    absent = _check_session(cell, org, cmd)
+    session = Meeting.session_of(cell, org, cmd)
     for key in cmd.reviewed:
         if unit.find(Resolution, key) is None:
             raise UnknownReferenceError(f"unknown resolution {key}")
-    session = MeetingSession(
-        kinds=list(cmd.kind),
-        online=cmd.online,
-        notice_on=cmd.notice_on,
-        duration_minutes=cmd.duration_minutes,
-        chair=cmd.chair,
-        minute_taker=cmd.minute_taker,
-        present=sorted(set(cmd.present)),
-        excused=dict(sorted(cmd.excused.items())),
-        absent=absent,
-        guests=sorted(set(cmd.guests)),
-        speakers=list(dict.fromkeys(cmd.speakers)),
-        opinions=cmd.opinions,
-        minority_opinions=cmd.minority_opinions,
-        reviewed=list(dict.fromkeys(cmd.reviewed)),
-        minutes_recorded=cmd.minutes_recorded,
-    )
     if existing is not None:
         existing.hold_as_announced(cmd.meta, session)
     else:
         unit.add(Meeting.record_held(cmd.meta, cmd.meeting, cell.key, session))
     cell.record_meeting(cmd.meta, cmd.meeting, list(cmd.kind))
-    return {"meeting": cmd.meeting, "absent": absent}
+    return {"meeting": cmd.meeting, "absent": session.absent}
 
 
 def record_minutes(unit: UnitOfWork, cmd: c.RecordMinutes) -> Result:
@@ -328,42 +249,6 @@ def score_meeting(unit: UnitOfWork, cmd: c.ScoreMeeting) -> Result:
 # --- resolutions ---------------------------------------------------------------------------
 
 
-def _count_votes(
-    cell: Cell, org: Organisation, meeting: Meeting, draft: c.ResolutionDraft
-) -> dict[str, int]:
-    """R21: more than half of the counted official members vote for."""
-    day = meeting.held_on
-    assert day is not None
-    officials = [m for m in cell.members_on(day) if org.is_official(m, day)]
-    counted = officials
-    if org.policy_on(day).vote_excludes_excused:
-        counted = [m for m in officials if m not in meeting.excused]
-    if draft.votes is None:
-        votes = {
-            "for": sum(1 for m in meeting.present if m in officials),
-            "against": 0,
-            "abstain": 0,
-        }
-    else:
-        votes = {
-            "for": draft.votes.for_,
-            "against": draft.votes.against,
-            "abstain": draft.votes.abstain,
-        }
-    if sum(votes.values()) > len(counted):
-        raise DomainError(
-            "R21",
-            f"{draft.id} counts {sum(votes.values())} votes from {len(counted)} official members",
-        )
-    if 2 * votes["for"] <= len(counted):
-        raise DomainError(
-            "R21",
-            f"{draft.id} has {votes['for']} votes for, not more than half of"
-            f" {len(counted)} official members",
-        )
-    return votes
-
-
 def adopt_resolution(unit: UnitOfWork, cmd: c.AdoptResolution) -> Result:
     draft = cmd.resolution
     meeting = unit.get(Meeting, cmd.meeting)
@@ -378,7 +263,7 @@ def adopt_resolution(unit: UnitOfWork, cmd: c.AdoptResolution) -> Result:
         )
     statement = Statement.checked(draft, cmd.occurred_on)
     _known(org, [*draft.executors, draft.inspector])
-    votes = _count_votes(cell, org, meeting, draft)
+    votes = meeting.count_votes(cell, org, draft)
     unit.add(
         Resolution.adopt(
             cmd.meta,

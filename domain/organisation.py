@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 from typing import Any, ClassVar
 
@@ -174,6 +175,12 @@ class Organisation(Aggregate):
             return self.members[member]
         except KeyError:
             raise UnknownReferenceError(f"unknown member {member}") from None
+
+    def require_members(self, members: Iterable[str | None]) -> None:
+        """Every member named (blanks skipped) is on the register."""
+        for member in members:
+            if member:
+                self.require_member(member)
 
     def status_on(self, member: str, day: date) -> StatusSpan:
         return self.require_member(member).on(day)
