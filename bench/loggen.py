@@ -19,16 +19,12 @@ from domain.events import Meta
 from domain.inspection import Inspection
 from domain.meeting import Meeting, MeetingSession
 from domain.organisation import Organisation
-from domain.resolution import Resolution
+from domain.periods import add_months
+from domain.resolution import Resolution, Statement
 
 
 def _meta(day: date, n: int) -> Meta:
     return Meta(actor="loggen", command_id=f"gen-{n}", correlation_id="loggen", occurred_on=day)
-
-
-def _month_start(start: date, month: int) -> date:
-    y, m = divmod(start.month - 1 + month, 12)
-    return date(start.year + y, m + 1, 1)
 
 
 def generate(
@@ -104,7 +100,7 @@ def generate(
 
     open_resolutions: dict[str, Resolution] = {}
     for month in range(months):
-        first = _month_start(start, month)
+        first = add_months(start, month)
         batch: list[Aggregate] = []
         for cell, members, in_charge in cells:
             day = first + timedelta(days=rnd.randrange(0, 20))
@@ -145,7 +141,7 @@ def generate(
                 )
                 res = Resolution.adopt(
                     meta(day),
-                    draft,
+                    Statement.checked(draft, day),
                     cell=cell.key,
                     origin="meeting",
                     source=key,

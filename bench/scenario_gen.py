@@ -28,6 +28,9 @@ from typing import Any
 
 import yaml
 
+from domain.periods import add_months
+from domain.resolution import R20_FIELDS
+
 SURNAMES = (
     "Nguyễn",
     "Trần",
@@ -119,7 +122,6 @@ FINDINGS = (
     "Thực hiện nghị quyết chậm so với kế hoạch",
     "Chưa phân công nhiệm vụ cho đảng viên mới",
 )
-R20_FIELDS = ("content", "requirements", "measures", "deadline", "executors", "inspector")
 
 # Same-day items in a stable, meaningful order: rosters change first, then meetings,
 # then what refers to them.
@@ -135,12 +137,6 @@ ORDER = {
     "assign_tasks": 8,
     "inspect": 9,
 }
-
-
-def add_months(day: date, months: int) -> date:
-    """The first of the month `months` after `day`'s month (day is taken as a 1st)."""
-    y, m = divmod(day.month - 1 + months, 12)
-    return date(day.year + y, m + 1, 1)
 
 
 @dataclass

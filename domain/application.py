@@ -23,7 +23,8 @@ from domain.handlers import HANDLERS, Result
 from domain.organisation import Organisation
 from domain.persistence import OrjsonTranscoder, PydanticMapper
 from domain.personal import PersonalDataCipher
-from domain.unit import Unit
+from domain.policy import Policy
+from domain.unit_of_work import UnitOfWork
 
 A = TypeVar("A", bound=Aggregate)
 
@@ -74,7 +75,7 @@ class ChiboApplication(Application[UUID]):
             previous = self._previous_result(command)
             if previous is not None:
                 return Outcome(result=previous, stored=False)
-            unit = Unit(self)
+            unit = UnitOfWork(self)
             result = HANDLERS[type(command)](unit, command)
             record: CommandRecord = create(
                 CommandRecord.Accepted,
@@ -98,17 +99,22 @@ class ChiboApplication(Application[UUID]):
     def read(self, cls: type[A], key: str, reader: str, on: date) -> A:
         """A cell's record (meeting, resolution, inspection, task assignment) for `reader`,
         who must belong to the cell or a body above it (R80)."""
-        unit = Unit(self)
+        unit = UnitOfWork(self)
         record = unit.get(cls, key)
         cell = unit.get(Cell, str(getattr(record, "cell")))  # noqa: B009 - every cell record has it
         require_read(unit.get(Organisation, cell.organisation), cell, reader, on)
         return record
 
+    def policy_on(self, organisation: str, day: date) -> Policy:
+        """The organisation's policy in force on `day` (the defaults for an unknown one)."""
+        org: Organisation | None = self.view(Organisation.id_for(organisation))
+        return Policy() if org is None else org.policy_on(day)
+
     def view(self, agg_id: UUID) -> Any:
         """A read-only copy of the latest state, kept per thread and brought up to date
         with any newer events: for the records that rules read on every command (the
         organisation and its policy), which are costly to rebuild each time.
-        Never change it: commands change what `Unit.get` loads."""
+        Never change it: commands change what `UnitOfWork.get` loads."""
         views: dict[UUID, Any] = getattr(self._views, "cache", None) or {}
         self._views.cache = views
         cached = views.get(agg_id)

@@ -176,6 +176,11 @@ class Cell(Aggregate):
 
     @classmethod
     def found(cls, meta: Meta, **fields: Any) -> Cell:
+        """R71: the secretary, deputy and committee are members of the new cell."""
+        roles = [("secretary", fields["secretary"]), ("deputy", fields["deputy"])]
+        for role, member in roles + [("committee member", m) for m in fields["committee"]]:
+            if member and member not in fields["members"]:
+                raise DomainError("R71", f"{role} {member} is not a member of cell {fields['key']}")
         cell: Cell = create(cls.Founded, cls.id_for(fields["key"]), meta, **fields)
         return cell
 

@@ -16,30 +16,28 @@ from domain.cell import Cell
 from domain.errors import DomainError, UnknownReferenceError
 from domain.escalation import Escalation, escalation_key
 from domain.inspection import Inspection
-from domain.meeting import Meeting, MeetingSession, check_kinds
+from domain.meeting import Meeting
 from domain.organisation import Organisation
 from domain.reminder import Reminder, reminder_key
-from domain.resolution import Resolution, check_statement
+from domain.resolution import Resolution, Statement
 from domain.tasks import TaskAssignment, assignment_key
-from domain.unit import Unit
+from domain.unit_of_work import UnitOfWork
 
 Result = dict[str, Any]
-Handler = Callable[[Unit, Any], Result]
+Handler = Callable[[UnitOfWork, Any], Result]
 
 
-def _cell_and_org(unit: Unit, key: str) -> tuple[Cell, Organisation]:
+def _cell_and_org(unit: UnitOfWork, key: str) -> tuple[Cell, Organisation]:
     """The cell to change, and its organisation to read (rules, register, policy)."""
     cell = unit.get(Cell, key)
     return cell, unit.view(Organisation, cell.organisation)
 
 
 def _known(org: Organisation, members: Iterable[str | None]) -> None:
-    for member in members:
-        if member:
-            org.require_member(member)
+    org.require_members(members)
 
 
-def _meeting_of(unit: Unit, meeting_key: str, cell: str, day: date, rule: str) -> Meeting:
+def _meeting_of(unit: UnitOfWork, meeting_key: str, cell: str, day: date, rule: str) -> Meeting:
     """The meeting the decision was taken at: of `cell`, held on or before `day`."""
     meeting = unit.find(Meeting, meeting_key)
     if meeting is None:
@@ -55,7 +53,7 @@ def _meeting_of(unit: Unit, meeting_key: str, cell: str, day: date, rule: str) -
 # --- organisation, members, policy ---------------------------------------------------
 
 
-def create_organisation(unit: Unit, cmd: c.CreateOrganisation) -> Result:
+def create_organisation(unit: UnitOfWork, cmd: c.CreateOrganisation) -> Result:
     if unit.find(Organisation, cmd.organisation) is not None:
         raise DomainError(None, f"organisation {cmd.organisation} already exists")
     unit.add(
@@ -72,25 +70,25 @@ def create_organisation(unit: Unit, cmd: c.CreateOrganisation) -> Result:
     return {"organisation": cmd.organisation}
 
 
-def adopt_policy(unit: Unit, cmd: c.AdoptPolicy) -> Result:
+def adopt_policy(unit: UnitOfWork, cmd: c.AdoptPolicy) -> Result:
     org = unit.get(Organisation, cmd.organisation)
     org.adopt_policy(cmd.meta, cmd.name, cmd.effective_from, cmd.values)
     return {"policy": cmd.name}
 
 
-def register_member(unit: Unit, cmd: c.RegisterMember) -> Result:
+def register_member(unit: UnitOfWork, cmd: c.RegisterMember) -> Result:
     org = unit.get(Organisation, cmd.organisation)
     org.register_member(cmd.meta, cmd.member, cmd.name, cmd.status, cmd.working)
     return {"member": cmd.member}
 
 
-def set_member_status(unit: Unit, cmd: c.SetMemberStatus) -> Result:
+def set_member_status(unit: UnitOfWork, cmd: c.SetMemberStatus) -> Result:
     org = unit.get(Organisation, cmd.organisation)
     org.set_member_status(cmd.meta, cmd.member, cmd.status, cmd.working)
     return {"member": cmd.member, "status": cmd.status}
 
 
-def change_leadership(unit: Unit, cmd: c.ChangeLeadership) -> Result:
+def change_leadership(unit: UnitOfWork, cmd: c.ChangeLeadership) -> Result:
     org = unit.get(Organisation, cmd.organisation)
     org.change_leadership(
         cmd.meta, cmd.secretary, cmd.standing_committee, cmd.committee, cmd.inspection_commission
@@ -101,16 +99,11 @@ def change_leadership(unit: Unit, cmd: c.ChangeLeadership) -> Result:
 # --- cells -------------------------------------------------------------------------------
 
 
-def found_cell(unit: Unit, cmd: c.FoundCell) -> Result:
+def found_cell(unit: UnitOfWork, cmd: c.FoundCell) -> Result:
     org = unit.get(Organisation, cmd.organisation)
     if unit.find(Cell, cmd.cell) is not None:
         raise DomainError(None, f"cell {cmd.cell} already exists")
     _known(org, [cmd.secretary, cmd.deputy, cmd.in_charge, *cmd.committee, *cmd.members])
-    for role, member in [("secretary", cmd.secretary), ("deputy", cmd.deputy)] + [
-        ("committee member", m) for m in cmd.committee
-    ]:
-        if member and member not in cmd.members:
-            raise DomainError("R71", f"{role} {member} is not a member of cell {cmd.cell}")
     cell = Cell.found(
         cmd.meta,
         key=cmd.cell,
@@ -130,14 +123,14 @@ def found_cell(unit: Unit, cmd: c.FoundCell) -> Result:
     return {"cell": cmd.cell}
 
 
-def transfer_in(unit: Unit, cmd: c.TransferIn) -> Result:
+def transfer_in(unit: UnitOfWork, cmd: c.TransferIn) -> Result:
     cell, org = _cell_and_org(unit, cmd.cell)
     _known(org, [cmd.member])
     cell.transfer_in(cmd.meta, cmd.member)
     return {"cell": cmd.cell, "member": cmd.member}
 
 
-def transfer_out(unit: Unit, cmd: c.TransferOut) -> Result:
+def transfer_out(unit: UnitOfWork, cmd: c.TransferOut) -> Result:
     cell, org = _cell_and_org(unit, cmd.cell)
     _known(org, [cmd.member])
     for key, held in cell.meetings.items():
@@ -154,31 +147,31 @@ def transfer_out(unit: Unit, cmd: c.TransferOut) -> Result:
     return {"cell": cmd.cell, "member": cmd.member}
 
 
-def assign_in_charge(unit: Unit, cmd: c.AssignInCharge) -> Result:
+def assign_in_charge(unit: UnitOfWork, cmd: c.AssignInCharge) -> Result:
     cell, org = _cell_and_org(unit, cmd.cell)
     _known(org, [cmd.member])
     cell.assign_in_charge(cmd.meta, cmd.member)
     return {"cell": cmd.cell, "in_charge": cmd.member}
 
 
-def set_cell_roles(unit: Unit, cmd: c.SetCellRoles) -> Result:
+def set_cell_roles(unit: UnitOfWork, cmd: c.SetCellRoles) -> Result:
     cell, org = _cell_and_org(unit, cmd.cell)
     _known(org, [cmd.secretary, cmd.deputy, *(cmd.committee or [])])
     cell.change_roles(cmd.meta, cmd.secretary, cmd.deputy, cmd.committee)
     return {"cell": cmd.cell}
 
 
-def set_online_eligibility(unit: Unit, cmd: c.SetOnlineEligibility) -> Result:
+def set_online_eligibility(unit: UnitOfWork, cmd: c.SetOnlineEligibility) -> Result:
     unit.get(Cell, cmd.cell).set_online_eligibility(cmd.meta, cmd.online_eligible)
     return {"cell": cmd.cell}
 
 
-def set_party_groups(unit: Unit, cmd: c.SetPartyGroups) -> Result:
+def set_party_groups(unit: UnitOfWork, cmd: c.SetPartyGroups) -> Result:
     unit.get(Cell, cmd.cell).set_party_groups(cmd.meta, cmd.party_groups)
     return {"cell": cmd.cell}
 
 
-def set_thematic_plan(unit: Unit, cmd: c.SetThematicPlan) -> Result:
+def set_thematic_plan(unit: UnitOfWork, cmd: c.SetThematicPlan) -> Result:
     cell, org = _cell_and_org(unit, cmd.cell)
     _known(org, cmd.preparers.values())
     cell.set_thematic_plan(cmd.meta, cmd.year, cmd.topics, cmd.preparers)
@@ -188,137 +181,65 @@ def set_thematic_plan(unit: Unit, cmd: c.SetThematicPlan) -> Result:
 # --- meetings ------------------------------------------------------------------------------
 
 
-def announce_meeting(unit: Unit, cmd: c.AnnounceMeeting) -> Result:
+def announce_meeting(unit: UnitOfWork, cmd: c.AnnounceMeeting) -> Result:
     cell, org = _cell_and_org(unit, cmd.cell)
     if unit.find(Meeting, cmd.meeting) is not None:
         raise DomainError(None, f"meeting {cmd.meeting} already exists")
-    check_kinds(list(cmd.kind))
-    _known(org, cmd.preparers)
-    if "thematic" in cmd.kind and not cmd.preparers:
-        raise DomainError("R7", f"thematic meeting {cmd.meeting} names no preparers")
-    unit.add(
-        Meeting.announce(
-            cmd.meta,
-            key=cmd.meeting,
-            cell=cell.key,
-            kinds=list(cmd.kind),
-            scheduled_on=cmd.scheduled_on,
-            place=cmd.place,
-            content=cmd.content,
-            documents=cmd.documents,
-            preparers=cmd.preparers,
-        )
+    meeting = Meeting.announce(
+        cmd.meta,
+        key=cmd.meeting,
+        cell=cell.key,
+        kinds=list(cmd.kind),
+        scheduled_on=cmd.scheduled_on,
+        place=cmd.place,
+        content=cmd.content,
+        documents=cmd.documents,
+        preparers=cmd.preparers,
     )
+    _known(org, cmd.preparers)  # (R7 above refuses only an empty list)
+    unit.add(meeting)
     return {"meeting": cmd.meeting}
 
 
-def record_preparatory_meeting(unit: Unit, cmd: c.RecordPreparatoryMeeting) -> Result:
+def record_preparatory_meeting(unit: UnitOfWork, cmd: c.RecordPreparatoryMeeting) -> Result:
     meeting = unit.get(Meeting, cmd.meeting)
     meeting.record_preparatory(cmd.meta, cmd.participants, cmd.agenda)
     return {"meeting": cmd.meeting}
 
 
-def _check_session(cell: Cell, org: Organisation, cmd: c.HoldMeeting) -> list[str]:
-    """R6 and R9 (and who may speak, R11); returns the members absent without reason."""
-    day = cmd.occurred_on
-    policy = org.policy_on(day)
-    kinds = list(cmd.kind)
-    check_kinds(kinds)
-    if cmd.online and not cell.online_eligible:
-        raise DomainError("R6", f"cell {cell.key} is not eligible for online meetings")
-    roster = cell.members_on(day)
-    if "party_group" in kinds:
-        if not cell.party_groups or len(roster) < policy.party_group_min_members:
-            raise DomainError(
-                "R6",
-                f"party-group meetings need party groups and {policy.party_group_min_members}"
-                f" members; cell {cell.key} has {len(roster)}",
-            )
-        if cell.party_group_meetings_in(day.year) >= policy.party_group_meetings_per_year:
-            raise DomainError(
-                "R6",
-                f"cell {cell.key} already held {policy.party_group_meetings_per_year}"
-                f" party-group meetings in {day.year}",
-            )
-    if not cmd.chair:
-        raise DomainError("R9", f"meeting {cmd.meeting} names no chair")
-    if not cmd.minute_taker:
-        raise DomainError("R9", f"meeting {cmd.meeting} names no minute-taker")
-    _known(
-        org,
-        [cmd.chair, cmd.minute_taker, *cmd.present, *cmd.excused, *cmd.guests, *cmd.speakers],
-    )
-    for member in [*cmd.present, *cmd.excused]:
-        if member not in roster:
-            raise DomainError("R9", f"{member} is not a member of cell {cell.key} on {day}")
-    for member, reason in cmd.excused.items():
-        if member in cmd.present:
-            raise DomainError("R9", f"{member} is listed both present and excused")
-        if not reason.strip():
-            raise DomainError("R9", f"{member} is excused without a reason")
-    for member in cmd.guests:
-        if member in roster:
-            raise DomainError("R9", f"{member} is a member of cell {cell.key}, not a guest")
-    attending = set(cmd.present) | set(cmd.guests)
-    for role, member in [("chair", cmd.chair), ("minute-taker", cmd.minute_taker)]:
-        if member not in attending:
-            raise DomainError("R9", f"{role} {member} is not present at {cmd.meeting}")
-    for member in cmd.speakers:
-        if member not in attending:
-            raise DomainError("R11", f"speaker {member} was not at {cmd.meeting}")
-    return [m for m in roster if m not in cmd.present and m not in cmd.excused]
-
-
-def hold_meeting(unit: Unit, cmd: c.HoldMeeting) -> Result:
+def hold_meeting(unit: UnitOfWork, cmd: c.HoldMeeting) -> Result:
     cell, org = _cell_and_org(unit, cmd.cell)
     existing = unit.find(Meeting, cmd.meeting)
     if existing is not None and (existing.is_held or existing.cell != cmd.cell):
         raise DomainError(None, f"meeting {cmd.meeting} is already recorded")
-    absent = _check_session(cell, org, cmd)
+    session = Meeting.session_of(cell, org, cmd)
     for key in cmd.reviewed:
         if unit.find(Resolution, key) is None:
             raise UnknownReferenceError(f"unknown resolution {key}")
-    session = MeetingSession(
-        kinds=list(cmd.kind),
-        online=cmd.online,
-        notice_on=cmd.notice_on,
-        duration_minutes=cmd.duration_minutes,
-        chair=cmd.chair,
-        minute_taker=cmd.minute_taker,
-        present=sorted(set(cmd.present)),
-        excused=dict(sorted(cmd.excused.items())),
-        absent=absent,
-        guests=sorted(set(cmd.guests)),
-        speakers=list(dict.fromkeys(cmd.speakers)),
-        opinions=cmd.opinions,
-        minority_opinions=cmd.minority_opinions,
-        reviewed=list(dict.fromkeys(cmd.reviewed)),
-        minutes_recorded=cmd.minutes_recorded,
-    )
     if existing is not None:
         existing.hold_as_announced(cmd.meta, session)
     else:
         unit.add(Meeting.record_held(cmd.meta, cmd.meeting, cell.key, session))
     cell.record_meeting(cmd.meta, cmd.meeting, list(cmd.kind))
-    return {"meeting": cmd.meeting, "absent": absent}
+    return {"meeting": cmd.meeting, "absent": session.absent}
 
 
-def record_minutes(unit: Unit, cmd: c.RecordMinutes) -> Result:
+def record_minutes(unit: UnitOfWork, cmd: c.RecordMinutes) -> Result:
     unit.get(Meeting, cmd.meeting).record_minutes(cmd.meta)
     return {"meeting": cmd.meeting}
 
 
-def seal_minutes(unit: Unit, cmd: c.SealMinutes) -> Result:
+def seal_minutes(unit: UnitOfWork, cmd: c.SealMinutes) -> Result:
     unit.get(Meeting, cmd.meeting).seal_minutes(cmd.meta)
     return {"meeting": cmd.meeting}
 
 
-def amend_minutes(unit: Unit, cmd: c.AmendMinutes) -> Result:
+def amend_minutes(unit: UnitOfWork, cmd: c.AmendMinutes) -> Result:
     unit.get(Meeting, cmd.meeting).amend_minutes(cmd.meta, cmd.reason, cmd.change)
     return {"meeting": cmd.meeting}
 
 
-def score_meeting(unit: Unit, cmd: c.ScoreMeeting) -> Result:
+def score_meeting(unit: UnitOfWork, cmd: c.ScoreMeeting) -> Result:
     meeting = unit.get(Meeting, cmd.meeting)
     _, org = _cell_and_org(unit, meeting.cell)
     meeting.score(cmd.meta, cmd.scores, org.policy_on(meeting.held_on or cmd.occurred_on))
@@ -328,43 +249,7 @@ def score_meeting(unit: Unit, cmd: c.ScoreMeeting) -> Result:
 # --- resolutions ---------------------------------------------------------------------------
 
 
-def _count_votes(
-    cell: Cell, org: Organisation, meeting: Meeting, draft: c.ResolutionDraft
-) -> dict[str, int]:
-    """R21: more than half of the counted official members vote for."""
-    day = meeting.held_on
-    assert day is not None
-    officials = [m for m in cell.members_on(day) if org.is_official(m, day)]
-    counted = officials
-    if org.policy_on(day).vote_excludes_excused:
-        counted = [m for m in officials if m not in meeting.excused]
-    if draft.votes is None:
-        votes = {
-            "for": sum(1 for m in meeting.present if m in officials),
-            "against": 0,
-            "abstain": 0,
-        }
-    else:
-        votes = {
-            "for": draft.votes.for_,
-            "against": draft.votes.against,
-            "abstain": draft.votes.abstain,
-        }
-    if sum(votes.values()) > len(counted):
-        raise DomainError(
-            "R21",
-            f"{draft.id} counts {sum(votes.values())} votes from {len(counted)} official members",
-        )
-    if 2 * votes["for"] <= len(counted):
-        raise DomainError(
-            "R21",
-            f"{draft.id} has {votes['for']} votes for, not more than half of"
-            f" {len(counted)} official members",
-        )
-    return votes
-
-
-def adopt_resolution(unit: Unit, cmd: c.AdoptResolution) -> Result:
+def adopt_resolution(unit: UnitOfWork, cmd: c.AdoptResolution) -> Result:
     draft = cmd.resolution
     meeting = unit.get(Meeting, cmd.meeting)
     if not meeting.is_held or meeting.held_on is None:
@@ -376,13 +261,13 @@ def adopt_resolution(unit: Unit, cmd: c.AdoptResolution) -> Result:
         raise DomainError(
             "R21", f"{draft.id} is dated {cmd.occurred_on}, before meeting {cmd.meeting}"
         )
-    check_statement(draft, meeting.held_on)
+    statement = Statement.checked(draft, cmd.occurred_on)
     _known(org, [*draft.executors, draft.inspector])
-    votes = _count_votes(cell, org, meeting, draft)
+    votes = meeting.count_votes(cell, org, draft)
     unit.add(
         Resolution.adopt(
             cmd.meta,
-            draft,
+            statement,
             cell=cell.key,
             origin="meeting",
             source=meeting.key,
@@ -393,12 +278,12 @@ def adopt_resolution(unit: Unit, cmd: c.AdoptResolution) -> Result:
     return {"resolution": draft.id, "votes": votes}
 
 
-def communicate_resolution(unit: Unit, cmd: c.CommunicateResolution) -> Result:
+def communicate_resolution(unit: UnitOfWork, cmd: c.CommunicateResolution) -> Result:
     unit.get(Resolution, cmd.resolution).communicate(cmd.meta, cmd.to_upper_committee)
     return {"resolution": cmd.resolution}
 
 
-def assign_resolution_tasks(unit: Unit, cmd: c.AssignResolutionTasks) -> Result:
+def assign_resolution_tasks(unit: UnitOfWork, cmd: c.AssignResolutionTasks) -> Result:
     res = unit.get(Resolution, cmd.resolution)
     _, org = _cell_and_org(unit, res.cell)
     _known(org, cmd.tasks)
@@ -406,14 +291,14 @@ def assign_resolution_tasks(unit: Unit, cmd: c.AssignResolutionTasks) -> Result:
     return {"resolution": cmd.resolution}
 
 
-def report_progress(unit: Unit, cmd: c.ReportProgress) -> Result:
+def report_progress(unit: UnitOfWork, cmd: c.ReportProgress) -> Result:
     res = unit.get(Resolution, cmd.resolution)
     _known(_cell_and_org(unit, res.cell)[1], [cmd.by])
     res.report_progress(cmd.meta, cmd.by, cmd.note)
     return {"resolution": cmd.resolution}
 
 
-def complete_resolution(unit: Unit, cmd: c.CompleteResolution) -> Result:
+def complete_resolution(unit: UnitOfWork, cmd: c.CompleteResolution) -> Result:
     res = unit.get(Resolution, cmd.resolution)
     _known(_cell_and_org(unit, res.cell)[1], [cmd.by])
     res.complete(cmd.meta, cmd.by, cmd.note)
@@ -421,21 +306,21 @@ def complete_resolution(unit: Unit, cmd: c.CompleteResolution) -> Result:
     return {"resolution": cmd.resolution, "on_time": on_time}
 
 
-def extend_deadline(unit: Unit, cmd: c.ExtendDeadline) -> Result:
+def extend_deadline(unit: UnitOfWork, cmd: c.ExtendDeadline) -> Result:
     res = unit.get(Resolution, cmd.resolution)
     _meeting_of(unit, cmd.meeting, res.cell, cmd.occurred_on, "R25")
     res.extend(cmd.meta, cmd.new_deadline, cmd.meeting)
     return {"resolution": cmd.resolution, "deadline": cmd.new_deadline.isoformat()}
 
 
-def cancel_resolution(unit: Unit, cmd: c.CancelResolution) -> Result:
+def cancel_resolution(unit: UnitOfWork, cmd: c.CancelResolution) -> Result:
     res = unit.get(Resolution, cmd.resolution)
     _meeting_of(unit, cmd.meeting, res.cell, cmd.occurred_on, "R25")
     res.cancel(cmd.meta, cmd.meeting, cmd.reason)
     return {"resolution": cmd.resolution}
 
 
-def mark_overdue(unit: Unit, cmd: c.MarkOverdue) -> Result:
+def mark_overdue(unit: UnitOfWork, cmd: c.MarkOverdue) -> Result:
     marked = unit.get(Resolution, cmd.resolution).mark_overdue(cmd.meta, cmd.level)
     return {"resolution": cmd.resolution, "level": cmd.level, "marked": marked}
 
@@ -443,7 +328,7 @@ def mark_overdue(unit: Unit, cmd: c.MarkOverdue) -> Result:
 # --- member tasks ----------------------------------------------------------------------------
 
 
-def assign_tasks(unit: Unit, cmd: c.AssignTasks) -> Result:
+def assign_tasks(unit: UnitOfWork, cmd: c.AssignTasks) -> Result:
     cell, org = _cell_and_org(unit, cmd.cell)
     day = cmd.occurred_on
     if cmd.actor not in cell.leaders():
@@ -467,7 +352,7 @@ def assign_tasks(unit: Unit, cmd: c.AssignTasks) -> Result:
     return {"task_assignment": assignment.key, "members": sorted(cmd.tasks)}
 
 
-def record_pledge(unit: Unit, cmd: c.RecordPledge) -> Result:
+def record_pledge(unit: UnitOfWork, cmd: c.RecordPledge) -> Result:
     cell, org = _cell_and_org(unit, cmd.cell)
     _known(org, [cmd.member])
     if not cell.is_member_on(cmd.member, cmd.occurred_on):
@@ -482,7 +367,7 @@ def record_pledge(unit: Unit, cmd: c.RecordPledge) -> Result:
 # --- inspections ----------------------------------------------------------------------------
 
 
-def plan_inspection(unit: Unit, cmd: c.PlanInspection) -> Result:
+def plan_inspection(unit: UnitOfWork, cmd: c.PlanInspection) -> Result:
     cell, org = _cell_and_org(unit, cmd.cell)
     if unit.find(Inspection, cmd.inspection) is not None:
         raise DomainError(None, f"inspection {cmd.inspection} already exists")
@@ -500,7 +385,7 @@ def plan_inspection(unit: Unit, cmd: c.PlanInspection) -> Result:
     return {"inspection": cmd.inspection}
 
 
-def inspect(unit: Unit, cmd: c.Inspect) -> Result:
+def inspect(unit: UnitOfWork, cmd: c.Inspect) -> Result:
     cell, org = _cell_and_org(unit, cmd.cell)
     day = cmd.occurred_on
     _known(org, cmd.by)
@@ -520,14 +405,14 @@ def inspect(unit: Unit, cmd: c.Inspect) -> Result:
         recommendations=[r.id for r in cmd.recommendations],
     )
     for draft in cmd.recommendations:  # R53: followed up like resolutions; all or none
-        check_statement(draft, day)
+        statement = Statement.checked(draft, day)
         _known(org, [*draft.executors, draft.inspector])
         if unit.find(Resolution, draft.id) is not None:
             raise DomainError(None, f"resolution {draft.id} already exists")
         unit.add(
             Resolution.adopt(
                 cmd.meta,
-                draft,
+                statement,
                 cell=cell.key,
                 origin="inspection",
                 source=cmd.inspection,
@@ -538,7 +423,7 @@ def inspect(unit: Unit, cmd: c.Inspect) -> Result:
     return {"inspection": cmd.inspection, "recommendations": [r.id for r in cmd.recommendations]}
 
 
-def notify_inspection(unit: Unit, cmd: c.NotifyInspection) -> Result:
+def notify_inspection(unit: UnitOfWork, cmd: c.NotifyInspection) -> Result:
     unit.get(Inspection, cmd.inspection).notify(cmd.meta)
     return {"inspection": cmd.inspection}
 
@@ -551,7 +436,7 @@ def _notice_fields(cmd: c.RaiseEscalation | c.SendReminder) -> dict[str, Any]:
     return cmd.model_dump(exclude=set(c.Command.model_fields))
 
 
-def raise_escalation(unit: Unit, cmd: c.RaiseEscalation) -> Result:
+def raise_escalation(unit: UnitOfWork, cmd: c.RaiseEscalation) -> Result:
     org = unit.view(Organisation, cmd.organisation)
     _known(org, cmd.recipients)
     key = escalation_key(cmd.kind, cmd.subject, cmd.period, cmd.level)
@@ -561,7 +446,7 @@ def raise_escalation(unit: Unit, cmd: c.RaiseEscalation) -> Result:
     return {"escalation": key, "raised": True}
 
 
-def send_reminder(unit: Unit, cmd: c.SendReminder) -> Result:
+def send_reminder(unit: UnitOfWork, cmd: c.SendReminder) -> Result:
     org = unit.view(Organisation, cmd.organisation)
     _known(org, cmd.recipients)
     key = reminder_key(cmd.kind, cmd.subject, cmd.occurred_on)
@@ -571,17 +456,17 @@ def send_reminder(unit: Unit, cmd: c.SendReminder) -> Result:
     return {"reminder": key, "sent": True}
 
 
-def notify_escalation(unit: Unit, cmd: c.NotifyEscalation) -> Result:
+def notify_escalation(unit: UnitOfWork, cmd: c.NotifyEscalation) -> Result:
     unit.get(Escalation, cmd.escalation).notify(cmd.meta, cmd.recipients, cmd.channel)
     return {"escalation": cmd.escalation}
 
 
-def acknowledge_escalation(unit: Unit, cmd: c.AcknowledgeEscalation) -> Result:
+def acknowledge_escalation(unit: UnitOfWork, cmd: c.AcknowledgeEscalation) -> Result:
     unit.get(Escalation, cmd.escalation).acknowledge(cmd.meta, cmd.by, cmd.note)
     return {"escalation": cmd.escalation}
 
 
-def resolve_escalation(unit: Unit, cmd: c.ResolveEscalation) -> Result:
+def resolve_escalation(unit: UnitOfWork, cmd: c.ResolveEscalation) -> Result:
     unit.get(Escalation, cmd.escalation).resolve(cmd.meta, cmd.by, cmd.action)
     return {"escalation": cmd.escalation}
 

@@ -9,9 +9,12 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from domain.aggregate import Aggregate, Created, create
+from domain.cell import Cell
+from domain.commands import HoldMeeting, ResolutionDraft
 from domain.errors import DomainError
 from domain.events import DomainEvent, Meta
 from domain.ids import aggregate_id
+from domain.organisation import Organisation
 from domain.policy import Policy
 
 COMBINABLE = frozenset({"regular", "thematic"})
@@ -178,8 +181,79 @@ class Meeting(Aggregate):
 
     @classmethod
     def announce(cls, meta: Meta, **fields: Any) -> Meeting:
+        """R6: kinds that may share a session; R7: a thematic meeting names its preparers."""
+        check_kinds(fields["kinds"])
+        if "thematic" in fields["kinds"] and not fields["preparers"]:
+            raise DomainError("R7", f"thematic meeting {fields['key']} names no preparers")
         meeting: Meeting = create(cls.Announced, cls.id_for(fields["key"]), meta, **fields)
         return meeting
+
+    @staticmethod
+    def session_of(cell: Cell, org: Organisation, cmd: HoldMeeting) -> MeetingSession:
+        """The session `cmd` records, once R6 and R9 (and who may speak, R11) allow it;
+        cell members neither present nor excused were absent without reason."""
+        day = cmd.occurred_on
+        policy = org.policy_on(day)
+        kinds = list(cmd.kind)
+        check_kinds(kinds)
+        if cmd.online and not cell.online_eligible:
+            raise DomainError("R6", f"cell {cell.key} is not eligible for online meetings")
+        roster = cell.members_on(day)
+        if "party_group" in kinds:
+            if not cell.party_groups or len(roster) < policy.party_group_min_members:
+                raise DomainError(
+                    "R6",
+                    f"party-group meetings need party groups and {policy.party_group_min_members}"
+                    f" members; cell {cell.key} has {len(roster)}",
+                )
+            if cell.party_group_meetings_in(day.year) >= policy.party_group_meetings_per_year:
+                raise DomainError(
+                    "R6",
+                    f"cell {cell.key} already held {policy.party_group_meetings_per_year}"
+                    f" party-group meetings in {day.year}",
+                )
+        if not cmd.chair:
+            raise DomainError("R9", f"meeting {cmd.meeting} names no chair")
+        if not cmd.minute_taker:
+            raise DomainError("R9", f"meeting {cmd.meeting} names no minute-taker")
+        org.require_members(
+            [cmd.chair, cmd.minute_taker, *cmd.present, *cmd.excused, *cmd.guests, *cmd.speakers]
+        )
+        for member in [*cmd.present, *cmd.excused]:
+            if member not in roster:
+                raise DomainError("R9", f"{member} is not a member of cell {cell.key} on {day}")
+        for member, reason in cmd.excused.items():
+            if member in cmd.present:
+                raise DomainError("R9", f"{member} is listed both present and excused")
+            if not reason.strip():
+                raise DomainError("R9", f"{member} is excused without a reason")
+        for member in cmd.guests:
+            if member in roster:
+                raise DomainError("R9", f"{member} is a member of cell {cell.key}, not a guest")
+        attending = set(cmd.present) | set(cmd.guests)
+        for role, member in [("chair", cmd.chair), ("minute-taker", cmd.minute_taker)]:
+            if member not in attending:
+                raise DomainError("R9", f"{role} {member} is not present at {cmd.meeting}")
+        for member in cmd.speakers:
+            if member not in attending:
+                raise DomainError("R11", f"speaker {member} was not at {cmd.meeting}")
+        return MeetingSession(
+            kinds=kinds,
+            online=cmd.online,
+            notice_on=cmd.notice_on,
+            duration_minutes=cmd.duration_minutes,
+            chair=cmd.chair,
+            minute_taker=cmd.minute_taker,
+            present=sorted(set(cmd.present)),
+            excused=dict(sorted(cmd.excused.items())),
+            absent=[m for m in roster if m not in cmd.present and m not in cmd.excused],
+            guests=sorted(set(cmd.guests)),
+            speakers=list(dict.fromkeys(cmd.speakers)),
+            opinions=cmd.opinions,
+            minority_opinions=cmd.minority_opinions,
+            reviewed=list(dict.fromkeys(cmd.reviewed)),
+            minutes_recorded=cmd.minutes_recorded,
+        )
 
     @classmethod
     def record_held(cls, meta: Meta, key: str, cell: str, session: MeetingSession) -> Meeting:
@@ -250,6 +324,41 @@ class Meeting(Aggregate):
     @property
     def total_score(self) -> int:
         return sum(self.scores.values())
+
+    def count_votes(self, cell: Cell, org: Organisation, draft: ResolutionDraft) -> dict[str, int]:
+        """R21: more than half of the counted official members vote for a resolution
+        adopted at this meeting (by default, every present official member)."""
+        day = self.held_on
+        assert day is not None
+        officials = [m for m in cell.members_on(day) if org.is_official(m, day)]
+        counted = officials
+        if org.policy_on(day).vote_excludes_excused:
+            counted = [m for m in officials if m not in self.excused]
+        if draft.votes is None:
+            votes = {
+                "for": sum(1 for m in self.present if m in officials),
+                "against": 0,
+                "abstain": 0,
+            }
+        else:
+            votes = {
+                "for": draft.votes.for_,
+                "against": draft.votes.against,
+                "abstain": draft.votes.abstain,
+            }
+        if sum(votes.values()) > len(counted):
+            raise DomainError(
+                "R21",
+                f"{draft.id} counts {sum(votes.values())} votes from {len(counted)}"
+                " official members",
+            )
+        if 2 * votes["for"] <= len(counted):
+            raise DomainError(
+                "R21",
+                f"{draft.id} has {votes['for']} votes for, not more than half of"
+                f" {len(counted)} official members",
+            )
+        return votes
 
 
 def check_kinds(kinds: Sequence[str]) -> None:

@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from domain.aggregate import Aggregate, Created, create
+from domain.attendance import counts_for_attendance
 from domain.errors import DomainError, UnknownReferenceError
 from domain.events import DomainEvent, Meta
 from domain.ids import aggregate_id
 from domain.policy import Policy, PolicyVersion, build_policy, policy_on
-
-COUNTED_STATUSES = frozenset({"official", "probationary"})
 
 
 class StatusSpan(BaseModel):
@@ -176,12 +176,18 @@ class Organisation(Aggregate):
         except KeyError:
             raise UnknownReferenceError(f"unknown member {member}") from None
 
+    def require_members(self, members: Iterable[str | None]) -> None:
+        """Every member named (blanks skipped) is on the register."""
+        for member in members:
+            if member:
+                self.require_member(member)
+
     def status_on(self, member: str, day: date) -> StatusSpan:
         return self.require_member(member).on(day)
 
     def is_counted(self, member: str, day: date) -> bool:
-        """Counted for attendance (R13): official or probationary on that day."""
-        return self.status_on(member, day).status in COUNTED_STATUSES
+        """Counted for attendance (R13) on that day."""
+        return counts_for_attendance(self.status_on(member, day).status)
 
     def is_official(self, member: str, day: date) -> bool:
         return self.status_on(member, day).status == "official"

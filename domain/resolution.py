@@ -36,8 +36,24 @@ class Report(BaseModel):
     note: str
 
 
+class Statement(BaseModel):
+    """A draft that R20 accepted on the day it is adopted: only `Statement.checked` makes
+    one, and `Resolution.adopt` takes nothing else, so R20 is decided once, against the
+    adoption date (the date the resolution carries)."""
+
+    model_config = ConfigDict(frozen=True)
+    draft: ResolutionDraft
+    adopted_on: date
+
+    @classmethod
+    def checked(cls, draft: ResolutionDraft, adopted_on: date) -> Statement:
+        check_statement(draft, adopted_on)
+        return cls(draft=draft, adopted_on=adopted_on)
+
+
 def check_statement(draft: ResolutionDraft, day: date) -> None:
-    """R20: content, requirements, measures, a deadline after `day`, executors, inspector."""
+    """R20: content, requirements, measures, a deadline after `day`, executors, inspector.
+    Called by `Statement.checked` only."""
     for field in R20_FIELDS:
         value = getattr(draft, field)
         if isinstance(value, list):
@@ -178,7 +194,7 @@ class Resolution(Aggregate):
     def adopt(
         cls,
         meta: Meta,
-        draft: ResolutionDraft,
+        statement: Statement,
         *,
         cell: str,
         origin: str,
@@ -186,7 +202,9 @@ class Resolution(Aggregate):
         kind: str,
         votes: dict[str, int],
     ) -> Resolution:
-        check_statement(draft, meta.occurred_on)
+        if statement.adopted_on != meta.occurred_on:
+            raise ValueError(f"{statement.draft.id} was checked for {statement.adopted_on}")
+        draft = statement.draft
         assert draft.deadline is not None and draft.inspector is not None
         res: Resolution = create(
             cls.Adopted,

@@ -4,18 +4,20 @@ figures against its targets (R13, R30, R51). Queries only: computed from the reg
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from collections.abc import Callable
+from datetime import date
 
 from pydantic import BaseModel
 
+from domain.attendance import attendance_rate, owes_tasks
+from domain.periods import months_checked, quarters_checked
+from domain.policy import Policy
 from projections import cells as cell_register
 from projections import meetings as meeting_register
 from projections.inspections import inspection_coverage, inspections_of, ratings
 from projections.resolutions import ResolutionCounts, resolution_counts
 from projections.store import ReadStore
 from projections.tasks import coverage
-
-COUNTED = ("official", "probationary")
 
 
 class CellCompliance(BaseModel):
@@ -33,54 +35,27 @@ class Compliance(BaseModel):
     cells: dict[str, CellCompliance]
 
 
-def _months(start: date, end: date) -> list[tuple[date, date]]:
-    """Months beginning on or after `start` whose check day (the day after) is ≤ `end`."""
-    found = []
-    first = start if start.day == 1 else _next_month(start)
-    while (last := _next_month(first) - timedelta(days=1)) < end:
-        found.append((first, last))
-        first = _next_month(first)
-    return found
-
-
-def _quarters(start: date, end: date) -> list[tuple[date, date]]:
-    return [
-        (first, _add(first, 3) - timedelta(days=1))
-        for first, _ in _months(start, end)
-        if first.month in (1, 4, 7, 10) and _add(first, 3) - timedelta(days=1) < end
-    ]
-
-
-def _next_month(day: date) -> date:
-    return _add(date(day.year, day.month, 1), 1)
-
-
-def _add(first: date, months: int) -> date:
-    y, m = divmod(first.month - 1 + months, 12)
-    return date(first.year + y, m + 1, 1)
+PolicyOn = Callable[[str, date], Policy]
+"""An organisation's policy in force on a day. The read models keep no policy: callers
+pass the command side's (`ChiboApplication.policy_on`)."""
 
 
 def cell_compliance(
-    store: ReadStore,
-    cell: str,
-    start: date,
-    end: date,
-    *,
-    first_week_days: int = 7,
-    thematic_per_quarter: int = 1,
+    store: ReadStore, cell: str, start: date, end: date, policy: Policy
 ) -> CellCompliance:
+    """One cell's figures over the window, judged under `policy` (R2, R3, R13)."""
     regular_months = late = 0
-    for first, last in _months(start, end):
+    for first, last in months_checked(start, end):
         regular = [
             m for m in meeting_register.meetings_in(store, cell, first, last) if m.is_regular
         ]
         if regular:
             regular_months += 1
-            late += regular[0].held_on.day > first_week_days
+            late += regular[0].held_on.day > policy.first_week_days
     thematic_quarters = sum(
         sum(m.is_thematic for m in meeting_register.meetings_in(store, cell, first, last))
-        >= thematic_per_quarter
-        for first, last in _quarters(start, end)
+        >= policy.thematic_per_quarter
+        for first, last in quarters_checked(start, end)
     )
     return CellCompliance(
         regular_months=regular_months,
@@ -96,33 +71,29 @@ def compliance(
     store: ReadStore,
     start: date,
     end: date,
+    policy_on: PolicyOn,
     *,
     organisation: str | None = None,
     cell: str | None = None,
-    first_week_days: int = 7,
-    thematic_per_quarter: int = 1,
 ) -> Compliance:
-    """Every cell (or one), over the window from `start` to `end` inclusive."""
+    """Every cell (or one, or an organisation's), over the window from `start` to `end`
+    inclusive, each under its organisation's policy in force on `end`. The one
+    computation behind `chibo compliance` and `chibo simulate`."""
+    sql = "SELECT cell, organisation FROM rm_cells"
     if cell is not None:
-        cells = [cell]
+        rows = store.query(f"{sql} WHERE cell = %s", (cell,)) or [(cell, None)]
     elif organisation is not None:
-        cells = cell_register.cells_of(store, organisation)
+        rows = [(c, organisation) for c in cell_register.cells_of(store, organisation)]
     else:
-        cells = [row[0] for row in store.query("SELECT cell FROM rm_cells ORDER BY cell")]
+        rows = store.query(f"{sql} ORDER BY cell")
+    policies: dict[str | None, Policy] = {None: Policy()}
+    for _, org in rows:
+        if org not in policies:
+            policies[org] = policy_on(org, end)
     return Compliance(
         start=start,
         end=end,
-        cells={
-            c: cell_compliance(
-                store,
-                c,
-                start,
-                end,
-                first_week_days=first_week_days,
-                thematic_per_quarter=thematic_per_quarter,
-            )
-            for c in cells
-        },
+        cells={c: cell_compliance(store, c, start, end, policies[org]) for c, org in rows},
     )
 
 
@@ -137,8 +108,18 @@ class OrganisationFigures(BaseModel):
 
 
 def organisation_figures(
-    store: ReadStore, organisation: str, start: date, end: date, attendance_target: float
+    store: ReadStore,
+    organisation: str,
+    start: date,
+    end: date,
+    policy_on: PolicyOn,
+    *,
+    attendance_target: float | None = None,
 ) -> OrganisationFigures:
+    """The figures against the targets of the policy in force on `end` (R13's attendance
+    target unless `attendance_target` overrides it)."""
+    if attendance_target is None:
+        attendance_target = policy_on(organisation, end).attendance_target
     cells = cell_register.cells_of(store, organisation)
     rows = store.query(
         "SELECT SUM(m.counted_present), SUM(m.counted_count) FROM rm_meetings m"
@@ -150,15 +131,13 @@ def organisation_figures(
     assigned = total = 0
     for c in cells:
         working = [
-            e.member
-            for e in cell_register.roster(store, c, end)
-            if e.status in COUNTED and e.working
+            e.member for e in cell_register.roster(store, c, end) if owes_tasks(e.status, e.working)
         ]
         cov = coverage(store, c, end.year, working)
         assigned += len(cov.assigned)
         total += len(working)
     return OrganisationFigures(
-        attendance_rate=round(int(present) / int(counted), 4) if counted else None,
+        attendance_rate=attendance_rate(int(present or 0), int(counted or 0)),
         attendance_target=attendance_target,
         task_coverage=round(assigned / total, 4) if total else 1.0,
         inspection_coverage=inspection_coverage(store, cells, start, end).rate,

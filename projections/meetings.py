@@ -24,8 +24,11 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from domain.attendance import attendance_rate as rate_of
+from domain.attendance import counts_for_attendance
 from domain.meeting import Meeting, MeetingSession
-from domain.organisation import COUNTED_STATUSES, Organisation
+from domain.organisation import Organisation
+from domain.periods import quarter_of
 from projections.codec import as_date, from_json, list_json, to_json
 from projections.projection import Lookup, Projection
 from projections.store import Bulk, Dialect, ReadStore, Row, Writer
@@ -408,10 +411,6 @@ _MINUTES_AMENDED = _by_id("amendments = t.amendments + 1")
 _SCORED = _by_id("score = v.score, scores = v.scores", ("score", "integer"), ("scores", "text"))
 
 
-def quarter_of(day: date) -> str:
-    return f"{day.year}-Q{(day.month - 1) // 3 + 1}"
-
-
 _SINCE = itemgetter(0)
 
 
@@ -436,7 +435,7 @@ class _Statuses:
         self._settle(member, spans)
 
     def _settle(self, member: str, spans: list[tuple[str, int, str]]) -> None:
-        if all(span[2] in COUNTED_STATUSES for span in spans):
+        if all(counts_for_attendance(span[2]) for span in spans):
             self.always.add(member)
         else:
             self.always.discard(member)
@@ -447,7 +446,7 @@ class _Statuses:
         if not spans:
             return False
         begun = bisect_right(spans, day, key=_SINCE)
-        return spans[begun - 1 if begun else 0][2] in COUNTED_STATUSES
+        return counts_for_attendance(spans[begun - 1 if begun else 0][2])
 
 
 def _attendance_column(
@@ -718,6 +717,4 @@ def attendance_rate(store: ReadStore, cell: str, start: date, end: date) -> floa
         (cell, start.isoformat(), end.isoformat()),
     )
     present, counted = rows[0]
-    if not counted:
-        return None
-    return round(int(present) / int(counted), 4)
+    return rate_of(int(present or 0), int(counted or 0))

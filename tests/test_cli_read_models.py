@@ -111,11 +111,14 @@ def test_organisation_figures_against_targets(settings: Settings) -> None:
     from projections.compliance import organisation_figures
 
     _imported(settings)
-    store = make_read_store(settings)
+    app, store = make_app(settings), make_read_store(settings)
     try:
-        figures = organisation_figures(store, "tb", date(2026, 1, 1), date(2026, 3, 31), 0.9)
+        figures = organisation_figures(
+            store, "tb", date(2026, 1, 1), date(2026, 3, 31), app.policy_on
+        )
     finally:
         store.close()
+        app.close()
     # Regular meetings: c1 4+5+3 of 5+5+5 counted, c2 3+3 of 3+3 → 18 of 21.
     assert figures.attendance_rate == round(18 / 21, 4)
     # Working members with tasks for 2026 on 31 March: c1 m10–m13 (m14 does not work);

@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 import yaml
 
-from bench.scenario_gen import add_months, dump_scenario, generate_scenario
+from bench.scenario_gen import dump_scenario, generate_scenario
+from domain.periods import add_months
 from workers.importer import Importer
 from workers.scenario import TIMELINE_KEYS, Scenario
 from workers.simulate import throwaway_store

@@ -17,6 +17,7 @@ from rich.progress import Progress
 
 from domain.commands import CreateOrganisation
 from domain.errors import DomainError
+from domain.periods import bounds
 from projections.compliance import compliance, organisation_figures
 from projections.escalations import inbox as escalation_inbox
 from projections.organisations import list_organisations
@@ -30,7 +31,6 @@ from workers.report import print_compliance, print_report
 from workers.scenario import load_scenario
 from workers.settings import Settings
 from workers.wiring import init_db, make_app, make_read_store
-from workflows.periods import bounds
 
 app = typer.Typer(no_args_is_help=True, help="chibo: sinh hoạt chi bộ, nghị quyết, kiểm tra.")
 db_app = typer.Typer(no_args_is_help=True, help="The event store and read-model database.")
@@ -275,11 +275,13 @@ def compliance_command(
     start, end = bounds(period or str(date.today().year))
     # A period is judged on the day after it ends (today, if it has not ended yet).
     end = min(end + timedelta(days=1), max(date.today(), start))
-    store = make_read_store(Settings())
+    settings = Settings()
+    application, store = make_app(settings), make_read_store(settings)
     try:
-        result = compliance(store, start, end, cell=cell)
+        result = compliance(store, start, end, application.policy_on, cell=cell)
     finally:
         store.close()
+        application.close()
     if as_json:
         print(json.dumps(result.model_dump(mode="json"), ensure_ascii=False, indent=1))
         return
@@ -290,17 +292,24 @@ def compliance_command(
 def figures_command(
     organisation: Annotated[str, typer.Argument(help="organisation id, e.g. tb")],
     period: Annotated[str | None, typer.Option(help="2026-Q1, 2026-H1 or 2026")] = None,
-    target: Annotated[float, typer.Option(help="attendance target (R13)")] = 0.9,
+    target: Annotated[
+        float | None,
+        typer.Option(help="attendance target (R13); default: the policy's in force"),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """An organisation's figures against its targets: attendance (R13), member tasks
     (R30), cells inspected (R51), ratings (R60)."""
     start, end = bounds(period or str(date.today().year))
-    store = make_read_store(Settings())
+    settings = Settings()
+    application, store = make_app(settings), make_read_store(settings)
     try:
-        result = organisation_figures(store, organisation, start, end, target)
+        result = organisation_figures(
+            store, organisation, start, end, application.policy_on, attendance_target=target
+        )
     finally:
         store.close()
+        application.close()
     if as_json:
         print(json.dumps(result.model_dump(mode="json"), ensure_ascii=False, indent=1))
         return

@@ -21,8 +21,7 @@ from temporalio.runtime import LoggingConfig, Runtime, TelemetryConfig, Telemetr
 from temporalio.service import RPCError, RPCStatusCode
 from temporalio.testing import WorkflowEnvironment
 
-from domain.organisation import Organisation
-from projections.compliance import compliance
+from projections.compliance import PolicyOn, compliance
 from projections.escalations import escalations
 from projections.projector import Projector
 from projections.registry import all_projections
@@ -222,8 +221,6 @@ class Simulation:
 
     def result(self) -> dict[str, Any]:
         s = self.scenario
-        org: Organisation = self.app.repository.get(Organisation.id_for(s.organization.id))
-        policy = org.policy_on(s.end)
         return {
             "name": s.name,
             "start": s.start.isoformat(),
@@ -231,9 +228,7 @@ class Simulation:
             "escalations": [escalation_json(row) for row in escalations(self.store)],
             "reminders": [reminder_json(row) for row in reminders(self.store)],
             "errors": self.importer.report.errors,
-            "compliance": compliance_json(
-                self.store, s, policy.first_week_days, policy.thematic_per_quarter
-            ),
+            "compliance": compliance_json(self.store, s, self.app.policy_on),
         }
 
 
@@ -263,17 +258,8 @@ def reminder_json(row: Any) -> dict[str, Any]:
     return out | {"on": row.sent_on.isoformat(), "to": sorted(row.recipients)}
 
 
-def compliance_json(
-    store: ReadStore, s: Scenario, first_week_days: int, thematic_per_quarter: int
-) -> dict[str, Any]:
-    figures = compliance(
-        store,
-        s.start,
-        s.end,
-        organisation=s.organization.id,
-        first_week_days=first_week_days,
-        thematic_per_quarter=thematic_per_quarter,
-    )
+def compliance_json(store: ReadStore, s: Scenario, policy_on: PolicyOn) -> dict[str, Any]:
+    figures = compliance(store, s.start, s.end, policy_on, organisation=s.organization.id)
     return {"cells": {c: f.model_dump(mode="json") for c, f in figures.cells.items()}}
 
 

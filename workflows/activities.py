@@ -15,7 +15,9 @@ from domain import commands as c
 from domain.application import ChiboApplication
 from domain.cell import Cell
 from domain.organisation import Organisation
+from domain.periods import bounds, previous, quarter_of
 from domain.policy import Policy
+from domain.recipients import Leaders, deadline_reminded_to, overdue_escalated_to
 from domain.resolution import Resolution
 from projections import meetings as meeting_register
 from projections.projector import Projector
@@ -30,7 +32,6 @@ from workflows.models import (
     PlanRequest,
     StepRequest,
 )
-from workflows.periods import bounds, previous, quarter_of
 
 SYSTEM_ACTOR = "chibo"
 
@@ -183,15 +184,15 @@ class ChiboActivities:
                     kind="resolution_deadline_approaching",
                     rule="R24",
                     subject=subject,
-                    recipients=[*res.executors, res.inspector],
+                    recipients=deadline_reminded_to(res.executors, res.inspector),
                 )
             )
             return True
-        in_charge = cell.in_charge_on(step.on) or org.secretary
-        recipients = {
-            1: [cell.secretary, res.inspector],
-            2: [in_charge],
-        }.get(step.level, [org.secretary])
+        leaders = Leaders(
+            organisation_secretary=org.secretary,
+            cell_secretary=cell.secretary,
+            in_charge=cell.in_charge_on(step.on),
+        )
         self.app.handle(
             c.MarkOverdue(
                 actor=SYSTEM_ACTOR,
@@ -213,7 +214,7 @@ class ChiboActivities:
                 rule="R24",
                 subject=overdue_subject,
                 level=step.level,
-                recipients=recipients,
+                recipients=overdue_escalated_to(step.level, leaders, res.inspector),
                 evidence=[f"{res.id}@{res.version}"],
                 details={"deadline": step.deadline.isoformat(), "adopted_on": str(res.adopted_on)},
             )

@@ -10,15 +10,20 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from domain.attendance import attendance_rate, below_target, owes_tasks
+from domain.periods import bounds, quarter_of
 from domain.policy import Policy
+from domain.recipients import (
+    Leaders,
+    committee_reminder_to,
+    escalated_to,
+    task_reminder_to,
+)
 from projections import cells as cell_register
 from projections import meetings as meeting_register
 from projections.inspections import inspections_of
 from projections.store import ReadStore
 from projections.tasks import assigned_members
-from workflows.periods import bounds, quarter_of
-
-COUNTED = ("official", "probationary")
 
 
 class Finding(BaseModel):
@@ -48,12 +53,16 @@ class Context:
         self.standing_committee = lead.standing_committee if lead else []
         self.cells = cell_register.cells_of(store, organisation)
 
-    def in_charge(self, cell: str, on: date) -> str:
-        return cell_register.in_charge_on(self.store, cell, on) or self.secretary
-
-    def cell_secretary(self, cell: str, on: date) -> str:
+    def leaders(self, cell: str | None, on: date) -> Leaders:
+        """Who the recipient rules read for `cell` on `on` (the organisation alone for None)."""
+        if cell is None:
+            return Leaders(organisation_secretary=self.secretary)
         info = cell_register.cell_info(self.store, cell, on)
-        return info.secretary if info else self.secretary
+        return Leaders(
+            organisation_secretary=self.secretary,
+            cell_secretary=info.secretary if info else None,
+            in_charge=cell_register.in_charge_on(self.store, cell, on),
+        )
 
     def cells_during(self, start: date, end: date) -> list[str]:
         """Cells that existed in [start, end] (founded by its end)."""
@@ -64,8 +73,10 @@ class Context:
         ]
 
 
-def _escalation(kind: str, rule: str, **fields: Any) -> Finding:
-    return Finding(notice="escalation", kind=kind, rule=rule, **fields)
+def _escalation(kind: str, rule: str, to: Leaders, **fields: Any) -> Finding:
+    return Finding(
+        notice="escalation", kind=kind, rule=rule, recipients=escalated_to(kind, to), **fields
+    )
 
 
 # --- period checks -------------------------------------------------------------------------
@@ -84,7 +95,7 @@ def monthly_meetings(ctx: Context, period: str, on: date) -> list[Finding]:
                     "R1",
                     subject={"cell": cell},
                     period=period,
-                    recipients=[ctx.in_charge(cell, on)],
+                    to=ctx.leaders(cell, on),
                 )
             )
     return found
@@ -103,7 +114,7 @@ def thematic_meetings(ctx: Context, period: str, on: date) -> list[Finding]:
                     "R3",
                     subject={"cell": cell},
                     period=period,
-                    recipients=[ctx.in_charge(cell, on)],
+                    to=ctx.leaders(cell, on),
                 )
             )
     return found
@@ -139,7 +150,7 @@ def committee_quarter(ctx: Context, period: str, on: date) -> list[Finding]:
             rule,
             subject=subject,
             period=period,
-            recipients=[ctx.secretary],
+            to=ctx.leaders(subject.get("cell"), on),
         )
         for rule, subject in committee_attendance(ctx, period, on)
     ]
@@ -154,7 +165,7 @@ def committee_reminders(ctx: Context, period: str, on: date) -> list[Finding]:
             rule=rule,
             subject=subject,
             period=period,
-            recipients=[subject["member"]],
+            recipients=committee_reminder_to(subject["member"]),
         )
         for rule, subject in committee_attendance(ctx, period, on, until=on - timedelta(days=1))
     ]
@@ -168,7 +179,7 @@ def thematic_plans(ctx: Context, year: int, on: date) -> list[Finding]:
             "R4",
             subject={"cell": cell},
             period=str(year),
-            recipients=[ctx.in_charge(cell, on)],
+            to=ctx.leaders(cell, on),
         )
         for cell in ctx.cells_during(date(year, 1, 1), on)
         if cell_register.thematic_plan(ctx.store, cell, year) is None
@@ -181,7 +192,7 @@ def unassigned(ctx: Context, cell: str, year: int, on: date) -> list[str]:
     return sorted(
         e.member
         for e in cell_register.roster(ctx.store, cell, on)
-        if e.status in COUNTED and e.working and e.member not in assigned
+        if owes_tasks(e.status, e.working) and e.member not in assigned
     )
 
 
@@ -198,7 +209,7 @@ def task_assignment(ctx: Context, year: int, on: date) -> list[Finding]:
                     "R30",
                     subject={"cell": cell},
                     period=str(year),
-                    recipients=[ctx.in_charge(cell, on)],
+                    to=ctx.leaders(cell, on),
                     details={"members": members},
                 )
             )
@@ -213,7 +224,7 @@ def task_reminders(ctx: Context, year: int, on: date) -> list[Finding]:
             kind="task_assignment_due",
             rule="R30",
             subject={"cell": cell},
-            recipients=[ctx.cell_secretary(cell, on)],
+            recipients=task_reminder_to(ctx.leaders(cell, on)),
         )
         for cell in ctx.cells_during(date(year, 1, 1), on)
         if unassigned(ctx, cell, year, on)
@@ -229,7 +240,7 @@ def inspections(ctx: Context, period: str, on: date) -> list[Finding]:
             "R50",
             subject={"cell": cell},
             period=period,
-            recipients=[ctx.secretary],
+            to=ctx.leaders(cell, on),
         )
         for cell in ctx.cells_during(start, end)
         if not inspections_of(ctx.store, cell, start, end)
@@ -249,7 +260,7 @@ def minutes(ctx: Context, meeting: str, on: date) -> list[Finding]:
             "minutes_missing",
             "R11",
             subject={"cell": record.cell, "meeting": meeting},
-            recipients=[ctx.in_charge(record.cell, on)],
+            to=ctx.leaders(record.cell, on),
         )
     ]
 
@@ -260,27 +271,25 @@ def meeting_attendance(ctx: Context, meeting: str, on: date) -> list[Finding]:
     if record is None or record.held_on is None or "regular" not in record.kinds:
         return []
     day, cell = record.held_on, record.cell
-    in_charge = ctx.in_charge(cell, day)
+    leaders = ctx.leaders(cell, day)
     found = []
-    if record.counted_count:
-        rate = round(record.counted_present / record.counted_count, 4)
-        if rate < ctx.policy.attendance_target:
-            found.append(
-                _escalation(
-                    "attendance_below_target",
-                    "R13",
-                    subject={"cell": cell, "meeting": meeting},
-                    recipients=[in_charge],
-                    details={"rate": rate},
-                )
+    rate = attendance_rate(record.counted_present, record.counted_count)
+    if rate is not None and below_target(rate, ctx.policy):
+        found.append(
+            _escalation(
+                "attendance_below_target",
+                "R13",
+                subject={"cell": cell, "meeting": meeting},
+                to=leaders,
+                details={"rate": rate},
             )
+        )
     year_meetings = [
         meeting_register.meeting(ctx.store, m.meeting)
         for m in meeting_register.meetings_in(ctx.store, cell, date(day.year, 1, 1), day)
         if m.is_regular
     ]
     history = [m for m in year_meetings if m is not None]
-    to = sorted({ctx.cell_secretary(cell, day), in_charge})
     for member in record.counted:
         if member in record.present:
             continue
@@ -296,7 +305,7 @@ def meeting_attendance(ctx: Context, meeting: str, on: date) -> list[Finding]:
                     "absent_streak",
                     "R14",
                     subject={"cell": cell, "member": member, "since": first.meeting},
-                    recipients=to,
+                    to=leaders,
                 )
             )
         if member in record.absent:
@@ -313,7 +322,7 @@ def meeting_attendance(ctx: Context, meeting: str, on: date) -> list[Finding]:
                         "removal_review",
                         "R15",
                         subject={"cell": cell, "member": member, "year": str(day.year)},
-                        recipients=to,
+                        to=leaders,
                     )
                 )
     return found
@@ -335,7 +344,7 @@ def new_member(
         ),
         None,
     )
-    if entry is None or entry.status not in COUNTED or not entry.working:
+    if entry is None or not owes_tasks(entry.status, entry.working):
         return []
     if member in assigned_members(ctx.store, cell, year):
         return []
@@ -344,7 +353,7 @@ def new_member(
             "new_member_unassigned",
             "R31",
             subject={"cell": cell, "member": member},
-            recipients=[ctx.in_charge(cell, on)],
+            to=ctx.leaders(cell, on),
         )
     ]
 

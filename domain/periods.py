@@ -1,4 +1,7 @@
-"""Periods as SCENARIOS.md names them: `2026-02`, `2026-Q1`, `2026-H1`, `2026`."""
+"""The calendar the rules speak: periods as SCENARIOS.md names them (`2026-02`,
+`2026-Q1`, `2026-H1`, `2026`), their bounds, and the months and quarters a window
+checks. Shared by the checks, the read-side figures, the CLI and the benchmarks.
+"""
 
 from __future__ import annotations
 
@@ -18,7 +21,7 @@ def half_of(day: date) -> str:
 
 
 def bounds(period: str) -> tuple[date, date]:
-    """First and last day of a period."""
+    """First and last day of a period (parses every form above)."""
     if "-Q" in period:
         year, q = period.split("-Q")
         start = date(int(year), 3 * int(q) - 2, 1)
@@ -38,6 +41,7 @@ def bounds(period: str) -> tuple[date, date]:
 
 
 def add_months(day: date, months: int) -> date:
+    """The first of the month `months` after `day`'s month."""
     y, m = divmod(day.month - 1 + months, 12)
     return date(day.year + y, m + 1, 1)
 
@@ -48,3 +52,24 @@ def previous(period_kind: str, day: date) -> str:
     return {"month": month_of, "quarter": quarter_of, "half": half_of}.get(
         period_kind, lambda d: str(d.year)
     )(before)
+
+
+def months_checked(start: date, end: date) -> list[tuple[date, date]]:
+    """(first, last) of the months beginning on or after `start` whose check day (the
+    day after) is on or before `end`."""
+    found = []
+    first = start if start.day == 1 else add_months(start, 1)
+    while (last := add_months(first, 1) - timedelta(days=1)) < end:
+        found.append((first, last))
+        first = add_months(first, 1)
+    return found
+
+
+def quarters_checked(start: date, end: date) -> list[tuple[date, date]]:
+    """(first, last) of the quarters beginning on or after `start` whose check day is on
+    or before `end`."""
+    return [
+        (first, add_months(first, 3) - timedelta(days=1))
+        for first, _ in months_checked(start, end)
+        if first.month in (1, 4, 7, 10) and add_months(first, 3) - timedelta(days=1) < end
+    ]

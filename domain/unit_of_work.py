@@ -1,8 +1,12 @@
-"""A unit of work: the aggregates one command reads and changes, saved together."""
+"""A unit of work: the aggregates one command reads and changes, saved together.
+
+It reads through `Records`, which the application satisfies, so it needs nothing
+from the application module (which uses it).
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, Protocol, TypeVar
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError
@@ -11,14 +15,26 @@ from domain.aggregate import Aggregate
 from domain.errors import UnknownReferenceError
 from domain.ids import aggregate_id
 
-if TYPE_CHECKING:
-    from domain.application import ChiboApplication
-
 A = TypeVar("A", bound=Aggregate)
 
 
-class Unit:
-    def __init__(self, app: ChiboApplication) -> None:
+class Repository(Protocol):
+    def get(self, aggregate_id: UUID) -> Any:
+        """The aggregate's latest state; raises `AggregateNotFoundError`."""
+
+
+class Records(Protocol):
+    """Where a unit of work loads aggregates: a repository to load records to change,
+    and a cached read-only `view` (None when there is no such record)."""
+
+    @property
+    def repository(self) -> Repository: ...
+
+    def view(self, agg_id: UUID) -> Any: ...
+
+
+class UnitOfWork:
+    def __init__(self, app: Records) -> None:
         self.app = app
         self._loaded: dict[UUID, Aggregate] = {}
         self._viewed: list[Aggregate] = []
@@ -44,7 +60,7 @@ class Unit:
         return agg
 
     def view(self, cls: type[A], key: str) -> A:
-        """The aggregate to read only (see `ChiboApplication.view`); `get` to change it."""
+        """The aggregate to read only (see `Records.view`); `get` to change it."""
         agg_id = aggregate_id(cls.KIND, key)
         if agg_id in self._loaded:
             return self._loaded[agg_id]  # type: ignore[return-value]
@@ -59,5 +75,5 @@ class Unit:
 
     def changed(self) -> list[Aggregate]:
         if any(agg.pending_events for agg in self._viewed):
-            raise RuntimeError("a record read with Unit.view was changed: load it with get")
+            raise RuntimeError("a record read with UnitOfWork.view was changed: load it with get")
         return [agg for agg in self._loaded.values() if agg.pending_events]
