@@ -8,7 +8,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from domain.escalation import Escalation
+from domain.escalation import Escalation, EscalationStatus
 from projections.codec import as_date, from_json, to_json
 from projections.projection import Projection, handles
 from projections.store import Bulk, ReadStore, Row, Writer
@@ -27,7 +27,7 @@ class EscalationRow(BaseModel):
     period: str | None
     level: int
     raised_on: date
-    status: str  # open | acknowledged | resolved
+    status: EscalationStatus
     recipients: list[str]
     evidence: list[str]
     details: dict[str, Any]

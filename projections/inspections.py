@@ -8,7 +8,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from domain.inspection import Inspection
+from domain.inspection import Inspection, InspectionStatus
 from projections.codec import as_date, from_json, to_json
 from projections.projection import Projection, handles
 from projections.store import Bulk, ReadStore, Writer
@@ -18,7 +18,7 @@ class InspectionRow(BaseModel):
     inspection: str
     cell: str
     kind: str
-    status: str  # planned | concluded
+    status: InspectionStatus
     planned_on: date | None
     concluded_on: date | None
     rating: str | None

@@ -23,7 +23,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from domain.meeting import Meeting, MeetingSession
+from domain.meeting import Meeting, MeetingSession, MeetingStatus
 from domain.organisation import COUNTED_STATUSES, Organisation
 from projections.codec import as_date, from_json, list_json, to_json
 from projections.projection import Lookup, Projection, handles
@@ -38,8 +38,7 @@ class MeetingRecord(BaseModel):
     meeting: str
     cell: str
     kinds: list[str]
-    status: str
-    """announced | held"""
+    status: MeetingStatus
     held_on: date | None
     scheduled_on: date | None
     notice_on: date | None

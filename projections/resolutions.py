@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel
 
-from domain.resolution import Resolution
+from domain.resolution import Resolution, ResolutionKind, ResolutionOrigin, ResolutionStatus
 from projections.codec import as_date, from_json, list_json
 from projections.projection import Projection, handles
 from projections.store import Bulk, ReadStore, Row, Writer
@@ -27,14 +27,14 @@ class DeadlineChangeRow(BaseModel):
 class ResolutionRow(BaseModel):
     resolution: str
     cell: str
-    origin: str  # meeting | inspection
+    origin: ResolutionOrigin
     source: str
-    kind: str  # resolution | conclusion | recommendation
+    kind: ResolutionKind
     content: str
     adopted_on: date
     deadline: date  # in force now
     original_deadline: date
-    status: str  # open | completed | cancelled
+    status: ResolutionStatus
     closed_on: date | None
     completed_on_time: bool | None
     inspector: str

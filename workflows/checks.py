@@ -6,11 +6,13 @@ production workflows and `chibo simulate`.
 from __future__ import annotations
 
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from domain.escalation import EscalationKind
 from domain.policy import Policy
+from domain.reminder import ReminderKind
 from projections import cells as cell_register
 from projections import meetings as meeting_register
 from projections.inspections import inspections_of
@@ -24,8 +26,8 @@ COUNTED = ("official", "probationary")
 class Finding(BaseModel):
     """An escalation or a reminder that a check found due."""
 
-    notice: str  # escalation | reminder
-    kind: str
+    notice: Literal["escalation", "reminder"]
+    kind: EscalationKind | ReminderKind
     rule: str
     subject: dict[str, str]
     period: str | None = None
@@ -64,7 +66,7 @@ class Context:
         ]
 
 
-def _escalation(kind: str, rule: str, **fields: Any) -> Finding:
+def _escalation(kind: EscalationKind, rule: str, **fields: Any) -> Finding:
     return Finding(notice="escalation", kind=kind, rule=rule, **fields)
 
 

@@ -8,6 +8,8 @@ from typing import Literal, get_args
 
 from pydantic import BaseModel, Field
 
+from domain.resolution import ResolutionStatus
+
 
 class Clock(BaseModel):
     """Business time = workflow time + offset. Production runs at offset 0; the simulator
@@ -142,7 +144,7 @@ class FollowUpInfo(BaseModel):
 
     resolution: str
     cell: str
-    status: str
+    status: ResolutionStatus
     adopted_on: date
     deadline: date
     reminder_days: list[int]
@@ -183,7 +185,7 @@ class FollowUpState(BaseModel):
     """Query result: where the follow-up stands."""
 
     resolution: str
-    status: str
+    status: ResolutionStatus | Literal["starting"]
     deadline: date | None
     done: list[str]
     next: Step | None
