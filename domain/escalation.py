@@ -7,7 +7,7 @@ can never be raised twice, whoever raises it and however often.
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -15,6 +15,23 @@ from domain.aggregate import Aggregate, Created, create
 from domain.errors import DomainError
 from domain.events import DomainEvent, Meta
 from domain.ids import aggregate_id
+
+EscalationStatus = Literal["open", "acknowledged", "resolved"]
+EscalationKind = Literal[
+    "meeting_missed",  # R1
+    "thematic_missed",  # R3
+    "thematic_plan_missing",  # R4
+    "minutes_missing",  # R11
+    "attendance_below_target",  # R13
+    "absent_streak",  # R14
+    "removal_review",  # R15
+    "resolution_overdue",  # R24
+    "task_assignment_incomplete",  # R30
+    "new_member_unassigned",  # R31
+    "committee_attendance_missed",  # R40, R41
+    "inspection_overdue",  # R50
+]
+"""What the workflows raise escalations for (stored events keep a plain string)."""
 
 
 def escalation_key(kind: str, subject: dict[str, str], period: str | None, level: int) -> str:
@@ -45,7 +62,7 @@ class Escalation(Aggregate):
     evidence: list[str]
     details: dict[str, Any]
     raised_on: date
-    status: str = "open"  # open | acknowledged | resolved
+    status: EscalationStatus = "open"
     notices: list[Notice] = Field(default_factory=list)
     acknowledged_by: str | None = None
     acknowledgement: str | None = None

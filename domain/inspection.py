@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field
 
@@ -11,6 +11,8 @@ from domain.aggregate import Aggregate, Created, create
 from domain.errors import DomainError
 from domain.events import DomainEvent, Meta
 from domain.ids import aggregate_id
+
+InspectionStatus = Literal["planned", "concluded"]
 
 
 class Inspection(Aggregate):
@@ -20,7 +22,7 @@ class Inspection(Aggregate):
     key: str
     cell: str
     kind: str
-    status: str  # planned | concluded
+    status: InspectionStatus
     planned_on: date | None = None
     by: list[str] = Field(default_factory=list)
     findings: str = ""

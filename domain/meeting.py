@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -47,13 +47,16 @@ class MeetingSession(BaseModel):
     minutes_recorded: bool
 
 
+MeetingStatus = Literal["announced", "held"]
+
+
 class Meeting(Aggregate):
     TOPIC = "chibo.Meeting"
     KIND = "meeting"
 
     key: str
     cell: str
-    status: str  # announced | held
+    status: MeetingStatus
     kinds: list[str]
     held_on: date | None = None
     online: bool = False

@@ -7,11 +7,18 @@ a workflow retries.
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Any, Literal
 
 from domain.aggregate import Aggregate, Created, create
 from domain.events import Meta
 from domain.ids import aggregate_id
+
+ReminderKind = Literal[
+    "resolution_deadline_approaching",  # R24
+    "task_assignment_due",  # R30
+    "committee_attendance_due",  # R40, R41
+]
+"""What the workflows send reminders for (stored events keep a plain string)."""
 
 
 def reminder_key(kind: str, subject: dict[str, str], on: date) -> str:

@@ -8,7 +8,7 @@ cancelled.
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -67,15 +67,20 @@ def check_statement(draft: ResolutionDraft, day: date) -> None:
         raise DomainError("R20", f"{draft.id} has a deadline {draft.deadline} not after {day}")
 
 
+ResolutionOrigin = Literal["meeting", "inspection"]
+ResolutionKind = Literal["resolution", "conclusion", "recommendation"]
+ResolutionStatus = Literal["open", "completed", "cancelled"]
+
+
 class Resolution(Aggregate):
     TOPIC = "chibo.Resolution"
     KIND = "resolution"
 
     key: str
     cell: str
-    origin: str  # meeting | inspection
+    origin: ResolutionOrigin
     source: str  # the meeting or inspection id
-    kind: str  # resolution | conclusion | recommendation
+    kind: ResolutionKind
     content: str
     requirements: str
     measures: str
@@ -85,7 +90,7 @@ class Resolution(Aggregate):
     votes: dict[str, int]
     minority_opinions: list[str]
     adopted_on: date
-    status: str = "open"  # open | completed | cancelled
+    status: ResolutionStatus = "open"
     closed_on: date | None = None
     deadline_changes: list[DeadlineChange] = Field(default_factory=list)
     reports: list[Report] = Field(default_factory=list)

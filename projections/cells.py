@@ -8,16 +8,14 @@ read from the row).
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date
-from typing import Any
 
 from pydantic import BaseModel
 
 from domain.cell import Cell
 from domain.organisation import Organisation
 from projections.codec import from_json, to_json
-from projections.projection import Lookup, Projection
+from projections.projection import Lookup, Projection, handles
 from projections.store import ReadStore, Writer
 
 # --- what the queries return -------------------------------------------------------------
@@ -109,38 +107,18 @@ class CellsProjection(Projection):
         " preparers TEXT NOT NULL, set_on TEXT NOT NULL, PRIMARY KEY (cell, year))",
     )
 
+    # Not handled here: Organisation.CellAttached (Cell.Founded names the organisation),
+    # Cell.MeetingHeld (the meetings projection keeps meetings), policies.
+
     def __init__(self) -> None:
-        self._handlers: dict[type[Any], Callable[[Writer, Any, int], None]] = {
-            Organisation.Registered: self._org_registered,
-            Organisation.LeadershipChanged: self._leadership_changed,
-            Organisation.MemberRegistered: self._member_registered,
-            Organisation.MemberStatusChanged: self._member_status_changed,
-            Cell.Founded: self._cell_founded,
-            Cell.MemberTransferredIn: self._transferred_in,
-            Cell.MemberTransferredOut: self._transferred_out,
-            Cell.InChargeAssigned: self._in_charge_assigned,
-            Cell.RolesChanged: self._roles_changed,
-            Cell.OnlineEligibilityChanged: self._online_eligibility,
-            Cell.PartyGroupsSet: self._party_groups,
-            Cell.ThematicPlanSet: self._thematic_plan,
-        }
-        # Not here: Organisation.CellAttached (Cell.Founded names the organisation),
-        # Cell.MeetingHeld (the meetings projection keeps meetings), policies.
-        self.handles = frozenset(self._handlers)
         self._organisations = Lookup("SELECT organisation FROM rm_org_leadership WHERE id = %s")
         self._cells = Lookup("SELECT cell FROM rm_cells WHERE id = %s")
-
-    def apply(self, w: Writer, event: Any, position: int) -> None:
-        # Exact-class lookup: event classes are never subclassed, and a dict hit is
-        # cheaper than a chain of isinstance checks over a million events.
-        handler = self._handlers.get(type(event))
-        if handler is not None:
-            handler(w, event, position)
 
     def forget(self) -> None:
         self._organisations.forget()
         self._cells.forget()
 
+    @handles(Organisation.Registered)
     def _org_registered(self, w: Writer, e: Organisation.Registered, position: int) -> None:
         w.insert(
             "rm_org_leadership",
@@ -163,6 +141,7 @@ class CellsProjection(Projection):
         )
         self._organisations.put(str(e.originator_id), (e.key,))
 
+    @handles(Organisation.LeadershipChanged)
     def _leadership_changed(
         self, w: Writer, e: Organisation.LeadershipChanged, position: int
     ) -> None:
@@ -179,6 +158,7 @@ class CellsProjection(Projection):
             key=str(e.originator_id),
         )
 
+    @handles(Organisation.MemberRegistered)
     def _member_registered(
         self, w: Writer, e: Organisation.MemberRegistered, position: int
     ) -> None:
@@ -189,6 +169,7 @@ class CellsProjection(Projection):
             )
         self._status_span(w, e.member, e.occurred_on, e.status, e.working, position)
 
+    @handles(Organisation.MemberStatusChanged)
     def _member_status_changed(
         self, w: Writer, e: Organisation.MemberStatusChanged, position: int
     ) -> None:
@@ -203,6 +184,7 @@ class CellsProjection(Projection):
             (member, since.isoformat(), status, int(working), position),
         )
 
+    @handles(Cell.Founded)
     def _cell_founded(self, w: Writer, e: Cell.Founded, position: int) -> None:
         on = e.occurred_on.isoformat()
         w.insert(
@@ -240,6 +222,7 @@ class CellsProjection(Projection):
         if e.in_charge is not None:
             w.insert("rm_cell_in_charge", ("cell", "since", "member"), (e.key, on, e.in_charge))
 
+    @handles(Cell.MemberTransferredIn)
     def _transferred_in(self, w: Writer, e: Cell.MemberTransferredIn, position: int) -> None:
         cell = self._cells.get(w, str(e.originator_id))
         if cell is not None:
@@ -249,6 +232,7 @@ class CellsProjection(Projection):
                 (*cell, e.member, e.occurred_on.isoformat(), None, position),
             )
 
+    @handles(Cell.MemberTransferredOut)
     def _transferred_out(self, w: Writer, e: Cell.MemberTransferredOut, position: int) -> None:
         # Close the span covering the date, as the domain does (a late entry may close an
         # earlier span).
@@ -261,6 +245,7 @@ class CellsProjection(Projection):
                 (day, *cell, e.member, day, day),
             )
 
+    @handles(Cell.InChargeAssigned)
     def _in_charge_assigned(self, w: Writer, e: Cell.InChargeAssigned, position: int) -> None:
         # Two assignments on one day: the later one stands, as in the domain.
         cell = self._cells.get(w, str(e.originator_id))
@@ -271,6 +256,7 @@ class CellsProjection(Projection):
                 (*cell, e.occurred_on.isoformat(), e.member),
             )
 
+    @handles(Cell.RolesChanged)
     def _roles_changed(self, w: Writer, e: Cell.RolesChanged, position: int) -> None:
         w.update(
             "UPDATE rm_cells SET secretary = %s, deputy = %s, committee = %s WHERE id = %s",
@@ -278,6 +264,7 @@ class CellsProjection(Projection):
             key=str(e.originator_id),
         )
 
+    @handles(Cell.OnlineEligibilityChanged)
     def _online_eligibility(
         self, w: Writer, e: Cell.OnlineEligibilityChanged, position: int
     ) -> None:
@@ -287,6 +274,7 @@ class CellsProjection(Projection):
             key=str(e.originator_id),
         )
 
+    @handles(Cell.PartyGroupsSet)
     def _party_groups(self, w: Writer, e: Cell.PartyGroupsSet, position: int) -> None:
         w.update(
             "UPDATE rm_cells SET party_groups = %s WHERE id = %s",
@@ -294,6 +282,7 @@ class CellsProjection(Projection):
             key=str(e.originator_id),
         )
 
+    @handles(Cell.ThematicPlanSet)
     def _thematic_plan(self, w: Writer, e: Cell.ThematicPlanSet, position: int) -> None:
         cell = self._cells.get(w, str(e.originator_id))
         if cell is not None:

@@ -3,15 +3,14 @@ did about it."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date
 from typing import Any
 
 from pydantic import BaseModel
 
-from domain.escalation import Escalation
+from domain.escalation import Escalation, EscalationStatus
 from projections.codec import as_date, from_json, to_json
-from projections.projection import Projection
+from projections.projection import Projection, handles
 from projections.store import Bulk, ReadStore, Row, Writer
 
 
@@ -28,7 +27,7 @@ class EscalationRow(BaseModel):
     period: str | None
     level: int
     raised_on: date
-    status: str  # open | acknowledged | resolved
+    status: EscalationStatus
     recipients: list[str]
     evidence: list[str]
     details: dict[str, Any]
@@ -62,21 +61,8 @@ class EscalationsProjection(Projection):
         " ON rm_escalation_recipients (member)",
     )
 
-    def __init__(self) -> None:
-        self._handlers: dict[type[Any], Callable[[Writer, Any], None]] = {
-            Escalation.Raised: self._raised,
-            Escalation.Notified: self._notified,
-            Escalation.Acknowledged: self._acknowledged,
-            Escalation.Resolved: self._resolved,
-        }
-        self.handles = frozenset(self._handlers)
-
-    def apply(self, w: Writer, event: Any, position: int) -> None:
-        handler = self._handlers.get(type(event))
-        if handler is not None:
-            handler(w, event)
-
-    def _raised(self, w: Writer, e: Escalation.Raised) -> None:
+    @handles(Escalation.Raised)
+    def _raised(self, w: Writer, e: Escalation.Raised, position: int) -> None:
         recipients = sorted(set(e.recipients))
         subject = e.subject
         w.insert(
@@ -106,14 +92,17 @@ class EscalationsProjection(Projection):
         for member in recipients:
             w.insert("rm_escalation_recipients", ("escalation", "member"), (e.key, member))
 
-    def _notified(self, w: Writer, e: Escalation.Notified) -> None:
+    @handles(Escalation.Notified)
+    def _notified(self, w: Writer, e: Escalation.Notified, position: int) -> None:
         # Only the raised recipients may act (the domain checks), so notices add no inbox rows.
         w.update(_NOTIFIED, (str(e.originator_id), e.occurred_on.isoformat()))
 
-    def _acknowledged(self, w: Writer, e: Escalation.Acknowledged) -> None:
+    @handles(Escalation.Acknowledged)
+    def _acknowledged(self, w: Writer, e: Escalation.Acknowledged, position: int) -> None:
         w.update(_ACKNOWLEDGED, (str(e.originator_id), e.by, e.note))
 
-    def _resolved(self, w: Writer, e: Escalation.Resolved) -> None:
+    @handles(Escalation.Resolved)
+    def _resolved(self, w: Writer, e: Escalation.Resolved, position: int) -> None:
         w.update(_RESOLVED, (str(e.originator_id), e.by, e.action))
 
 

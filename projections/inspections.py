@@ -3,15 +3,14 @@ inspected in a period or a term (R50–R52)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date
 from typing import Any
 
 from pydantic import BaseModel
 
-from domain.inspection import Inspection
+from domain.inspection import Inspection, InspectionStatus
 from projections.codec import as_date, from_json, to_json
-from projections.projection import Projection
+from projections.projection import Projection, handles
 from projections.store import Bulk, ReadStore, Writer
 
 
@@ -19,7 +18,7 @@ class InspectionRow(BaseModel):
     inspection: str
     cell: str
     kind: str
-    status: str  # planned | concluded
+    status: InspectionStatus
     planned_on: date | None
     concluded_on: date | None
     rating: str | None
@@ -49,27 +48,16 @@ class InspectionsProjection(Projection):
         " ON rm_inspections (concluded_on, cell)",
     )
 
-    def __init__(self) -> None:
-        self._handlers: dict[type[Any], Callable[[Writer, Any], None]] = {
-            Inspection.Planned: self._planned,
-            Inspection.Concluded: self._concluded,
-            Inspection.Notified: self._notified,
-        }
-        self.handles = frozenset(self._handlers)
-
-    def apply(self, w: Writer, event: Any, position: int) -> None:
-        handler = self._handlers.get(type(event))
-        if handler is not None:
-            handler(w, event)
-
-    def _planned(self, w: Writer, e: Inspection.Planned) -> None:
+    @handles(Inspection.Planned)
+    def _planned(self, w: Writer, e: Inspection.Planned, position: int) -> None:
         stream = str(e.originator_id)
         row: list[Any] = [e.key, stream, e.cell, e.kind, "planned", e.planned_on.isoformat()]
         row += [None, None, to_json(e.by), None, "[]", None]
         # Keyed: a conclusion in the same batch (the usual case) changes the row unsent.
         w.insert("rm_inspections", _INSERT, row, key=stream)
 
-    def _concluded(self, w: Writer, e: Inspection.Concluded) -> None:
+    @handles(Inspection.Concluded)
+    def _concluded(self, w: Writer, e: Inspection.Concluded, position: int) -> None:
         stream = str(e.originator_id)
         values = [
             "concluded",
@@ -86,7 +74,8 @@ class InspectionsProjection(Projection):
             return
         w.update(_CONCLUDED, (stream, *values[1:]))
 
-    def _notified(self, w: Writer, e: Inspection.Notified) -> None:
+    @handles(Inspection.Notified)
+    def _notified(self, w: Writer, e: Inspection.Notified, position: int) -> None:
         stream = str(e.originator_id)
         row = w.pending("rm_inspections", stream)
         if row is not None:

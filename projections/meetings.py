@@ -17,7 +17,6 @@ meetings the member was listed at, found through the cells they were listed in.
 from __future__ import annotations
 
 from bisect import bisect_right, insort
-from collections.abc import Callable
 from datetime import date
 from operator import itemgetter
 from typing import Any
@@ -26,11 +25,11 @@ from pydantic import BaseModel
 
 from domain.attendance import attendance_rate as rate_of
 from domain.attendance import counts_for_attendance
-from domain.meeting import Meeting, MeetingSession
+from domain.meeting import Meeting, MeetingSession, MeetingStatus
 from domain.organisation import Organisation
 from domain.periods import quarter_of
 from projections.codec import as_date, from_json, list_json, to_json
-from projections.projection import Lookup, Projection
+from projections.projection import Lookup, Projection, handles
 from projections.store import Bulk, Dialect, ReadStore, Row, Writer
 
 # --- what the queries return -------------------------------------------------------------
@@ -42,8 +41,7 @@ class MeetingRecord(BaseModel):
     meeting: str
     cell: str
     kinds: list[str]
-    status: str
-    """announced | held"""
+    status: MeetingStatus
     held_on: date | None
     scheduled_on: date | None
     notice_on: date | None
@@ -180,32 +178,12 @@ class MeetingsProjection(Projection):
     )
 
     def __init__(self) -> None:
-        self._handlers: dict[type[Any], Callable[[Writer, Any, int], None]] = {
-            Organisation.MemberRegistered: self._member_registered,
-            Organisation.MemberStatusChanged: self._member_status_changed,
-            Meeting.Announced: self._announced,
-            Meeting.Held: self._held,
-            Meeting.HeldAsAnnounced: self._held_as_announced,
-            Meeting.PreparatoryMeetingHeld: self._preparatory,
-            Meeting.MinutesRecorded: self._minutes_recorded,
-            Meeting.MinutesSealed: self._minutes_sealed,
-            Meeting.MinutesAmended: self._minutes_amended,
-            Meeting.Scored: self._scored,
-        }
-        self.handles = frozenset(self._handlers)
         self._statuses: _Statuses | None = None
         """The status spans of rm_meeting_member_status; None: not read."""
         self._listed: dict[str, set[str]] | None = None
         """cell → the members listed at its meetings (rm_meeting_member_cells); None: not
         read."""
         self._announcements = Lookup("SELECT meeting, cell FROM rm_meetings WHERE id = %s")
-
-    def apply(self, w: Writer, event: Any, position: int) -> None:
-        # Exact-class lookup: event classes are never subclassed, and a dict hit is
-        # cheaper than a chain of isinstance checks over a million events.
-        handler = self._handlers.get(type(event))
-        if handler is not None:
-            handler(w, event, position)
 
     def forget(self) -> None:
         self._statuses = None
@@ -242,12 +220,14 @@ class MeetingsProjection(Projection):
             self._statuses.add(member, day, position, status)
         return day
 
+    @handles(Organisation.MemberRegistered)
     def _member_registered(
         self, w: Writer, e: Organisation.MemberRegistered, position: int
     ) -> None:
         # A member is registered before any meeting can list them: nothing to recount.
         self._status_span(w, e.member, e.occurred_on, e.status, position)
 
+    @handles(Organisation.MemberStatusChanged)
     def _member_status_changed(
         self, w: Writer, e: Organisation.MemberStatusChanged, position: int
     ) -> None:
@@ -295,6 +275,7 @@ class MeetingsProjection(Projection):
 
     # --- meetings ------------------------------------------------------------------------
 
+    @handles(Meeting.Announced)
     def _announced(self, w: Writer, e: Meeting.Announced, position: int) -> None:
         meeting_id = str(e.originator_id)
         w.insert(
@@ -312,6 +293,7 @@ class MeetingsProjection(Projection):
         )
         self._announcements.put(meeting_id, (e.key, e.cell))
 
+    @handles(Meeting.Held)
     def _held(self, w: Writer, e: Meeting.Held, position: int) -> None:
         # A new record: its row cannot exist yet (the stream begins with this event).
         session = e.session
@@ -332,6 +314,7 @@ class MeetingsProjection(Projection):
         )
         self._guests(w, e.key, e.cell, e.occurred_on, session)
 
+    @handles(Meeting.HeldAsAnnounced)
     def _held_as_announced(self, w: Writer, e: Meeting.HeldAsAnnounced, position: int) -> None:
         # The event names only the stream; its key and cell came with the announcement.
         meeting_id = str(e.originator_id)
@@ -382,18 +365,23 @@ class MeetingsProjection(Projection):
         for guest in session.guests:
             w.insert("rm_guest_attendance", _GUEST, (guest, cell, key, held_on, quarter))
 
+    @handles(Meeting.PreparatoryMeetingHeld)
     def _preparatory(self, w: Writer, e: Meeting.PreparatoryMeetingHeld, position: int) -> None:
         w.update(_PREPARATORY, (str(e.originator_id), e.occurred_on.isoformat()))
 
+    @handles(Meeting.MinutesRecorded)
     def _minutes_recorded(self, w: Writer, e: Meeting.MinutesRecorded, position: int) -> None:
         w.update(_MINUTES_RECORDED, (str(e.originator_id), e.occurred_on.isoformat()))
 
+    @handles(Meeting.MinutesSealed)
     def _minutes_sealed(self, w: Writer, e: Meeting.MinutesSealed, position: int) -> None:
         w.update(_MINUTES_SEALED, (str(e.originator_id), e.occurred_on.isoformat()))
 
+    @handles(Meeting.MinutesAmended)
     def _minutes_amended(self, w: Writer, e: Meeting.MinutesAmended, position: int) -> None:
         w.update(_MINUTES_AMENDED, (str(e.originator_id),))
 
+    @handles(Meeting.Scored)
     def _scored(self, w: Writer, e: Meeting.Scored, position: int) -> None:
         w.update(_SCORED, (str(e.originator_id), sum(e.scores.values()), to_json(e.scores)))
 

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from pydantic import BaseModel
 
 from domain.organisation import Organisation
-from projections.projection import Projection
+from projections.projection import Projection, handles
 from projections.store import ReadStore, Writer
 
 
@@ -27,15 +25,13 @@ class OrganisationsProjection(Projection):
         " registered_on TEXT NOT NULL, position BIGINT NOT NULL)",
     )
 
-    handles = frozenset({Organisation.Registered})
-
-    def apply(self, w: Writer, event: Any, position: int) -> None:
-        if isinstance(event, Organisation.Registered):
-            w.insert(
-                "rm_organisations",
-                ("key", "name", "secretary", "registered_on", "position"),
-                (event.key, event.name, event.secretary, event.occurred_on.isoformat(), position),
-            )
+    @handles(Organisation.Registered)
+    def _registered(self, w: Writer, e: Organisation.Registered, position: int) -> None:
+        w.insert(
+            "rm_organisations",
+            ("key", "name", "secretary", "registered_on", "position"),
+            (e.key, e.name, e.secretary, e.occurred_on.isoformat(), position),
+        )
 
 
 def list_organisations(store: ReadStore) -> list[OrganisationRow]:

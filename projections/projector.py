@@ -10,8 +10,8 @@ batches (caches of their own tables); the projector makes them forget when a bat
 fails, when a projection's position is not the one this projector left it at (another
 process moved it), and on reset, so no batch ever sees state that was rolled back.
 
-Only events some projection acts on are decoded (`Projection.handles`); the others are
-read and skipped.
+Only events some projection acts on are decoded (`Projection.reactions`); the others
+are read and skipped.
 """
 
 from __future__ import annotations
@@ -302,7 +302,7 @@ class Projector:
             found = self._interest[topic] = tuple(
                 i
                 for i, p in enumerate(self.projections)
-                if cls is None or p.handles is None or issubclass(cls, tuple(p.handles))
+                if cls is None or issubclass(cls, tuple(p.reactions))
             )
         return found
 

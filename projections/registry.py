@@ -12,15 +12,18 @@ from projections.reminders import RemindersProjection
 from projections.resolutions import ResolutionsProjection
 from projections.tasks import TasksProjection
 
+PROJECTIONS: tuple[type[Projection], ...] = (
+    OrganisationsProjection,
+    CellsProjection,
+    MeetingsProjection,
+    ResolutionsProjection,
+    InspectionsProjection,
+    TasksProjection,
+    EscalationsProjection,
+    RemindersProjection,
+)
+"""In the order the projector applies a batch."""
+
 
 def all_projections() -> list[Projection]:
-    return [
-        OrganisationsProjection(),
-        CellsProjection(),
-        MeetingsProjection(),
-        ResolutionsProjection(),
-        InspectionsProjection(),
-        TasksProjection(),
-        EscalationsProjection(),
-        RemindersProjection(),
-    ]
+    return [projection() for projection in PROJECTIONS]

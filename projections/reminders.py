@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
 
 from pydantic import BaseModel
 
 from domain.reminder import Reminder
 from projections.codec import from_json, to_json
-from projections.projection import Projection
+from projections.projection import Projection, handles
 from projections.store import ReadStore, Writer
 
 
@@ -34,24 +33,22 @@ class RemindersProjection(Projection):
         " recipients TEXT NOT NULL)",
     )
 
-    handles = frozenset({Reminder.Sent})
-
-    def apply(self, w: Writer, event: Any, position: int) -> None:
-        if isinstance(event, Reminder.Sent):
-            w.insert(
-                "rm_reminders",
-                _COLUMNS,
-                (
-                    event.key,
-                    event.organisation,
-                    event.kind,
-                    event.rule,
-                    to_json(event.subject),
-                    event.period,
-                    event.occurred_on.isoformat(),
-                    to_json(sorted(event.recipients)),
-                ),
-            )
+    @handles(Reminder.Sent)
+    def _sent(self, w: Writer, e: Reminder.Sent, position: int) -> None:
+        w.insert(
+            "rm_reminders",
+            _COLUMNS,
+            (
+                e.key,
+                e.organisation,
+                e.kind,
+                e.rule,
+                to_json(e.subject),
+                e.period,
+                e.occurred_on.isoformat(),
+                to_json(sorted(e.recipients)),
+            ),
+        )
 
 
 _COLUMNS = (

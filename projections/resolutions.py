@@ -3,15 +3,14 @@ its deadline in force and the history of its extensions (R20–R25, R53)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date
 from typing import Any, Literal
 
 from pydantic import BaseModel
 
-from domain.resolution import Resolution
+from domain.resolution import Resolution, ResolutionKind, ResolutionOrigin, ResolutionStatus
 from projections.codec import as_date, from_json, list_json
-from projections.projection import Projection
+from projections.projection import Projection, handles
 from projections.store import Bulk, ReadStore, Row, Writer
 
 BoardStatus = Literal["open", "overdue", "completed", "cancelled"]
@@ -28,14 +27,14 @@ class DeadlineChangeRow(BaseModel):
 class ResolutionRow(BaseModel):
     resolution: str
     cell: str
-    origin: str  # meeting | inspection
+    origin: ResolutionOrigin
     source: str
-    kind: str  # resolution | conclusion | recommendation
+    kind: ResolutionKind
     content: str
     adopted_on: date
     deadline: date  # in force now
     original_deadline: date
-    status: str  # open | completed | cancelled
+    status: ResolutionStatus
     closed_on: date | None
     completed_on_time: bool | None
     inspector: str
@@ -79,23 +78,7 @@ class ResolutionsProjection(Projection):
         " PRIMARY KEY (resolution, position))",
     )
 
-    def __init__(self) -> None:
-        self._handlers: dict[type[Any], Callable[[Writer, Any, int], None]] = {
-            Resolution.Adopted: self._adopted,
-            Resolution.Communicated: self._communicated,
-            Resolution.ProgressReported: self._progress,
-            Resolution.Completed: self._completed,
-            Resolution.DeadlineExtended: self._extended,
-            Resolution.Cancelled: self._cancelled,
-            Resolution.MarkedOverdue: self._marked_overdue,
-        }
-        self.handles = frozenset(self._handlers)
-
-    def apply(self, w: Writer, event: Any, position: int) -> None:
-        handler = self._handlers.get(type(event))
-        if handler is not None:
-            handler(w, event, position)
-
+    @handles(Resolution.Adopted)
     def _adopted(self, w: Writer, e: Resolution.Adopted, position: int) -> None:
         deadline = e.deadline.isoformat()
         w.insert(
@@ -122,16 +105,20 @@ class ResolutionsProjection(Projection):
             w.insert("rm_resolution_people", _PEOPLE, (e.key, member, "executor"))
         w.insert("rm_resolution_people", _PEOPLE, (e.key, e.inspector, "inspector"))
 
+    @handles(Resolution.Communicated)
     def _communicated(self, w: Writer, e: Resolution.Communicated, position: int) -> None:
         w.update(_COMMUNICATED, (str(e.originator_id), e.occurred_on.isoformat()))
 
+    @handles(Resolution.ProgressReported)
     def _progress(self, w: Writer, e: Resolution.ProgressReported, position: int) -> None:
         w.update(_PROGRESS, (str(e.originator_id), e.occurred_on.isoformat()))
 
+    @handles(Resolution.Completed)
     def _completed(self, w: Writer, e: Resolution.Completed, position: int) -> None:
         # `deadline` is still the one in force when completed: extensions came before.
         w.update(_COMPLETED, (str(e.originator_id), e.occurred_on.isoformat()))
 
+    @handles(Resolution.DeadlineExtended)
     def _extended(self, w: Writer, e: Resolution.DeadlineExtended, position: int) -> None:
         stream = str(e.originator_id)
         w.update(
@@ -155,9 +142,11 @@ class ResolutionsProjection(Projection):
             key=stream,
         )
 
+    @handles(Resolution.Cancelled)
     def _cancelled(self, w: Writer, e: Resolution.Cancelled, position: int) -> None:
         w.update(_CANCELLED, (str(e.originator_id), e.occurred_on.isoformat()))
 
+    @handles(Resolution.MarkedOverdue)
     def _marked_overdue(self, w: Writer, e: Resolution.MarkedOverdue, position: int) -> None:
         w.update(_MARKED_OVERDUE, (str(e.originator_id), e.level))
 

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date
-from typing import Any
 
 from pydantic import BaseModel
 
 from domain.tasks import TaskAssignment
 from projections.codec import as_date
-from projections.projection import Projection
+from projections.projection import Projection, handles
 from projections.store import ReadStore, Writer
 
 
@@ -59,21 +57,8 @@ class TasksProjection(Projection):
         " pledged_on TEXT NOT NULL, PRIMARY KEY (cell, year, member))",
     )
 
-    def __init__(self) -> None:
-        self._handlers: dict[type[Any], Callable[[Writer, Any], None]] = {
-            TaskAssignment.Drafted: self._drafted,
-            TaskAssignment.TasksAdded: self._added,
-            TaskAssignment.Adopted: self._adopted,
-            TaskAssignment.PledgeRecorded: self._pledged,
-        }
-        self.handles = frozenset(self._handlers)
-
-    def apply(self, w: Writer, event: Any, position: int) -> None:
-        handler = self._handlers.get(type(event))
-        if handler is not None:
-            handler(w, event)
-
-    def _drafted(self, w: Writer, e: TaskAssignment.Drafted) -> None:
+    @handles(TaskAssignment.Drafted)
+    def _drafted(self, w: Writer, e: TaskAssignment.Drafted, position: int) -> None:
         day = e.occurred_on.isoformat()
         w.insert(
             "rm_task_assignment_status",
@@ -87,7 +72,8 @@ class TasksProjection(Projection):
                 (e.cell, e.year, member, task, day),
             )
 
-    def _added(self, w: Writer, e: TaskAssignment.TasksAdded) -> None:
+    @handles(TaskAssignment.TasksAdded)
+    def _added(self, w: Writer, e: TaskAssignment.TasksAdded, position: int) -> None:
         # A revised task keeps its member's first assignment date, as the domain does.
         for member, task in sorted(e.tasks.items()):
             w.update(
@@ -98,7 +84,8 @@ class TasksProjection(Projection):
                 key=str(e.originator_id),
             )
 
-    def _adopted(self, w: Writer, e: TaskAssignment.Adopted) -> None:
+    @handles(TaskAssignment.Adopted)
+    def _adopted(self, w: Writer, e: TaskAssignment.Adopted, position: int) -> None:
         w.update(
             "UPDATE rm_task_assignment_status SET adopted_at = %s, adopted_on = %s"
             " WHERE stream = %s",
@@ -106,7 +93,8 @@ class TasksProjection(Projection):
             key=str(e.originator_id),
         )
 
-    def _pledged(self, w: Writer, e: TaskAssignment.PledgeRecorded) -> None:
+    @handles(TaskAssignment.PledgeRecorded)
+    def _pledged(self, w: Writer, e: TaskAssignment.PledgeRecorded, position: int) -> None:
         w.update(
             "INSERT INTO rm_pledges (cell, year, member, pledge, pledged_on)"
             " SELECT cell, year, %s, %s, %s FROM rm_task_assignment_status WHERE stream = %s"

@@ -16,7 +16,7 @@ from workers.settings import Settings
 from workers.wiring import make_app, make_read_store
 from workers.worker import build_worker
 from workflows.activities import ChiboActivities
-from workflows.calendar import calendar_workflow_id
+from workflows.calendar import OrganisationCalendar, calendar_workflow_id
 from workflows.dispatcher import Dispatcher
 
 pytestmark = pytest.mark.temporal
@@ -60,7 +60,7 @@ async def test_command_reaches_read_model_and_starts_workflow(
             assert dispatcher.position() == app.recorder.max_notification_id()
             handle = client.get_workflow_handle(calendar_workflow_id(org))
             assert (await handle.describe()).status == WorkflowExecutionStatus.RUNNING
-            assert await handle.query("year") == 2026
+            assert await handle.query(OrganisationCalendar.year) == 2026
             await handle.terminate("test done")
     finally:
         store.close()

@@ -22,7 +22,7 @@ from workers.wiring import init_db, make_app, make_read_store
 from workers.worker import build_worker
 from workflows.activities import ChiboActivities
 from workflows.dispatcher import Dispatcher
-from workflows.followup import followup_workflow_id
+from workflows.followup import ResolutionFollowUp, followup_workflow_id
 from workflows.models import FollowUpState
 
 pytestmark = pytest.mark.temporal
@@ -108,7 +108,7 @@ async def test_reminders_overdue_chain_extension_and_completion(
                 )
                 await dispatcher.run_once()
                 await env.sleep(timedelta(days=4))  # past new deadline − 7
-                state: FollowUpState = await handle.query("state", result_type=FollowUpState)
+                state: FollowUpState = await handle.query(ResolutionFollowUp.state)
                 assert state.deadline == new_deadline
                 assert _exists(
                     app,

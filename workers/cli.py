@@ -321,6 +321,25 @@ def figures_command(
     console.print(f"  xếp loại (ratings) {result.ratings}")
 
 
+@app.command()
+def reactions(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """What each event type changes: the read models it updates, the workflow it starts
+    or signals; or why nobody reacts to it."""
+    from workflows.reactions import reaction_rows
+
+    rows = reaction_rows()
+    if as_json:
+        print(json.dumps([r.model_dump() for r in rows], ensure_ascii=False, indent=1))
+        return
+    table = [("event", "read models", "workflow")]
+    for r in rows:
+        reaction = r.workflow or ("" if r.read_models else f"ignored: {r.ignored}")
+        table.append((r.event, ", ".join(r.read_models) or "—", reaction or "—"))
+    widths = [max(len(row[i]) for row in table) for i in range(2)]
+    for event, models, reaction in table:
+        print(f"{event:<{widths[0]}}  {models:<{widths[1]}}  {reaction}")
+
+
 def main() -> None:
     try:
         app()

@@ -34,7 +34,9 @@ from workers.settings import Settings
 from workers.wiring import init_db, make_app, make_read_store
 from workers.worker import build_worker
 from workflows.activities import ChiboActivities
+from workflows.calendar import OrganisationCalendar, calendar_workflow_id
 from workflows.dispatcher import Dispatcher
+from workflows.followup import ResolutionFollowUp
 from workflows.models import Clock, Progress
 
 SUBJECT_FIELDS = ("cell", "member", "meeting", "resolution", "inspection")
@@ -197,12 +199,12 @@ class Simulation:
         """Queries a workflow's progress. A run that has just continued as new may not
         answer until the server moves on: nudge its clock by a millisecond and ask again."""
         handle = self.client.get_workflow_handle(workflow_id)
+        # Both long workflows answer `progress`; the id says which one this is.
+        calendar = workflow_id.startswith(calendar_workflow_id(""))
+        query = OrganisationCalendar.progress if calendar else ResolutionFollowUp.progress
         for _ in range(20):
             try:
-                progress: Progress = await handle.query(
-                    "progress", result_type=Progress, rpc_timeout=timedelta(seconds=2)
-                )
-                return progress
+                return await handle.query(query, rpc_timeout=timedelta(seconds=2))
             except RPCError as error:
                 if error.status not in (RPCStatusCode.DEADLINE_EXCEEDED, RPCStatusCode.CANCELLED):
                     raise

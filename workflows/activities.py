@@ -29,6 +29,10 @@ from workflows.models import (
     CheckRequest,
     CheckResult,
     FollowUpInfo,
+    MeetingCheck,
+    MemberCheck,
+    PeriodCheck,
+    PeriodCheckKind,
     PlanRequest,
     StepRequest,
 )
@@ -83,28 +87,28 @@ class ChiboActivities:
     @activity.defn
     def run_check(self, req: CheckRequest) -> CheckResult:
         """Runs one dated check; raises what it finds through the domain (idempotent ids)."""
-        kind, _, arg = req.check.id.partition(":")
+        about = req.check.about
         on = req.check.on
         org = self._organisation(req.organisation)
         ctx = checks.Context(self.read_models(), req.organisation, org.policy_on(on), on)
         schedule: list[Check] = []
-        if kind == "meeting":
-            found = checks.meeting_attendance(ctx, arg, on)
-            record = meeting_register.meeting(ctx.store, arg)
-            if record is not None and record.minutes_recorded_on is None and record.held_on:
-                due = record.held_on + timedelta(days=ctx.policy.minutes_due_days + 1)
-                schedule.append(Check(on=due, id=f"minutes:{arg}"))
-        elif kind == "transfer":
-            cell, member, day = arg.split(":")
-            transferred = date.fromisoformat(day)
-            due = transferred + timedelta(days=ctx.policy.new_member_task_days + 1)
-            schedule.append(Check(on=due, id=f"new-member:{arg}"))
-            found = []
-        elif kind == "new-member":
-            cell, member, day = arg.split(":")
-            found = checks.new_member(ctx, cell, member, date.fromisoformat(day), on)
-        else:
-            found = PERIOD_CHECKS[kind](ctx, arg, on)
+        found: list[checks.Finding] = []
+        match about:
+            case MeetingCheck("meeting", meeting):
+                found = checks.meeting_attendance(ctx, meeting, on)
+                record = meeting_register.meeting(ctx.store, meeting)
+                if record is not None and record.minutes_recorded_on is None and record.held_on:
+                    due = record.held_on + timedelta(days=ctx.policy.minutes_due_days + 1)
+                    schedule.append(Check.of(MeetingCheck("minutes", meeting), due))
+            case MeetingCheck("minutes", meeting):
+                found = checks.minutes(ctx, meeting, on)
+            case MemberCheck("transfer", cell, member, day):
+                due = day + timedelta(days=ctx.policy.new_member_task_days + 1)
+                schedule.append(Check.of(MemberCheck("new-member", cell, member, day), due))
+            case MemberCheck("new-member", cell, member, day):
+                found = checks.new_member(ctx, cell, member, day, on)
+            case PeriodCheck(kind, period):
+                found = PERIOD_CHECKS[kind](ctx, period, on)
         for finding in found:
             self._record(req, finding)
         return CheckResult(raised=len(found), schedule=schedule)
@@ -229,7 +233,9 @@ def _year_checks(ctx: checks.Context, arg: str, on: date) -> list[checks.Finding
     return checks.thematic_plans(ctx, int(arg), on)
 
 
-PERIOD_CHECKS: dict[str, Callable[[checks.Context, str, date], list[checks.Finding]]] = {
+PERIOD_CHECKS: dict[
+    PeriodCheckKind, Callable[[checks.Context, str, date], list[checks.Finding]]
+] = {
     "month": checks.monthly_meetings,
     "quarter": lambda ctx, p, on: (
         checks.thematic_meetings(ctx, p, on) + checks.committee_quarter(ctx, p, on)
@@ -239,7 +245,6 @@ PERIOD_CHECKS: dict[str, Callable[[checks.Context, str, date], list[checks.Findi
     "tasks": lambda ctx, p, on: checks.task_assignment(ctx, int(p), on),
     "tasks-reminder": lambda ctx, p, on: checks.task_reminders(ctx, int(p), on),
     "inspection": checks.inspections,
-    "minutes": checks.minutes,
 }
 
 
@@ -248,9 +253,9 @@ def plan_year(year: int, since: date | None, policy_on: Callable[[date], Policy]
     since = since or date(year, 1, 1)
     found: list[Check] = []
 
-    def add(on: date, kind: str, period: str) -> None:
+    def add(on: date, kind: PeriodCheckKind, period: str) -> None:
         if bounds(period)[0] >= since:
-            found.append(Check(on=on, id=f"{kind}:{period}"))
+            found.append(Check.of(PeriodCheck(kind, period), on))
 
     for month in range(1, 13):
         first = date(year, month, 1)

@@ -6,11 +6,12 @@ production workflows and `chibo simulate`.
 from __future__ import annotations
 
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
 from domain.attendance import attendance_rate, below_target, owes_tasks
+from domain.escalation import EscalationKind
 from domain.periods import bounds, quarter_of
 from domain.policy import Policy
 from domain.recipients import (
@@ -19,6 +20,7 @@ from domain.recipients import (
     escalated_to,
     task_reminder_to,
 )
+from domain.reminder import ReminderKind
 from projections import cells as cell_register
 from projections import meetings as meeting_register
 from projections.inspections import inspections_of
@@ -29,8 +31,8 @@ from projections.tasks import assigned_members
 class Finding(BaseModel):
     """An escalation or a reminder that a check found due."""
 
-    notice: str  # escalation | reminder
-    kind: str
+    notice: Literal["escalation", "reminder"]
+    kind: EscalationKind | ReminderKind
     rule: str
     subject: dict[str, str]
     period: str | None = None
@@ -73,7 +75,7 @@ class Context:
         ]
 
 
-def _escalation(kind: str, rule: str, to: Leaders, **fields: Any) -> Finding:
+def _escalation(kind: EscalationKind, rule: str, to: Leaders, **fields: Any) -> Finding:
     return Finding(
         notice="escalation", kind=kind, rule=rule, recipients=escalated_to(kind, to), **fields
     )

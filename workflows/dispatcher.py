@@ -1,7 +1,7 @@
 """The dispatcher: stored events start and steer workflows, never a write to two places.
 
-It follows the global log with its own position. Each event maps (by the table in
-`actions_for`) to Temporal calls whose workflow ids derive from record ids, so
+It follows the global log with its own position. Each event maps (by the table
+`REACTIONS`) to Temporal calls whose workflow ids derive from record ids, so
 repeating a call is harmless: delivery is at least once, effects exactly once. The
 position advances only after the calls succeeded; while Temporal is down it retries
 with backoff and never skips an event.
@@ -28,18 +28,32 @@ from domain.organisation import Organisation
 from domain.resolution import Resolution
 from projections.store import ReadStore
 from projections.tracking import get_position, set_position
-from workflows.calendar import calendar_workflow_id
-from workflows.followup import followup_workflow_id
-from workflows.models import CalendarInput, Change, Check, Clock, FollowUpInput
+from workflows.calendar import OrganisationCalendar, calendar_workflow_id
+from workflows.followup import ResolutionFollowUp, followup_workflow_id
+from workflows.models import (
+    CalendarInput,
+    Change,
+    ChangeKind,
+    Check,
+    Clock,
+    FollowUpInput,
+    MeetingCheck,
+    MemberCheck,
+)
 
 log = logging.getLogger("chibo.dispatcher")
 
 TRACKING_NAME = "dispatcher"
 
+WorkflowRun = Callable[[Any, Any], Awaitable[Any]]
+"""A workflow's `@workflow.run` method, e.g. `ResolutionFollowUp.run`."""
+WorkflowSignal = Callable[[Any, Any], None]
+"""A workflow's `@workflow.signal` method, e.g. `ResolutionFollowUp.changed`."""
+
 
 @dataclass(frozen=True)
 class StartWorkflow:
-    workflow: str
+    run: WorkflowRun
     workflow_id: str
     arg: Any
 
@@ -47,18 +61,106 @@ class StartWorkflow:
 @dataclass(frozen=True)
 class Signal:
     workflow_id: str
-    signal: str
+    signal: WorkflowSignal
     arg: Any
 
 
 Action = StartWorkflow | Signal
 
-RESOLUTION_CHANGES: dict[type[Any], str] = {
-    Resolution.ProgressReported: "progress",
-    Resolution.Completed: "completed",
-    Resolution.DeadlineExtended: "extended",
-    Resolution.Cancelled: "cancelled",
+
+@dataclass(frozen=True)
+class Context:
+    """What a reaction reads besides its event: the clock workflows run on, a record's
+    user-facing id (`key_of`, workflow ids use those) and the organisation a cell's
+    record belongs to (`org_of`)."""
+
+    clock: Clock
+    key_of: Callable[[UUID], str]
+    org_of: Callable[[UUID], str]
+
+
+@dataclass(frozen=True)
+class Starts:
+    """The event starts the workflow whose run is `run`; `given` derives its id and
+    input from the event (one id per record: starting it again is harmless)."""
+
+    run: WorkflowRun
+    given: Callable[[Any, Context], tuple[str, Any]]
+
+    def action(self, event: Any, ctx: Context) -> Action:
+        return StartWorkflow(self.run, *self.given(event, ctx))
+
+    def describe(self) -> str:
+        return f"start {self.run.__qualname__.split('.')[0]}"
+
+
+@dataclass(frozen=True)
+class Signals:
+    """The event sends `signal` to a running workflow; `given` derives the workflow id
+    and the signal's argument from the event."""
+
+    signal: WorkflowSignal
+    given: Callable[[Any, Context], tuple[str, Any]]
+
+    def action(self, event: Any, ctx: Context) -> Action:
+        workflow_id, arg = self.given(event, ctx)
+        return Signal(workflow_id, self.signal, arg)
+
+    def describe(self) -> str:
+        return f"signal {self.signal.__qualname__}"
+
+
+Reaction = Starts | Signals
+
+
+def _calendar(event: Organisation.Registered, ctx: Context) -> tuple[str, CalendarInput]:
+    day = event.occurred_on
+    inp = CalendarInput(organisation=event.key, year=day.year, since=day, clock=ctx.clock)
+    return calendar_workflow_id(event.key), inp
+
+
+def _meeting_held(
+    event: Meeting.Held | Meeting.HeldAsAnnounced, ctx: Context
+) -> tuple[str, list[Check]]:
+    """R11, R13–R15: the meeting's checks, on the day it was held."""
+    check = Check.of(MeetingCheck("meeting", ctx.key_of(event.originator_id)), event.occurred_on)
+    return calendar_workflow_id(ctx.org_of(event.originator_id)), [check]
+
+
+def _transferred_in(event: Cell.MemberTransferredIn, ctx: Context) -> tuple[str, list[Check]]:
+    """R31: the new member's check, counted from the day they came."""
+    cell, day = ctx.key_of(event.originator_id), event.occurred_on
+    check = Check.of(MemberCheck("transfer", cell, event.member, day), day)
+    return calendar_workflow_id(ctx.org_of(event.originator_id)), [check]
+
+
+def _followup(event: Resolution.Adopted, ctx: Context) -> tuple[str, FollowUpInput]:
+    return followup_workflow_id(event.key), FollowUpInput(resolution=event.key, clock=ctx.clock)
+
+
+def _changed(kind: ChangeKind) -> Callable[[Any, Context], tuple[str, Change]]:
+    """The follow-up re-reads its record: what changed only says why."""
+
+    def given(event: Any, ctx: Context) -> tuple[str, Change]:
+        key = ctx.key_of(event.originator_id)
+        return followup_workflow_id(key), Change(kind=kind, on=event.occurred_on)
+
+    return given
+
+
+REACTIONS: dict[type[Any], Reaction] = {
+    Organisation.Registered: Starts(OrganisationCalendar.run, _calendar),
+    Meeting.Held: Signals(OrganisationCalendar.schedule, _meeting_held),
+    Meeting.HeldAsAnnounced: Signals(OrganisationCalendar.schedule, _meeting_held),
+    Cell.MemberTransferredIn: Signals(OrganisationCalendar.schedule, _transferred_in),
+    Resolution.Adopted: Starts(ResolutionFollowUp.run, _followup),
+    Resolution.ProgressReported: Signals(ResolutionFollowUp.changed, _changed("progress")),
+    Resolution.Completed: Signals(ResolutionFollowUp.changed, _changed("completed")),
+    Resolution.DeadlineExtended: Signals(ResolutionFollowUp.changed, _changed("extended")),
+    Resolution.Cancelled: Signals(ResolutionFollowUp.changed, _changed("cancelled")),
 }
+"""The behaviour map: what each stored event asks of Temporal (by its exact class:
+event classes are never subclassed). Every other event asks nothing."""
 
 
 def actions_for(
@@ -67,37 +169,9 @@ def actions_for(
     key_of: Callable[[UUID], str],
     org_of: Callable[[UUID], str],
 ) -> list[Action]:
-    """The behaviour map: what each stored event asks of Temporal.
-
-    `key_of` names a record by its user-facing id (workflow ids use those); `org_of`
-    names the organisation a cell's record belongs to."""
-    if isinstance(event, Organisation.Registered):
-        calendar = CalendarInput(
-            organisation=event.key,
-            year=event.occurred_on.year,
-            since=event.occurred_on,
-            clock=clock,
-        )
-        return [StartWorkflow("OrganisationCalendar", calendar_workflow_id(event.key), calendar)]
-    if isinstance(event, Meeting.Held | Meeting.HeldAsAnnounced):
-        meeting = key_of(event.originator_id)
-        check = Check(on=event.occurred_on, id=f"meeting:{meeting}")
-        return [Signal(calendar_workflow_id(org_of(event.originator_id)), "schedule", [check])]
-    if isinstance(event, Cell.MemberTransferredIn):
-        cell = key_of(event.originator_id)
-        day = event.occurred_on
-        check = Check(on=day, id=f"transfer:{cell}:{event.member}:{day.isoformat()}")
-        return [Signal(calendar_workflow_id(org_of(event.originator_id)), "schedule", [check])]
-    if isinstance(event, Resolution.Adopted):
-        followup = FollowUpInput(resolution=event.key, clock=clock)
-        return [StartWorkflow("ResolutionFollowUp", followup_workflow_id(event.key), followup)]
-    change = RESOLUTION_CHANGES.get(type(event))
-    if change is not None:
-        key = key_of(event.originator_id)
-        return [
-            Signal(followup_workflow_id(key), "changed", Change(kind=change, on=event.occurred_on))
-        ]
-    return []
+    """What `event` asks of Temporal, by `REACTIONS`."""
+    reaction = REACTIONS.get(type(event))
+    return [] if reaction is None else [reaction.action(event, Context(clock, key_of, org_of))]
 
 
 class Dispatcher:
@@ -168,7 +242,7 @@ class Dispatcher:
             return
         try:
             await self.client.start_workflow(
-                action.workflow,
+                action.run,
                 action.arg,
                 id=action.workflow_id,
                 task_queue=self.task_queue,

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
+from typing import Literal, get_args
 
 from pydantic import BaseModel, Field
+
+from domain.resolution import ResolutionStatus
 
 
 class Clock(BaseModel):
@@ -14,11 +18,82 @@ class Clock(BaseModel):
     offset_seconds: float = 0.0
 
 
+PeriodCheckKind = Literal[
+    "month", "quarter", "committee-reminder", "plan", "tasks", "tasks-reminder", "inspection"
+]
+MeetingCheckKind = Literal["meeting", "minutes"]
+MemberCheckKind = Literal["transfer", "new-member"]
+
+
+@dataclass(frozen=True)
+class PeriodCheck:
+    """A check of a period (`month:2026-02`, `quarter:2026-Q1`) or a year (`plan:2026`)."""
+
+    kind: PeriodCheckKind
+    period: str
+
+
+@dataclass(frozen=True)
+class MeetingCheck:
+    """A check of one meeting once held (`meeting:c1-2026-03`) or its minutes due."""
+
+    kind: MeetingCheckKind
+    meeting: str
+
+
+@dataclass(frozen=True)
+class MemberCheck:
+    """A check of a member transferred into a cell on `day`
+    (`transfer:c1:m7:2026-05-04`, then `new-member:c1:m7:2026-05-04`)."""
+
+    kind: MemberCheckKind
+    cell: str
+    member: str
+    day: date
+
+
+CheckId = PeriodCheck | MeetingCheck | MemberCheck
+"""What a check is about; `Check.id` carries it formatted, its wire form (recorded
+histories, command ids): `format_check_id` and `parse_check_id` are its only codec."""
+
+
+def format_check_id(check: CheckId) -> str:
+    if isinstance(check, MemberCheck):
+        return f"{check.kind}:{check.cell}:{check.member}:{check.day.isoformat()}"
+    if isinstance(check, MeetingCheck):
+        return f"{check.kind}:{check.meeting}"
+    return f"{check.kind}:{check.period}"
+
+
+def parse_check_id(text: str) -> CheckId:
+    kind, _, rest = text.partition(":")
+    for member_kind in get_args(MemberCheckKind):
+        if kind == member_kind:
+            cell, member, day = rest.split(":")
+            return MemberCheck(member_kind, cell, member, date.fromisoformat(day))
+    for meeting_kind in get_args(MeetingCheckKind):
+        if kind == meeting_kind:
+            return MeetingCheck(meeting_kind, rest)
+    for period_kind in get_args(PeriodCheckKind):
+        if kind == period_kind:
+            return PeriodCheck(period_kind, rest)
+    raise ValueError(f"not a check id: {text!r}")
+
+
 class Check(BaseModel):
     """A check due on a business day: `month:2026-02`, `meeting:c1-2026-03`, …"""
 
     on: date
     id: str
+    """The `CheckId`, formatted (`Check.of`, `Check.about`)."""
+
+    @classmethod
+    def of(cls, about: CheckId, on: date) -> Check:
+        return cls(on=on, id=format_check_id(about))
+
+    @property
+    def about(self) -> CheckId:
+        return parse_check_id(self.id)
 
 
 class CalendarInput(BaseModel):
@@ -69,24 +144,27 @@ class FollowUpInfo(BaseModel):
 
     resolution: str
     cell: str
-    status: str
+    status: ResolutionStatus
     adopted_on: date
     deadline: date
     reminder_days: list[int]
     escalation_days: list[int]
 
 
+ChangeKind = Literal["progress", "completed", "extended", "cancelled"]
+
+
 class Change(BaseModel):
     """A signal: the record changed (progress, completion, extension, cancellation)."""
 
-    kind: str
+    kind: ChangeKind
     on: date
 
 
 class Step(BaseModel):
     """One planned act of a follow-up: a reminder or an overdue escalation level."""
 
-    kind: str  # reminder | overdue
+    kind: Literal["reminder", "overdue"]
     on: date
     deadline: date
     days: int = 0
@@ -107,7 +185,7 @@ class FollowUpState(BaseModel):
     """Query result: where the follow-up stands."""
 
     resolution: str
-    status: str
+    status: ResolutionStatus | Literal["starting"]
     deadline: date | None
     done: list[str]
     next: Step | None

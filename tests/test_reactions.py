@@ -1,0 +1,84 @@
+"""The reaction map: every event type is handled by a read model or a workflow, or is
+ignored on purpose; `chibo reactions` prints it."""
+
+from __future__ import annotations
+
+import json
+
+from typer.testing import CliRunner
+
+from domain.aggregate import AggregateSnapshot
+from domain.events import TOPICS
+from domain.resolution import Resolution
+from projections.registry import PROJECTIONS
+from workers.cli import app
+from workflows.calendar import OrganisationCalendar
+from workflows.dispatcher import REACTIONS, Signals, Starts
+from workflows.followup import ResolutionFollowUp
+from workflows.reactions import IGNORED, event_types, reaction_rows
+
+
+def handled() -> set[type]:
+    return {e for p in PROJECTIONS for e in p.reactions} | set(REACTIONS)
+
+
+def test_event_types_are_every_registered_event() -> None:
+    registered = {cls for cls in TOPICS.values() if cls is not AggregateSnapshot}
+    assert set(event_types()) == registered
+    assert len(event_types()) == len(registered)
+
+
+def test_every_event_type_is_handled_or_ignored_not_both() -> None:
+    events = set(event_types())
+    assert events - handled() - set(IGNORED) == set()
+    assert handled() & set(IGNORED) == set()
+    assert set(IGNORED) <= events and handled() <= events
+    assert all(reason.strip() for reason in IGNORED.values())
+
+
+def test_tables_name_exact_event_classes() -> None:
+    # Projections and the dispatcher look events up by exact class: none is subclassed.
+    events = event_types()
+    assert not [(a, b) for a in events for b in events if a is not b and issubclass(a, b)]
+
+
+def test_dispatcher_table_names_workflow_definitions() -> None:
+    definitions = {
+        OrganisationCalendar.run,
+        OrganisationCalendar.schedule,
+        ResolutionFollowUp.run,
+        ResolutionFollowUp.changed,
+    }
+    for reaction in REACTIONS.values():
+        assert isinstance(reaction, Starts | Signals)
+        target = reaction.run if isinstance(reaction, Starts) else reaction.signal
+        assert target in definitions
+
+
+def test_resolution_adopted_row() -> None:
+    row = next(r for r in reaction_rows() if r.event == "Resolution.Adopted")
+    assert row.read_models == ["resolutions"]
+    assert row.workflow == "start ResolutionFollowUp"
+    assert Resolution.Adopted in REACTIONS
+
+
+def test_cli_prints_the_table() -> None:
+    result = CliRunner().invoke(app, ["reactions"])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    adopted = next(line for line in lines if line.startswith("Resolution.Adopted "))
+    assert adopted.split() == ["Resolution.Adopted", "resolutions", "start", "ResolutionFollowUp"]
+    held = next(line for line in lines if line.startswith("Meeting.Held "))
+    assert "signal OrganisationCalendar.schedule" in held
+    attached = next(line for line in lines if line.startswith("Organisation.CellAttached "))
+    assert "ignored:" in attached
+    assert len(lines) == 1 + len(event_types())
+
+
+def test_cli_json() -> None:
+    result = CliRunner().invoke(app, ["reactions", "--json"])
+    assert result.exit_code == 0, result.output
+    rows = {row["event"]: row for row in json.loads(result.output)}
+    assert rows["Resolution.Completed"]["workflow"] == "signal ResolutionFollowUp.changed"
+    assert rows["Resolution.Completed"]["read_models"] == ["resolutions"]
+    assert rows["CommandRecord.Accepted"]["ignored"]
