@@ -204,3 +204,27 @@ def test_the_checker_sees_imports_inside_functions() -> None:
     ]
     assert found == ["eventsourcing.sqlite"]
     assert _matches(found[0], IO_MODULES) == "eventsourcing.sqlite"
+
+
+def test_activity_definitions_match_their_implementations() -> None:
+    """Workflows call `workflows.activity_defs`; the worker runs `ChiboActivities`: every
+    definition has one implementation under its name, with the same argument and result."""
+    import inspect
+
+    from temporalio.activity import _Definition
+
+    from workflows import activity_defs
+    from workflows.activities import ChiboActivities
+
+    implemented = {
+        _Definition.must_from_callable(method).name: method
+        for method in ChiboActivities.__new__(ChiboActivities).all()
+    }
+    assert sorted(implemented) == sorted(d.__name__ for d in activity_defs.ALL)
+    for definition in activity_defs.ALL:
+        wanted = inspect.signature(definition)
+        got = inspect.signature(implemented[definition.__name__])
+        assert [p.annotation for p in got.parameters.values()] == [
+            p.annotation for p in wanted.parameters.values()
+        ]
+        assert got.return_annotation == wanted.return_annotation

@@ -9,12 +9,14 @@ Nothing here judges a rule: the output is read back from what the system recorde
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import AbstractAsyncContextManager
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.runtime import LoggingConfig, Runtime, TelemetryConfig, TelemetryFilter
@@ -39,6 +41,19 @@ from workflows.dispatcher import Dispatcher
 from workflows.followup import ResolutionFollowUp
 from workflows.models import Clock, Progress
 
+QUERY_TIMEOUT = timedelta(seconds=30)
+AT_REST_POLLS = 2000
+"""About a minute and a half of real time for a workflow task to complete."""
+RUN_CLOSED = frozenset(
+    {
+        EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW,
+        EventType.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED,
+        EventType.EVENT_TYPE_WORKFLOW_EXECUTION_FAILED,
+        EventType.EVENT_TYPE_WORKFLOW_EXECUTION_TERMINATED,
+        EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CANCELED,
+        EventType.EVENT_TYPE_WORKFLOW_EXECUTION_TIMED_OUT,
+    }
+)
 SUBJECT_FIELDS = ("cell", "member", "meeting", "resolution", "inspection")
 TASK_QUEUE = "chibo-simulate"
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -94,6 +109,8 @@ class Simulation:
         self.store = make_read_store(settings)
         self.importer = Importer(self.app, scenario)
         self.watch: dict[str, Progress] = {}
+        self.runs: dict[str, tuple[str, int]] = {}
+        """Each workflow's latest run and the timers it had seen fire when last asked."""
 
     @property
     def client(self) -> Client:
@@ -189,27 +206,70 @@ class Simulation:
             if not pending:
                 return
             for workflow_id in pending:
-                self.watch[workflow_id] = await self.progress_of(workflow_id)
+                self.watch[workflow_id] = await self.progress_of(workflow_id, day)
             if all(not self._waiting_on(w, day) for w in pending):
                 continue  # all idle now: loop once more to dispatch what they recorded
             # Let workflow tasks and activities run without moving the clock.
             await self.env.sleep(timedelta(0))
 
-    async def progress_of(self, workflow_id: str) -> Progress:
-        """Queries a workflow's progress. A run that has just continued as new may not
-        answer until the server moves on: nudge its clock by a millisecond and ask again."""
+    async def progress_of(self, workflow_id: str, day: date) -> Progress:
+        """Queries a workflow's progress, once its current run is at rest.
+
+        Why wait: the time-skipping test server holds a query that arrives while a
+        workflow task is in flight until that task completes. When the task closes the
+        run (the calendar continuing as new when its timer at a year's end fires), the
+        held query is never answered and from then on the server's clock no longer
+        skips: `chibo simulate` hung across year boundaries (every hang seen here
+        followed such a query). So a run is asked only once it has completed every
+        workflow task it was given, and, when its last answer said a timer was due by
+        now, once that timer has fired: the server fires timers on its own thread, a
+        moment after the clock reached them, so an empty history tail proves nothing
+        until then."""
+        seen = self.watch.get(workflow_id)
+        timer_due = (
+            seen is not None
+            and not seen.finished
+            and not seen.busy
+            and seen.next_due is not None
+            and seen.next_due <= day
+        )
+        await self.at_rest(workflow_id, timer_due)
         handle = self.client.get_workflow_handle(workflow_id)
         # Both long workflows answer `progress`; the id says which one this is.
         calendar = workflow_id.startswith(calendar_workflow_id(""))
         query = OrganisationCalendar.progress if calendar else ResolutionFollowUp.progress
-        for _ in range(20):
-            try:
-                return await handle.query(query, rpc_timeout=timedelta(seconds=2))
-            except RPCError as error:
-                if error.status not in (RPCStatusCode.DEADLINE_EXCEEDED, RPCStatusCode.CANCELLED):
-                    raise
-                await self.env.sleep(timedelta(milliseconds=1))
-        raise TimeoutError(f"{workflow_id} did not answer its progress query")
+        try:
+            return await handle.query(query, rpc_timeout=QUERY_TIMEOUT)
+        except RPCError as error:
+            if error.status not in (RPCStatusCode.DEADLINE_EXCEEDED, RPCStatusCode.CANCELLED):
+                raise
+            raise TimeoutError(f"{workflow_id} did not answer its progress query") from error
+
+    async def at_rest(self, workflow_id: str, timer_due: bool) -> None:
+        """Returns once the latest run of the workflow has completed every workflow task
+        it was given and, if `timer_due`, has seen a timer fire since it was last asked
+        (its worker is working meanwhile: this waits in real time)."""
+        for attempt in range(AT_REST_POLLS):
+            run_id = (await self.client.get_workflow_handle(workflow_id).describe()).run_id
+            run = self.client.get_workflow_handle(workflow_id, run_id=run_id)
+            scheduled = completed = fired = 0
+            closed = False
+            async for event in run.fetch_history_events():
+                if event.event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED:
+                    scheduled += 1
+                elif event.event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED:
+                    completed += 1
+                elif event.event_type == EventType.EVENT_TYPE_TIMER_FIRED:
+                    fired += 1
+                elif event.event_type in RUN_CLOSED:
+                    closed = True  # continued as new: the next look finds the new run
+            before = self.runs.get(workflow_id)
+            moved_on = before is None or before[0] != run_id or fired > before[1]
+            if not closed and scheduled == completed and (moved_on or not timer_due):
+                self.runs[workflow_id] = (run_id, fired)
+                return
+            await asyncio.sleep(min(0.001 * 2**attempt, 0.05))
+        raise TimeoutError(f"{workflow_id} did not come to rest")
 
     def _waiting_on(self, workflow_id: str, day: date) -> bool:
         p = self.watch[workflow_id]

@@ -9,8 +9,6 @@ from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
 
-from temporalio import activity
-
 from domain import commands as c
 from domain.application import ChiboApplication
 from domain.cell import Cell
@@ -23,7 +21,9 @@ from projections import meetings as meeting_register
 from projections.projector import Projector
 from projections.registry import all_projections
 from projections.store import ReadStore
+from workflows import activity_defs as defs
 from workflows import checks
+from workflows.activity_defs import implements
 from workflows.models import (
     Check,
     CheckRequest,
@@ -78,13 +78,13 @@ class ChiboActivities:
         Projector(self.app, store, all_projections()).wait_for(head, self.catch_up_timeout)
         return store
 
-    @activity.defn
+    @implements(defs.calendar_plan)
     def calendar_plan(self, req: PlanRequest) -> list[Check]:
         """The year's period checks, under the policy in force on their dates."""
         org = self._organisation(req.organisation)
         return plan_year(req.year, req.since, org.policy_on)
 
-    @activity.defn
+    @implements(defs.run_check)
     def run_check(self, req: CheckRequest) -> CheckResult:
         """Runs one dated check; raises what it finds through the domain (idempotent ids)."""
         about = req.check.about
@@ -148,7 +148,7 @@ class ChiboActivities:
         org: Organisation = self.app.view(Organisation.id_for(key))
         return org
 
-    @activity.defn
+    @implements(defs.followup_info)
     def followup_info(self, resolution: str) -> FollowUpInfo:
         res: Resolution = self._get(Resolution, resolution)
         cell: Cell = self._get(Cell, res.cell)
@@ -163,7 +163,7 @@ class ChiboActivities:
             escalation_days=policy.escalation_days,
         )
 
-    @activity.defn
+    @implements(defs.followup_step)
     def followup_step(self, req: StepRequest) -> bool:
         """A reminder before the deadline or an overdue level after it (R24); False when
         the record no longer calls for it (closed, or the deadline moved)."""

@@ -14,7 +14,7 @@ from datetime import date, timedelta
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
-    from workflows.activities import ChiboActivities
+    from workflows import activity_defs as defs
     from workflows.clock import until
     from workflows.models import (
         CalendarInput,
@@ -58,8 +58,8 @@ class OrganisationCalendar:
         self._signals = self._seen = inp.signals
         self._add(inp.pending)
         self._add(
-            await workflow.execute_activity_method(
-                ChiboActivities.calendar_plan,
+            await workflow.execute_activity(
+                defs.calendar_plan,
                 PlanRequest(organisation=inp.organisation, year=inp.year, since=inp.since),
                 start_to_close_timeout=ACTIVITY_TIMEOUT,
             )
@@ -85,8 +85,8 @@ class OrganisationCalendar:
             if not due:
                 break
             check = due[0]
-            result = await workflow.execute_activity_method(
-                ChiboActivities.run_check,
+            result = await workflow.execute_activity(
+                defs.run_check,
                 CheckRequest(
                     organisation=inp.organisation,
                     check=check,

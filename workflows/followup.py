@@ -14,7 +14,7 @@ from datetime import timedelta
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
-    from workflows.activities import ChiboActivities
+    from workflows import activity_defs as defs
     from workflows.clock import until
     from workflows.models import (
         Change,
@@ -71,8 +71,8 @@ class ResolutionFollowUp:
     async def run(self, inp: FollowUpInput) -> str:
         while True:
             self._seen = self._changes
-            info = await workflow.execute_activity_method(
-                ChiboActivities.followup_info,
+            info = await workflow.execute_activity(
+                defs.followup_info,
                 inp.resolution,
                 start_to_close_timeout=ACTIVITY_TIMEOUT,
             )
@@ -101,8 +101,8 @@ class ResolutionFollowUp:
             if self._has_changed():
                 continue
             step = self._next
-            await workflow.execute_activity_method(
-                ChiboActivities.followup_step,
+            await workflow.execute_activity(
+                defs.followup_step,
                 StepRequest(
                     resolution=inp.resolution, step=step, workflow_id=workflow.info().workflow_id
                 ),

@@ -1,0 +1,57 @@
+"""The activities as the workflows see them: each one's name, argument and result.
+
+Workflow modules import these, never `workflows.activities`, which reaches the
+database: Temporal's sandbox re-imports workflow modules, and they stay free of I/O at
+any depth. `ChiboActivities` implements each one under the same name (`implements`);
+`tests/test_layering.py` checks that both sides agree.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from temporalio import activity
+
+from workflows.models import (
+    Check,
+    CheckRequest,
+    CheckResult,
+    FollowUpInfo,
+    PlanRequest,
+    StepRequest,
+)
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def implements(definition: Callable[..., Any]) -> Callable[[F], F]:
+    """Registers a method as the implementation of `definition` (same activity name)."""
+    return activity.defn(name=definition.__name__)
+
+
+@activity.defn
+def calendar_plan(req: PlanRequest) -> list[Check]:
+    """The year's period checks, under the policy in force on their dates."""
+    raise NotImplementedError("runs in the worker: ChiboActivities.calendar_plan")
+
+
+@activity.defn
+def run_check(req: CheckRequest) -> CheckResult:
+    """Runs one dated check; raises what it finds through the domain (idempotent ids)."""
+    raise NotImplementedError("runs in the worker: ChiboActivities.run_check")
+
+
+@activity.defn
+def followup_info(resolution: str) -> FollowUpInfo:
+    """A resolution's deadline, status and reminder/escalation days under its policy."""
+    raise NotImplementedError("runs in the worker: ChiboActivities.followup_info")
+
+
+@activity.defn
+def followup_step(req: StepRequest) -> bool:
+    """A reminder before the deadline or an overdue level after it (R24)."""
+    raise NotImplementedError("runs in the worker: ChiboActivities.followup_step")
+
+
+ALL = (calendar_plan, run_check, followup_info, followup_step)
