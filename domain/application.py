@@ -4,22 +4,18 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import date
 from typing import Any, ClassVar, TypeVar
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
-from eventsourcing.persistence import IntegrityError, Mapper
+from eventsourcing.persistence import Mapper
 from eventsourcing.utils import Environment
 
 from domain.access import require_read
-from domain.aggregate import Aggregate, AggregateSnapshot, create
+from domain.aggregate import Aggregate, AggregateSnapshot
 from domain.cell import Cell
-from domain.command_log import CommandRecord, command_record_id
-from domain.commands import Command
-from domain.errors import CommandIdReusedError
-from domain.handlers import HANDLERS, Result
+from domain.handlers import CommandBus
 from domain.organisation import Organisation
 from domain.persistence import OrjsonTranscoder, PydanticMapper
 from domain.personal import PersonalDataCipher
@@ -29,13 +25,10 @@ from domain.unit_of_work import UnitOfWork
 A = TypeVar("A", bound=Aggregate)
 
 
-@dataclass(frozen=True)
-class Outcome:
-    result: Result
-    stored: bool
+class ChiboApplication(Application[UUID], CommandBus):
+    """The event store's application: persistence, snapshots, cached views. Commands
+    reach it through `handle` (`CommandBus`, beside the handlers it dispatches to)."""
 
-
-class ChiboApplication(Application[UUID]):
     name = "chibo"
     snapshot_class = AggregateSnapshot
     snapshotting_intervals: ClassVar[dict[type[Any], int]] = {Organisation: 20, Cell: 20}
@@ -61,40 +54,6 @@ class ChiboApplication(Application[UUID]):
         mapper = PydanticMapper(transcoder=OrjsonTranscoder())
         mapper.personal = self._personal
         return mapper
-
-    def handle(self, command: Command) -> Result:
-        """Applies `command` once: a repeat with the same command id returns the first result.
-
-        A refused command raises `DomainError` and stores nothing.
-        """
-        return self.apply(command).result
-
-    def apply(self, command: Command) -> Outcome:
-        """Like `handle`, and says whether this call stored anything."""
-        for attempt in range(2):
-            previous = self._previous_result(command)
-            if previous is not None:
-                return Outcome(result=previous, stored=False)
-            unit = UnitOfWork(self)
-            result = HANDLERS[type(command)](unit, command)
-            record: CommandRecord = create(
-                CommandRecord.Accepted,
-                command_record_id(command.command_id),
-                command.meta,
-                name=type(command).__name__,
-                fingerprint=command.fingerprint(),
-                result=result,
-            )
-            try:
-                self.save(*unit.changed(), record)
-            except IntegrityError:
-                # Another process applied this command (or touched the same records)
-                # first: look again, then redo the decision on fresh state once.
-                if attempt:
-                    raise
-                continue
-            return Outcome(result=result, stored=True)
-        raise AssertionError("unreachable")
 
     def read(self, cls: type[A], key: str, reader: str, on: date) -> A:
         """A cell's record (meeting, resolution, inspection, task assignment) for `reader`,
@@ -131,13 +90,3 @@ class ChiboApplication(Application[UUID]):
             views.clear()
         views[agg_id] = cached
         return cached
-
-    def _previous_result(self, command: Command) -> Result | None:
-        try:
-            record: Any = self.repository.get(command_record_id(command.command_id))
-        except AggregateNotFoundError:
-            return None
-        if record.fingerprint != command.fingerprint():
-            raise CommandIdReusedError(command.command_id)
-        result: Result = record.result
-        return result

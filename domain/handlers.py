@@ -1,4 +1,5 @@
-"""The behaviour map: each command and the function that decides it.
+"""The behaviour map: each command, the function that decides it, and the bus that
+applies it once.
 
 Handlers load what the rules need through the unit of work, ask the aggregates to
 decide (they raise `DomainError` naming the rule), and return a small result that
@@ -8,12 +9,19 @@ is stored with the command record, so a repeated command returns it unchanged.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError
+from eventsourcing.persistence import IntegrityError
 
 from domain import commands as c
+from domain.aggregate import create
 from domain.cell import Cell
-from domain.errors import DomainError, UnknownReferenceError
+from domain.command_log import CommandRecord, command_record_id
+from domain.errors import CommandIdReusedError, DomainError, UnknownReferenceError
 from domain.escalation import Escalation, escalation_key
 from domain.inspection import Inspection
 from domain.meeting import Meeting
@@ -21,7 +29,7 @@ from domain.organisation import Organisation
 from domain.reminder import Reminder, reminder_key
 from domain.resolution import Resolution, Statement
 from domain.tasks import TaskAssignment, assignment_key
-from domain.unit_of_work import UnitOfWork
+from domain.unit_of_work import Repository, UnitOfWork
 
 Result = dict[str, Any]
 Handler = Callable[[UnitOfWork, Any], Result]
@@ -511,3 +519,67 @@ HANDLERS: dict[type[c.Command], Handler] = {
     c.AcknowledgeEscalation: acknowledge_escalation,
     c.ResolveEscalation: resolve_escalation,
 }
+
+
+@dataclass(frozen=True)
+class Outcome:
+    result: Result
+    stored: bool
+
+
+class CommandBus:
+    """`handle`: how every command, from every way in, reaches its handler: once, with
+    its effects and its record saved together (mixed into `ChiboApplication`)."""
+
+    if TYPE_CHECKING:
+
+        @property
+        def repository(self) -> Repository: ...
+
+        def view(self, agg_id: UUID) -> Any: ...
+
+        def save(self, *objs: Any, **kwargs: Any) -> Any: ...
+
+    def handle(self, command: c.Command) -> Result:
+        """Applies `command` once: a repeat with the same command id returns the first result.
+
+        A refused command raises `DomainError` and stores nothing.
+        """
+        return self.apply(command).result
+
+    def apply(self, command: c.Command) -> Outcome:
+        """Like `handle`, and says whether this call stored anything."""
+        for attempt in range(2):
+            previous = self._previous_result(command)
+            if previous is not None:
+                return Outcome(result=previous, stored=False)
+            unit = UnitOfWork(self)
+            result = HANDLERS[type(command)](unit, command)
+            record: CommandRecord = create(
+                CommandRecord.Accepted,
+                command_record_id(command.command_id),
+                command.meta,
+                name=type(command).__name__,
+                fingerprint=command.fingerprint(),
+                result=result,
+            )
+            try:
+                self.save(*unit.changed(), record)
+            except IntegrityError:
+                # Another process applied this command (or touched the same records)
+                # first: look again, then redo the decision on fresh state once.
+                if attempt:
+                    raise
+                continue
+            return Outcome(result=result, stored=True)
+        raise AssertionError("unreachable")
+
+    def _previous_result(self, command: c.Command) -> Result | None:
+        try:
+            record: Any = self.repository.get(command_record_id(command.command_id))
+        except AggregateNotFoundError:
+            return None
+        if record.fingerprint != command.fingerprint():
+            raise CommandIdReusedError(command.command_id)
+        result: Result = record.result
+        return result

@@ -123,9 +123,7 @@ def test_room_imports_nothing_above_it(room: str) -> None:
     banned = THIRD_PARTY.get(room, set())
     offenders = {
         module: sorted(
-            name
-            for name in imports_of(module)
-            if _room(name) in above or _matches(name, banned)
+            name for name in imports_of(module) if _room(name) in above or _matches(name, banned)
         )
         for module in our_modules()
         if _room(module) == room
@@ -178,8 +176,7 @@ def test_pure_module_does_no_io_at_any_depth(module: str) -> None:
     """The module and everything it imports, transitively, import no I/O library."""
     reached = closure([module])
     offenders = {
-        m: sorted(name for name in imports_of(m) if _matches(name, IO_MODULES))
-        for m in reached
+        m: sorted(name for name in imports_of(m) if _matches(name, IO_MODULES)) for m in reached
     }
     assert {k: v for k, v in offenders.items() if v} == {}
 
@@ -199,9 +196,7 @@ def test_the_checker_sees_imports_inside_functions() -> None:
     """The checker itself: an import in a function body is found."""
     source = "def f():\n    from eventsourcing.sqlite import X\n"
     tree = ast.parse(source)
-    found = [
-        n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module
-    ]
+    found = [n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module]
     assert found == ["eventsourcing.sqlite"]
     assert _matches(found[0], IO_MODULES) == "eventsourcing.sqlite"
 
@@ -217,7 +212,7 @@ def test_activity_definitions_match_their_implementations() -> None:
     from workflows.activities import ChiboActivities
 
     implemented = {
-        _Definition.must_from_callable(method).name: method
+        str(_Definition.must_from_callable(method).name): method
         for method in ChiboActivities.__new__(ChiboActivities).all()
     }
     assert sorted(implemented) == sorted(d.__name__ for d in activity_defs.ALL)
