@@ -25,13 +25,12 @@ from domain.aggregate import AGGREGATES, Aggregate
 from domain.application import ChiboApplication
 from domain.cell import Cell
 from domain.command_log import CommandRecord
-from domain.escalation import Escalation
 from domain.events import DomainEvent
 from domain.ids import aggregate_id
 from domain.inspection import Inspection
 from domain.meeting import Meeting
+from domain.notices import Escalation, Reminder
 from domain.organisation import Organisation
-from domain.reminder import Reminder
 from domain.resolution import Resolution
 from domain.tasks import TaskAssignment
 

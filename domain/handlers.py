@@ -22,11 +22,10 @@ from domain.aggregate import create
 from domain.cell import Cell
 from domain.command_log import CommandRecord, command_record_id
 from domain.errors import CommandIdReusedError, DomainError, UnknownReferenceError
-from domain.escalation import Escalation, escalation_key
 from domain.inspection import Inspection
 from domain.meeting import Meeting
+from domain.notices import Escalation, Reminder, escalation_key, reminder_key
 from domain.organisation import Organisation
-from domain.reminder import Reminder, reminder_key
 from domain.resolution import Resolution, Statement
 from domain.tasks import TaskAssignment, assignment_key
 from domain.unit_of_work import Repository, UnitOfWork

@@ -8,7 +8,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from domain.escalation import Escalation, EscalationStatus
+from domain.notices import Escalation, EscalationStatus
 from projections.codec import as_date, from_json, to_json
 from projections.projection import Projection, handles
 from projections.store import Bulk, ReadStore, Row, Writer

@@ -6,7 +6,7 @@ from datetime import date
 
 from pydantic import BaseModel
 
-from domain.reminder import Reminder
+from domain.notices import Reminder
 from projections.codec import from_json, to_json
 from projections.projection import Projection, handles
 from projections.store import ReadStore, Writer

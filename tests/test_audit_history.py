@@ -29,8 +29,8 @@ from domain.aggregate import Aggregate
 from domain.application import ChiboApplication
 from domain.cell import Cell
 from domain.errors import DomainError
-from domain.escalation import Escalation
 from domain.events import utc_now
+from domain.notices import Escalation
 from domain.resolution import Resolution
 from projections.projector import Projector
 from projections.registry import all_projections

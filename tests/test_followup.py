@@ -11,8 +11,7 @@ from temporalio.client import WorkflowExecutionStatus
 from temporalio.testing import WorkflowEnvironment
 
 from domain import commands as c
-from domain.escalation import Escalation, escalation_key
-from domain.reminder import Reminder, reminder_key
+from domain.notices import Escalation, Reminder, escalation_key, reminder_key
 from projections.backends import open_read_store
 from projections.projector import Projector
 from projections.registry import all_projections

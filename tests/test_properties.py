@@ -38,9 +38,9 @@ from domain.aggregate import Aggregate
 from domain.application import ChiboApplication
 from domain.cell import Cell
 from domain.errors import DomainError
-from domain.escalation import Escalation
 from domain.events import DomainEvent
 from domain.meeting import COMBINABLE, Meeting
+from domain.notices import Escalation
 from domain.organisation import Organisation
 from domain.resolution import R20_FIELDS, Resolution
 from tests.factories import START, cmd, draft, hold, memory_app, seed_ward

@@ -12,10 +12,10 @@ from typing import Any
 from domain import commands as c
 from domain.application import ChiboApplication
 from domain.cell import Cell
+from domain.notices import Leaders, deadline_reminded_to, overdue_escalated_to
 from domain.organisation import Organisation
 from domain.periods import bounds, previous, quarter_of
 from domain.policy import Policy
-from domain.recipients import Leaders, deadline_reminded_to, overdue_escalated_to
 from domain.resolution import Resolution
 from projections import meetings as meeting_register
 from projections.projector import Projector

@@ -11,16 +11,16 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from domain.attendance import attendance_rate, below_target, owes_tasks
-from domain.escalation import EscalationKind
-from domain.periods import bounds, quarter_of
-from domain.policy import Policy
-from domain.recipients import (
+from domain.notices import (
+    EscalationKind,
     Leaders,
+    ReminderKind,
     committee_reminder_to,
     escalated_to,
     task_reminder_to,
 )
-from domain.reminder import ReminderKind
+from domain.periods import bounds, quarter_of
+from domain.policy import Policy
 from projections import cells as cell_register
 from projections import meetings as meeting_register
 from projections.inspections import inspections_of

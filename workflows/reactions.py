@@ -13,12 +13,11 @@ from pydantic import BaseModel
 from domain.aggregate import AGGREGATES, Aggregate
 from domain.cell import Cell
 from domain.command_log import CommandRecord
-from domain.escalation import Escalation
 from domain.events import DomainEvent
 from domain.inspection import Inspection
 from domain.meeting import Meeting
+from domain.notices import Escalation, Reminder
 from domain.organisation import Organisation
-from domain.reminder import Reminder
 from domain.resolution import Resolution
 from domain.tasks import TaskAssignment
 from projections.registry import PROJECTIONS

@@ -1,0 +1,287 @@
+"""Notices: reminders before a deadline, escalations after a miss, and who gets them.
+
+An escalation puts a missed quota or deadline before supervisors, with its evidence;
+a reminder tells whoever must act before a deadline (R24, R30, R40, R41). Each one's
+stream id derives from its kind, subject and period or date, so the same notice is
+never raised twice, whoever raises it and however often. Who receives each kind (the
+`to` of SCENARIOS.md) is decided here once, for the workflows' checks and the
+follow-up of resolutions: "in charge" is the cell's committee member in charge on the
+day, or the organisation secretary where the cell has none; the organisation
+secretary is also the supervisor of last resort.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from domain.aggregate import Aggregate, Created, create
+from domain.errors import DomainError
+from domain.events import DomainEvent, Meta
+from domain.ids import aggregate_id
+
+EscalationStatus = Literal["open", "acknowledged", "resolved"]
+EscalationKind = Literal[
+    "meeting_missed",  # R1
+    "thematic_missed",  # R3
+    "thematic_plan_missing",  # R4
+    "minutes_missing",  # R11
+    "attendance_below_target",  # R13
+    "absent_streak",  # R14
+    "removal_review",  # R15
+    "resolution_overdue",  # R24
+    "task_assignment_incomplete",  # R30
+    "new_member_unassigned",  # R31
+    "committee_attendance_missed",  # R40, R41
+    "inspection_overdue",  # R50
+]
+"""What the workflows raise escalations for (stored events keep a plain string)."""
+
+
+def escalation_key(kind: str, subject: dict[str, str], period: str | None, level: int) -> str:
+    """A readable, stable id, e.g. `meeting_missed/cell=c2/2026-02/1`."""
+    parts = "/".join(f"{k}={v}" for k, v in sorted(subject.items()))
+    return f"{kind}/{parts}/{period or '-'}/{level}"
+
+
+class Notice(BaseModel):
+    model_config = ConfigDict(frozen=True)
+    notified_on: date
+    recipients: list[str]
+    channel: str
+
+
+class Escalation(Aggregate):
+    TOPIC = "chibo.Escalation"
+    KIND = "escalation"
+
+    key: str
+    organisation: str
+    kind: str
+    rule: str
+    subject: dict[str, str]
+    period: str | None
+    level: int
+    recipients: list[str]
+    evidence: list[str]
+    details: dict[str, Any]
+    raised_on: date
+    status: EscalationStatus = "open"
+    notices: list[Notice] = Field(default_factory=list)
+    acknowledged_by: str | None = None
+    acknowledgement: str | None = None
+    resolved_by: str | None = None
+    action: str | None = None
+
+    class Raised(Created):
+        TOPIC = "chibo.Escalation.Raised"
+        key: str
+        organisation: str
+        kind: str
+        rule: str
+        subject: dict[str, str]
+        period: str | None
+        level: int
+        recipients: list[str]
+        evidence: list[str]
+        details: dict[str, Any]
+
+        def create(self) -> Escalation:
+            fields = self.model_dump(include=set(Escalation.model_fields) - {"raised_on"})
+            return Escalation.start(self, raised_on=self.occurred_on, **fields)
+
+    class Notified(DomainEvent):
+        TOPIC = "chibo.Escalation.Notified"
+        recipients: list[str]
+        channel: str
+
+        def apply(self, esc: Escalation) -> None:
+            notice = Notice(
+                notified_on=self.occurred_on, recipients=self.recipients, channel=self.channel
+            )
+            esc.notices = [*esc.notices, notice]
+
+    class Acknowledged(DomainEvent):
+        TOPIC = "chibo.Escalation.Acknowledged"
+        by: str
+        note: str
+
+        def apply(self, esc: Escalation) -> None:
+            esc.status, esc.acknowledged_by, esc.acknowledgement = (
+                "acknowledged",
+                self.by,
+                self.note,
+            )
+
+    class Resolved(DomainEvent):
+        TOPIC = "chibo.Escalation.Resolved"
+        by: str
+        action: str
+
+        def apply(self, esc: Escalation) -> None:
+            esc.status, esc.resolved_by, esc.action = "resolved", self.by, self.action
+
+    @staticmethod
+    def id_for(key: str) -> Any:
+        return aggregate_id(Escalation.KIND, key)
+
+    @classmethod
+    def raise_(cls, meta: Meta, **fields: Any) -> Escalation:
+        key = escalation_key(fields["kind"], fields["subject"], fields["period"], fields["level"])
+        fields["recipients"] = sorted(set(fields["recipients"]))
+        esc: Escalation = create(cls.Raised, cls.id_for(key), meta, key=key, **fields)
+        return esc
+
+    def notify(self, meta: Meta, recipients: list[str], channel: str) -> None:
+        self.trigger(self.Notified, meta, recipients=sorted(set(recipients)), channel=channel)
+
+    def acknowledge(self, meta: Meta, by: str, note: str) -> None:
+        if by not in self.recipients:
+            raise DomainError(None, f"{by} is not a recipient of escalation {self.key}")
+        if self.status != "open":
+            raise DomainError(None, f"escalation {self.key} is already {self.status}")
+        self.trigger(self.Acknowledged, meta, by=by, note=note)
+
+    def resolve(self, meta: Meta, by: str, action: str) -> None:
+        if by not in self.recipients:
+            raise DomainError(None, f"{by} is not a recipient of escalation {self.key}")
+        if self.status == "resolved":
+            raise DomainError(None, f"escalation {self.key} is already resolved")
+        self.trigger(self.Resolved, meta, by=by, action=action)
+
+
+# --- reminders ---------------------------------------------------------------------------
+
+ReminderKind = Literal[
+    "resolution_deadline_approaching",  # R24
+    "task_assignment_due",  # R30
+    "committee_attendance_due",  # R40, R41
+]
+"""What the workflows send reminders for (stored events keep a plain string)."""
+
+
+def reminder_key(kind: str, subject: dict[str, str], on: date) -> str:
+    parts = "/".join(f"{k}={v}" for k, v in sorted(subject.items()))
+    return f"{kind}/{parts}/{on.isoformat()}"
+
+
+class Reminder(Aggregate):
+    TOPIC = "chibo.Reminder"
+    KIND = "reminder"
+
+    key: str
+    organisation: str
+    kind: str
+    rule: str
+    subject: dict[str, str]
+    period: str | None
+    recipients: list[str]
+    sent_on: date
+
+    class Sent(Created):
+        TOPIC = "chibo.Reminder.Sent"
+        key: str
+        organisation: str
+        kind: str
+        rule: str
+        subject: dict[str, str]
+        period: str | None
+        recipients: list[str]
+
+        def create(self) -> Reminder:
+            fields = self.model_dump(include=set(Reminder.model_fields) - {"sent_on"})
+            return Reminder.start(self, sent_on=self.occurred_on, **fields)
+
+    @staticmethod
+    def id_for(key: str) -> Any:
+        return aggregate_id(Reminder.KIND, key)
+
+    @classmethod
+    def send(cls, meta: Meta, **fields: Any) -> Reminder:
+        key = reminder_key(fields["kind"], fields["subject"], meta.occurred_on)
+        fields["recipients"] = sorted(set(fields["recipients"]))
+        reminder: Reminder = create(cls.Sent, cls.id_for(key), meta, key=key, **fields)
+        return reminder
+
+
+# --- who receives them ----------------------------------------------------------------------
+
+Audience = Literal["in_charge", "cell_secretary", "cell_secretary_and_in_charge", "secretary"]
+
+
+@dataclass(frozen=True)
+class Leaders:
+    """Who leads a cell on a day, as the recipient rules read it."""
+
+    organisation_secretary: str
+    cell_secretary: str | None = None
+    in_charge: str | None = None
+    """The committee member in charge of the cell, if it has one."""
+
+    @property
+    def supervisor(self) -> str:
+        """The one "in charge": the member in charge, else the organisation secretary."""
+        return self.in_charge or self.organisation_secretary
+
+    @property
+    def secretary_of_cell(self) -> str:
+        return self.cell_secretary or self.organisation_secretary
+
+
+ESCALATED_TO: dict[str, Audience] = {
+    "meeting_missed": "in_charge",  # R1
+    "thematic_missed": "in_charge",  # R3
+    "thematic_plan_missing": "in_charge",  # R4
+    "minutes_missing": "in_charge",  # R11
+    "attendance_below_target": "in_charge",  # R13
+    "absent_streak": "cell_secretary_and_in_charge",  # R14
+    "removal_review": "cell_secretary_and_in_charge",  # R15
+    "task_assignment_incomplete": "in_charge",  # R30
+    "new_member_unassigned": "in_charge",  # R31
+    "committee_attendance_missed": "secretary",  # R40, R41
+    "inspection_overdue": "secretary",  # R50
+}
+
+
+def _audience(audience: Audience, leaders: Leaders) -> list[str]:
+    if audience == "in_charge":
+        return [leaders.supervisor]
+    if audience == "cell_secretary":
+        return [leaders.secretary_of_cell]
+    if audience == "cell_secretary_and_in_charge":
+        return sorted({leaders.secretary_of_cell, leaders.supervisor})
+    return [leaders.organisation_secretary]
+
+
+def escalated_to(kind: str, leaders: Leaders) -> list[str]:
+    """Who an escalation of `kind` (other than an overdue resolution) goes to."""
+    return _audience(ESCALATED_TO[kind], leaders)
+
+
+def overdue_escalated_to(level: int, leaders: Leaders, inspector: str) -> list[str]:
+    """R24: one rung up per level: the cell secretary and the inspector, then the member
+    in charge, then the organisation secretary."""
+    if level == 1:
+        return [leaders.secretary_of_cell, inspector]
+    if level == 2:
+        return [leaders.supervisor]
+    return [leaders.organisation_secretary]
+
+
+def deadline_reminded_to(executors: Sequence[str], inspector: str) -> list[str]:
+    """R24: a resolution's executors and its inspector, before its deadline."""
+    return [*executors, inspector]
+
+
+def task_reminder_to(leaders: Leaders) -> list[str]:
+    """R30: the cell secretary, of a cell with members still without tasks."""
+    return _audience("cell_secretary", leaders)
+
+
+def committee_reminder_to(member: str) -> list[str]:
+    """R40, R41: the member who would be escalated."""
+    return [member]
