@@ -32,9 +32,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from bench.scenario_gen import dump_scenario, generate_scenario
-from workers.importer import Importer
-from workers.scenario import Scenario, load_scenario
-from workers.simulate import PG_ADMIN, Simulation, throwaway_store, time_skipping_server
+from workers.scenario.format import Scenario, load_scenario
+from workers.scenario.importer import Importer
+from workers.scenario.simulate import PG_ADMIN, Simulation, throwaway_store, time_skipping_server
 from workers.up import test_server_binary
 from workers.wiring import make_app
 
@@ -99,7 +99,7 @@ async def simulate_once(
     pg_admin: str,
     progress: Callable[[date], None] | None = None,
 ) -> tuple[dict[str, Any], float, float, int]:
-    """One run as `workers.simulate.simulate` does it; returns the result, the wall time
+    """One run as `workers.scenario.simulate.simulate` does it; returns the result, the wall time
     (store, server and run), the setup part of it (store and server) and the events
     stored (read from the store after the run, before it is thrown away)."""
     started = time.perf_counter()

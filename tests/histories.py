@@ -13,8 +13,8 @@ from pathlib import Path
 
 from temporalio.client import WorkflowHistory
 
-from workers.scenario import load_scenario
-from workers.simulate import Simulation, throwaway_store, time_skipping_server
+from workers.scenario.format import load_scenario
+from workers.scenario.simulate import Simulation, throwaway_store, time_skipping_server
 from workers.up import test_server_binary
 
 HERE = Path(__file__).parent

@@ -20,8 +20,8 @@ from audit.signing import generate_key, load_private, load_public, sign_checkpoi
 from audit.verify import verify_store
 from domain import commands as c
 from workers.cli import app as cli
-from workers.importer import Importer
-from workers.scenario import load_scenario
+from workers.scenario.format import load_scenario
+from workers.scenario.importer import Importer
 from workers.settings import Settings
 from workers.wiring import make_app, make_read_store
 

@@ -35,9 +35,9 @@ from domain.resolution import Resolution
 from projections.projector import Projector
 from projections.registry import all_projections
 from tests.factories import START, cmd, draft, hold, memory_app, seed_ward
-from workers.audit import audit_app
-from workers.importer import Importer
-from workers.scenario import load_scenario
+from workers.cli.audit import audit_app
+from workers.scenario.format import load_scenario
+from workers.scenario.importer import Importer
 from workers.settings import Settings
 from workers.wiring import make_app, make_read_store
 

@@ -16,8 +16,8 @@ from projections.projector import Projector
 from projections.registry import all_projections
 from projections.store import ReadStore
 from workers.cli import app as cli
-from workers.importer import Importer
-from workers.scenario import load_scenario
+from workers.scenario.format import load_scenario
+from workers.scenario.importer import Importer
 from workers.settings import Settings
 from workers.wiring import make_app, make_read_store
 

@@ -15,8 +15,8 @@ from typing import Any
 
 import pytest
 
-from workers.scenario import load_scenario
-from workers.simulate import simulate
+from workers.scenario.format import load_scenario
+from workers.scenario.simulate import simulate
 
 pytestmark = pytest.mark.temporal
 

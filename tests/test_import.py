@@ -10,8 +10,8 @@ from typer.testing import CliRunner
 
 from domain.cell import Cell
 from workers.cli import app as cli
-from workers.importer import Importer
-from workers.scenario import load_scenario
+from workers.scenario.format import load_scenario
+from workers.scenario.importer import Importer
 from workers.settings import Settings
 from workers.wiring import make_app
 

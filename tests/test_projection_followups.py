@@ -30,8 +30,8 @@ from projections.resolutions import (
 from projections.store import ReadStore
 from projections.tasks import TasksProjection, assigned_members, assignment, coverage, pledges
 from tests.factories import cmd, draft, hold, project, seed_ward
-from workers.importer import Importer
-from workers.scenario import load_scenario
+from workers.scenario.format import load_scenario
+from workers.scenario.importer import Importer
 
 SCENARIOS = Path(__file__).parent / "scenarios"
 D = date

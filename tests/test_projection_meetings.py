@@ -20,8 +20,8 @@ from projections.meetings import (
 )
 from projections.store import ReadStore, drop_relation
 from tests.factories import cmd, hold, project
-from workers.importer import Importer
-from workers.scenario import load_scenario
+from workers.scenario.format import load_scenario
+from workers.scenario.importer import Importer
 from workers.settings import Settings
 from workers.wiring import make_app, make_read_store
 

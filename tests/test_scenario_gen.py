@@ -10,9 +10,9 @@ import yaml
 
 from bench.scenario_gen import dump_scenario, generate_scenario
 from domain.periods import add_months
-from workers.importer import Importer
-from workers.scenario import TIMELINE_KEYS, Scenario
-from workers.simulate import throwaway_store
+from workers.scenario.format import TIMELINE_KEYS, Scenario
+from workers.scenario.importer import Importer
+from workers.scenario.simulate import throwaway_store
 from workers.wiring import make_app
 
 MEMBER_FIELDS = ("member", "by", "chair", "minute_taker", "inspector")

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from tests.conftest import PG_ADMIN
-from workers.scenario import load_scenario
-from workers.simulate import simulate
+from workers.scenario.format import load_scenario
+from workers.scenario.simulate import simulate
 
 pytestmark = pytest.mark.temporal
 SCENARIOS = Path(__file__).parent / "scenarios"

@@ -17,8 +17,8 @@ from typing import Any
 import pytest
 
 from tests.test_simulate import as_sets, expected
-from workers.scenario import load_scenario
-from workers.simulate import TASK_QUEUE, Simulation, throwaway_store, time_skipping_server
+from workers.scenario.format import load_scenario
+from workers.scenario.simulate import TASK_QUEUE, Simulation, throwaway_store, time_skipping_server
 
 pytestmark = [pytest.mark.temporal, pytest.mark.slow]
 ROOT = Path(__file__).parent.parent

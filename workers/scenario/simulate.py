@@ -30,8 +30,8 @@ from projections.registry import all_projections
 from projections.reminders import reminders
 from projections.scratch import scratch_database
 from projections.store import ReadStore
-from workers.importer import Importer
-from workers.scenario import Scenario
+from workers.scenario.format import Scenario
+from workers.scenario.importer import Importer
 from workers.settings import Settings
 from workers.wiring import init_db, make_app, make_read_store
 from workers.worker import build_worker

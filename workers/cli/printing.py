@@ -9,7 +9,7 @@ from rich.console import Console
 from rich.table import Table
 
 from projections.compliance import Compliance
-from workers.labels import KIND_LABELS
+from workers.cli.labels import KIND_LABELS
 
 SUBJECTS = ("cell", "member", "meeting", "resolution", "members", "rate", "period")
 

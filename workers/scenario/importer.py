@@ -1,40 +1,28 @@
-"""Scenario files (SCENARIOS.md, version 1): the model, and each item as domain commands.
+"""`chibo import`: a scenario's records applied as real commands at their business dates.
 
-The translation applies only the file format's defaults (notice three days before,
-chair the secretary…); every rule is judged by the domain, never here.
+Each item becomes domain commands here (`Translator`), with only the file format's
+defaults (notice three days before, chair the secretary…): every rule is judged by
+the domain, never here.
+
+No workflow runs: this is how historical records are loaded. A refused command is
+reported in SCENARIOS.md's error shape and the import goes on.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from datetime import date, timedelta
-from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import orjson
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import Field, ValidationError
 
 from domain import commands as c
-
-TIMELINE_KEYS = (
-    "hold_meeting",
-    "record_minutes",
-    "report_progress",
-    "complete_resolution",
-    "extend_deadline",
-    "cancel_resolution",
-    "set_thematic_plan",
-    "assign_tasks",
-    "transfer_in",
-    "transfer_out",
-    "set_member_status",
-    "assign_in_charge",
-    "inspect",
-)
-
+from domain.application import ChiboApplication
+from domain.errors import DomainError
+from workers.scenario.format import TIMELINE_KEYS, Model, Scenario, ScenarioCell, TimelineItem
 
 SIMPLE_ITEMS: dict[str, type[c.Command]] = {
     "record_minutes": c.RecordMinutes,
@@ -51,62 +39,6 @@ SIMPLE_ITEMS: dict[str, type[c.Command]] = {
 }
 
 
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class ScenarioMember(_Model):
-    id: str
-    name: str
-    status: c.MemberStatus
-    working: bool = True
-
-
-class ScenarioOrganisation(_Model):
-    id: str
-    name: str
-    secretary: str
-    standing_committee: list[str] = Field(default_factory=list)
-    committee: list[str] = Field(default_factory=list)
-    inspection_commission: list[str] = Field(default_factory=list)
-
-
-class ScenarioCell(_Model):
-    id: str
-    name: str
-    type: c.CellType = "other"
-    secretary: str
-    deputy: str | None = None
-    committee: list[str] = Field(default_factory=list)
-    members: list[str] = Field(default_factory=list)
-    in_charge: str | None = None
-    online_eligible: bool = False
-    party_groups: list[str] = Field(default_factory=list)
-
-
-class TimelineItem(_Model):
-    model_config = ConfigDict(extra="allow", frozen=True)
-    date: date
-
-
-class Scenario(_Model):
-    version: Literal[1]
-    name: str
-    start: date
-    end: date
-    policy: dict[str, Any] = Field(default_factory=dict)
-    organization: ScenarioOrganisation
-    members: list[ScenarioMember] = Field(default_factory=list)
-    cells: list[ScenarioCell] = Field(default_factory=list)
-    timeline: list[TimelineItem] = Field(default_factory=list)
-
-
-def load_scenario(path: Path) -> Scenario:
-    with path.open(encoding="utf-8") as file:
-        data = yaml.safe_load(file)
-    return Scenario.model_validate(data)
-
-
 class ItemError(Exception):
     """A timeline item that is not of the file format (a field missing or malformed)."""
 
@@ -114,7 +46,7 @@ class ItemError(Exception):
 # --- bodies of timeline items ---------------------------------------------------------
 
 
-class ResolutionItem(_Model):
+class ResolutionItem(Model):
     id: str
     kind: c.ResolutionKind = "resolution"
     content: str | None = None
@@ -130,7 +62,7 @@ class ResolutionItem(_Model):
         return c.ResolutionDraft.model_validate(self.model_dump(by_alias=True))
 
 
-class HoldMeetingItem(_Model):
+class HoldMeetingItem(Model):
     id: str
     cell: str
     kind: c.MeetingKind | list[c.MeetingKind]
@@ -148,7 +80,7 @@ class HoldMeetingItem(_Model):
     resolutions: list[ResolutionItem] = Field(default_factory=list)
 
 
-class InspectItem(_Model):
+class InspectItem(Model):
     id: str
     cell: str
     kind: c.InspectionKind
@@ -362,3 +294,64 @@ def _default_roles(cell: ScenarioCell | None, m: HoldMeetingItem) -> tuple[str, 
         (x for x in taker_order if x and x in attending and x != chair), chair
     )
     return chair, minute_taker
+
+
+@dataclass
+class ImportReport:
+    applied: int = 0
+    repeated: int = 0
+    errors: list[dict[str, Any]] = field(default_factory=list)
+
+    def as_json(self) -> dict[str, Any]:
+        return {"applied": self.applied, "errors": self.errors}
+
+
+def _error(on: Any, item: int | None, rule: str | None, message: str) -> dict[str, Any]:
+    return {"on": on.isoformat(), "item": item, "rule": rule, "message": message}
+
+
+class Importer:
+    def __init__(self, app: ChiboApplication, scenario: Scenario) -> None:
+        self.app = app
+        self.scenario = scenario
+        self.translator = Translator(scenario)
+        self.report = ImportReport()
+
+    def _run(self, step: Step, item: int | None) -> bool:
+        try:
+            outcome = self.app.apply(step.command)
+        except DomainError as error:
+            self.report.errors.append(
+                _error(step.command.occurred_on, item, error.rule, error.message)
+            )
+            return False
+        if outcome.stored:
+            self.report.applied += 1
+        else:
+            self.report.repeated += 1
+        return True
+
+    def setup(self) -> None:
+        for step in self.translator.setup():
+            self._run(step, None)
+
+    def apply_item(self, index: int) -> None:
+        """Applies timeline item `index`; inside a meeting each resolution stands alone."""
+        item = self.scenario.timeline[index]
+        try:
+            steps = self.translator.item(index, item)
+        except ItemError as error:
+            self.report.errors.append(_error(item.date, index, None, str(error)))
+            return
+        first, *rest = steps
+        if self._run(first, index):
+            for step in rest:
+                self._run(step, index)
+
+    def run(self, progress: Callable[[int], None] | None = None) -> ImportReport:
+        self.setup()
+        for index in range(len(self.scenario.timeline)):
+            self.apply_item(index)
+            if progress:
+                progress(index)
+        return self.report

@@ -1,0 +1,20 @@
+"""The `chibo` command line, one module per area: `system` (database and processes),
+`records` (organisations, inboxes, compliance, figures), `read_models` (projections,
+reactions), `scenarios` (import, simulate), `audit` (the auditors' commands)."""
+
+from __future__ import annotations
+
+import sys
+
+# ruff: noqa: I001 - the order of these imports is the order of `chibo --help`
+from workers.cli import system, scenarios, records, read_models
+from workers.cli.app import app
+
+__all__ = ["app", "main", "read_models", "records", "scenarios", "system"]
+
+
+def main() -> None:
+    try:
+        app()
+    except KeyboardInterrupt:
+        sys.exit(130)

@@ -1,0 +1,71 @@
+"""`chibo` commands on read models: positions, rebuilds, what reacts to each event."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated
+
+import typer
+from rich.progress import Progress
+
+from projections.projector import Projector
+from projections.registry import all_projections
+from workers.cli.app import app, console, projections_app
+from workers.settings import Settings
+from workers.wiring import make_app, make_read_store
+
+
+@projections_app.command("status")
+def projections_status() -> None:
+    """Position and lag of each projection."""
+    settings = Settings()
+    application, store = make_app(settings), make_read_store(settings)
+    try:
+        head = application.recorder.max_notification_id() or 0
+        for name, position in Projector(application, store, all_projections()).positions().items():
+            console.print(f"{name:<24} position {position:>10}  lag {head - position}")
+    finally:
+        store.close()
+        application.close()
+
+
+@projections_app.command("rebuild")
+def projections_rebuild(
+    name: Annotated[str | None, typer.Argument(help="one projection; all when omitted")] = None,
+) -> None:
+    """Drop and rebuild read models from the whole event log."""
+    settings = Settings()
+    application, store = make_app(settings), make_read_store(settings)
+    chosen = [p for p in all_projections() if name in (None, p.name)]
+    if not chosen:
+        names = ", ".join(p.name for p in all_projections())
+        console.print(f"[red]không có read model {name}[/red] (known: {names})")
+        raise typer.Exit(2)
+    try:
+        projector = Projector(application, store, chosen)
+        with Progress(console=console) as bar:
+            task = bar.add_task("Dựng lại (rebuilding)", total=projector.head())
+            count = projector.rebuild(lambda n: bar.advance(task, n))
+    finally:
+        store.close()
+        application.close()
+    console.print(f"rebuilt {', '.join(p.name for p in chosen)} from {count} events")
+
+
+@app.command()
+def reactions(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """What each event type changes: the read models it updates, the workflow it starts
+    or signals; or why nobody reacts to it."""
+    from workflows.reactions import reaction_rows
+
+    rows = reaction_rows()
+    if as_json:
+        print(json.dumps([r.model_dump() for r in rows], ensure_ascii=False, indent=1))
+        return
+    table = [("event", "read models", "workflow")]
+    for r in rows:
+        reaction = r.workflow or ("" if r.read_models else f"ignored: {r.ignored}")
+        table.append((r.event, ", ".join(r.read_models) or "—", reaction or "—"))
+    widths = [max(len(row[i]) for row in table) for i in range(2)]
+    for event, models, reaction in table:
+        print(f"{event:<{widths[0]}}  {models:<{widths[1]}}  {reaction}")

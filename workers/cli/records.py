@@ -1,0 +1,155 @@
+"""`chibo` commands: Organisations and what supervisors read: inboxes, compliance, figures."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, timedelta
+from typing import Annotated
+
+import typer
+
+from domain.commands import CreateOrganisation
+from domain.errors import DomainError
+from domain.periods import bounds
+from projections.compliance import compliance, organisation_figures
+from projections.escalations import inbox as escalation_inbox
+from projections.organisations import list_organisations
+from workers.cli.app import app, console, org_app
+from workers.cli.labels import KIND_LABELS, STATUS_LABELS
+from workers.cli.printing import print_compliance
+from workers.settings import Settings
+from workers.wiring import make_app, make_read_store
+
+
+@org_app.command("create")
+def org_create(
+    organisation: Annotated[str, typer.Option("--id", help="short id, e.g. tb")],
+    name: Annotated[str, typer.Option(help="tên đảng ủy")],
+    secretary: Annotated[str, typer.Option(help="bí thư (member id)")],
+    standing: Annotated[list[str] | None, typer.Option(help="ban thường vụ")] = None,
+    committee: Annotated[list[str] | None, typer.Option(help="đảng ủy viên")] = None,
+    actor: Annotated[str, typer.Option(help="who records this")] = "cli",
+    command_id: Annotated[str | None, typer.Option(help="idempotency key")] = None,
+    occurred_on: Annotated[str | None, typer.Option(help="business date (ISO)")] = None,
+) -> None:
+    """Register a grassroots committee (đảng ủy cơ sở)."""
+    settings = Settings()
+    application = make_app(settings)
+    command = CreateOrganisation(
+        actor=actor,
+        command_id=command_id or f"org-create-{organisation}",
+        occurred_on=date.fromisoformat(occurred_on) if occurred_on else date.today(),
+        organisation=organisation,
+        name=name,
+        secretary=secretary,
+        standing_committee=standing or [],
+        committee=committee or [],
+    )
+    try:
+        result = application.handle(command)
+    except DomainError as error:
+        console.print(f"[red]từ chối (refused)[/red] {error}")
+        raise typer.Exit(1) from None
+    finally:
+        application.close()
+    console.print(json.dumps(result, ensure_ascii=False))
+
+
+@org_app.command("list")
+def org_list(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """List organisations from the read model."""
+    store = make_read_store(Settings())
+    try:
+        rows = list_organisations(store)
+    finally:
+        store.close()
+    if as_json:
+        print(json.dumps([r.model_dump() for r in rows], ensure_ascii=False))
+        return
+    for row in rows:
+        console.print(f"{row.key}\t{row.name}\tbí thư {row.secretary}\t{row.registered_on}")
+
+
+@app.command()
+def inbox(
+    member: Annotated[str, typer.Argument(help="member id, e.g. m03")],
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+    everything: Annotated[
+        bool, typer.Option("--all", help="also acknowledged and resolved")
+    ] = False,
+) -> None:
+    """A member's escalations (hộp thư cảnh báo): open ones unless --all."""
+    store = make_read_store(Settings())
+    try:
+        rows = escalation_inbox(store, member, status=None if everything else "open")
+    finally:
+        store.close()
+    if as_json:
+        print(json.dumps([r.model_dump(mode="json") for r in rows], ensure_ascii=False, indent=1))
+        return
+    if not rows:
+        console.print(f"{member}: không có cảnh báo (no escalations)")
+    for row in rows:
+        console.print(
+            f"{row.raised_on} [{row.rule}] {KIND_LABELS.get(row.kind, row.kind)}"
+            f" {row.cell or row.member or ''} {row.period or ''} cấp {row.level}"
+            f" — {STATUS_LABELS.get(row.status, row.status)}  ({row.key})"
+        )
+
+
+@app.command("compliance")
+def compliance_command(
+    cell: Annotated[str | None, typer.Option(help="one cell")] = None,
+    period: Annotated[
+        str | None, typer.Option(help="2026-03, 2026-Q1, 2026-H1 or 2026 (default: this year)")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Compliance of each cell over a period (months and quarters ended by its end)."""
+    start, end = bounds(period or str(date.today().year))
+    # A period is judged on the day after it ends (today, if it has not ended yet).
+    end = min(end + timedelta(days=1), max(date.today(), start))
+    settings = Settings()
+    application, store = make_app(settings), make_read_store(settings)
+    try:
+        result = compliance(store, start, end, application.policy_on, cell=cell)
+    finally:
+        store.close()
+        application.close()
+    if as_json:
+        print(json.dumps(result.model_dump(mode="json"), ensure_ascii=False, indent=1))
+        return
+    print_compliance(console, result)
+
+
+@app.command("figures")
+def figures_command(
+    organisation: Annotated[str, typer.Argument(help="organisation id, e.g. tb")],
+    period: Annotated[str | None, typer.Option(help="2026-Q1, 2026-H1 or 2026")] = None,
+    target: Annotated[
+        float | None,
+        typer.Option(help="attendance target (R13); default: the policy's in force"),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """An organisation's figures against its targets: attendance (R13), member tasks
+    (R30), cells inspected (R51), ratings (R60)."""
+    start, end = bounds(period or str(date.today().year))
+    settings = Settings()
+    application, store = make_app(settings), make_read_store(settings)
+    try:
+        result = organisation_figures(
+            store, organisation, start, end, application.policy_on, attendance_target=target
+        )
+    finally:
+        store.close()
+        application.close()
+    if as_json:
+        print(json.dumps(result.model_dump(mode="json"), ensure_ascii=False, indent=1))
+        return
+    rate = "—" if result.attendance_rate is None else f"{result.attendance_rate:.1%}"
+    console.print(f"{organisation} {start} → {end}")
+    console.print(f"  tỷ lệ dự họp (attendance) {rate} / chỉ tiêu {result.attendance_target:.0%}")
+    console.print(f"  phân công nhiệm vụ (tasks) {result.task_coverage:.0%} / 100%")
+    console.print(f"  chi bộ được kiểm tra (inspected) {result.inspection_coverage:.0%} / 100%")
+    console.print(f"  xếp loại (ratings) {result.ratings}")

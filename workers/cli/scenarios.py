@@ -1,0 +1,89 @@
+"""`chibo` commands: Scenario files: importing records, simulating a timeline."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+import typer
+import yaml
+from pydantic import ValidationError
+from rich.console import Console
+from rich.progress import Progress
+
+from workers.cli.app import app, console
+from workers.cli.printing import print_report
+from workers.scenario.format import load_scenario
+from workers.scenario.importer import Importer
+from workers.settings import Settings
+from workers.wiring import make_app
+
+
+@app.command("import")
+def import_scenario(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="scenario YAML")],
+    as_json: Annotated[bool, typer.Option("--json", help="print {applied, errors}")] = False,
+) -> None:
+    """Apply a scenario's organisation, members, cells and timeline as real commands."""
+    try:
+        scenario = load_scenario(file)
+    except (ValidationError, yaml.YAMLError) as error:
+        console.print(f"[red]tệp kịch bản không hợp lệ (invalid scenario file)[/red]: {error}")
+        raise typer.Exit(2) from None
+    settings = Settings()
+    application = make_app(settings)
+    try:
+        importer = Importer(application, scenario)
+        if as_json:
+            report = importer.run()
+        else:
+            with Progress(console=console, transient=True) as bar:
+                task = bar.add_task("Nhập dữ liệu (importing)", total=len(scenario.timeline))
+                report = importer.run(lambda _: bar.advance(task))
+    finally:
+        application.close()
+    if as_json:
+        print(json.dumps(report.as_json(), ensure_ascii=False, indent=1))
+        return
+    console.print(
+        f"{scenario.name}: {report.applied} lệnh mới (new commands), "
+        f"{report.repeated} đã có (already applied), {len(report.errors)} bị từ chối (refused)"
+    )
+    for refusal in report.errors:
+        rule = refusal["rule"] or "—"
+        console.print(f"  {refusal['on']} mục {refusal['item']}: [{rule}] {refusal['message']}")
+
+
+@app.command()
+def simulate(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="scenario YAML")],
+    as_json: Annotated[bool, typer.Option("--json", help="the SCENARIOS.md JSON")] = False,
+    store: Annotated[str, typer.Option(help="throw-away store: sqlite or postgres")] = "sqlite",
+) -> None:
+    """Run a scenario's timeline through the real system on Temporal's time-skipping server."""
+    from workers.scenario.simulate import simulate as run_simulation
+    from workers.up import test_server_binary
+
+    if store not in ("sqlite", "postgres"):
+        console.print("[red]--store must be sqlite or postgres[/red]")
+        raise typer.Exit(2)
+    try:
+        scenario = load_scenario(file)
+    except (ValidationError, yaml.YAMLError) as error:
+        console.print(f"[red]tệp kịch bản không hợp lệ (invalid scenario file)[/red]: {error}")
+        raise typer.Exit(2) from None
+    days = (scenario.end - scenario.start).days + 1
+    with Progress(console=Console(stderr=True), transient=True, disable=as_json) as bar:
+        task = bar.add_task("Mô phỏng (simulating)", total=days)
+
+        def advance(day: date) -> None:
+            bar.update(task, completed=(day - scenario.start).days + 1)
+
+        result = asyncio.run(run_simulation(scenario, store, test_server_binary(), advance))
+    if as_json:
+        print(json.dumps(result, ensure_ascii=False, indent=1))
+        return
+    print_report(console, result)
