@@ -353,6 +353,17 @@ def member_status_on(store: ReadStore, member: str, on: date) -> tuple[str, bool
     return (rows[0][0], bool(rows[0][1])) if rows else None
 
 
+def member_in_charge_on(store: ReadStore, cell: str, on: date) -> str | None:
+    """The committee member in charge of `cell` on `on`, if it has one (no fallback: a
+    cell without one owes no R41 visit)."""
+    rows = store.query(
+        "SELECT member FROM rm_cell_in_charge WHERE cell = %s AND since <= %s"
+        " ORDER BY since DESC LIMIT 1",
+        (cell, on.isoformat()),
+    )
+    return rows[0][0] if rows else None
+
+
 def in_charge_on(store: ReadStore, cell: str, on: date) -> str | None:
     """Who is in charge of `cell` on `on`: its member in charge, else the organisation
     secretary (SCENARIOS "In charge"); None for an unknown cell."""

@@ -63,7 +63,7 @@ class Context:
         return Leaders(
             organisation_secretary=self.secretary,
             cell_secretary=info.secretary if info else None,
-            in_charge=cell_register.in_charge_on(self.store, cell, on),
+            in_charge=cell_register.member_in_charge_on(self.store, cell, on),
         )
 
     def cells_during(self, start: date, end: date) -> list[str]:
@@ -139,7 +139,8 @@ def committee_attendance(
         if member not in visitors:
             misses.append(("R40", {"member": member}))
     for cell in ctx.cells_during(start, end):
-        in_charge = cell_register.in_charge_on(ctx.store, cell, last)
+        # R41 binds the cell's own member in charge: without one, no visit is owed.
+        in_charge = cell_register.member_in_charge_on(ctx.store, cell, last)
         if in_charge and not any(v.member == in_charge and v.cell == cell for v in visits):
             misses.append(("R41", {"member": in_charge, "cell": cell}))
     return misses
