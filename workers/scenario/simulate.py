@@ -44,16 +44,6 @@ from workflows.models import Clock, Progress
 QUERY_TIMEOUT = timedelta(seconds=30)
 AT_REST_POLLS = 2000
 """About a minute and a half of real time for a workflow task to complete."""
-RUN_CLOSED = frozenset(
-    {
-        EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW,
-        EventType.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED,
-        EventType.EVENT_TYPE_WORKFLOW_EXECUTION_FAILED,
-        EventType.EVENT_TYPE_WORKFLOW_EXECUTION_TERMINATED,
-        EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CANCELED,
-        EventType.EVENT_TYPE_WORKFLOW_EXECUTION_TIMED_OUT,
-    }
-)
 SUBJECT_FIELDS = ("cell", "member", "meeting", "resolution", "inspection")
 TASK_QUEUE = "chibo-simulate"
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -110,7 +100,7 @@ class Simulation:
         self.importer = Importer(self.app, scenario)
         self.watch: dict[str, Progress] = {}
         self.runs: dict[str, tuple[str, int]] = {}
-        """Each workflow's latest run and the timers it had seen fire when last asked."""
+        """Each workflow's latest run and the workflow tasks it had completed when last asked."""
 
     @property
     def client(self) -> Client:
@@ -222,9 +212,9 @@ class Simulation:
         skips: `chibo simulate` hung across year boundaries (every hang seen here
         followed such a query). So a run is asked only once it has completed every
         workflow task it was given, and, when its last answer said a timer was due by
-        now, once that timer has fired: the server fires timers on its own thread, a
-        moment after the clock reached them, so an empty history tail proves nothing
-        until then."""
+        now, once it has completed a task since (the timer's, or a signal's that
+        replaced the timer): the server fires timers on its own thread, a moment after
+        the clock reached them, so until then an empty history tail proves nothing."""
         seen = self.watch.get(workflow_id)
         timer_due = (
             seen is not None
@@ -247,28 +237,26 @@ class Simulation:
 
     async def at_rest(self, workflow_id: str, timer_due: bool) -> None:
         """Returns once the latest run of the workflow has completed every workflow task
-        it was given and, if `timer_due`, has seen a timer fire since it was last asked
+        it was given and, if `timer_due`, has completed one more since it was last asked
         (its worker is working meanwhile: this waits in real time)."""
         for attempt in range(AT_REST_POLLS):
             run_id = (await self.client.get_workflow_handle(workflow_id).describe()).run_id
             run = self.client.get_workflow_handle(workflow_id, run_id=run_id)
-            scheduled = completed = fired = 0
+            scheduled = completed = 0
             closed = False
             async for event in run.fetch_history_events():
                 if event.event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED:
                     scheduled += 1
                 elif event.event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED:
                     completed += 1
-                elif event.event_type == EventType.EVENT_TYPE_TIMER_FIRED:
-                    fired += 1
-                elif event.event_type in RUN_CLOSED:
-                    closed = True  # continued as new: the next look finds the new run
+                elif event.event_type == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW:
+                    closed = True  # the next look finds the new run
             before = self.runs.get(workflow_id)
-            moved_on = before is None or before[0] != run_id or fired > before[1]
+            moved_on = before is None or before[0] != run_id or completed > before[1]
             if not closed and scheduled == completed and (moved_on or not timer_due):
-                self.runs[workflow_id] = (run_id, fired)
+                self.runs[workflow_id] = (run_id, completed)
                 return
-            await asyncio.sleep(min(0.001 * 2**attempt, 0.05))
+            await asyncio.sleep(0.001 * 2 ** min(attempt, 6))
         raise TimeoutError(f"{workflow_id} did not come to rest")
 
     def _waiting_on(self, workflow_id: str, day: date) -> bool:
