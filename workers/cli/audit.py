@@ -15,14 +15,16 @@ from typing import Annotated, Any, NoReturn
 
 import typer
 import yaml
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from rich.console import Console
 
 from audit import history as h
 from audit.bundle import export_bundle, verify_bundle
 from audit.chain import Report
 from audit.replay import LaggingReadModelsError, ReplayFailedError, ReplayReport, replay_live
-from audit.signing import generate_key, load_private, load_public, public_path, sign_checkpoint
-from audit.verify import verify_store
+from audit.signing import KeyFileError, generate_key, load_private, load_public, public_path
+from audit.verify import Head, SigningRefusedError, sign_checkpoint, verify_store, witness_heads
+from audit.witness import WitnessError
 from domain.application import ChiboApplication
 from projections.registry import all_projections
 from projections.store import ReadStore
@@ -318,13 +320,32 @@ def _time(text: str, *, end_of_day: bool = False) -> datetime:
 
 def _print(report: Report, what: str) -> None:
     if report.problem is None:
+        head = f"{report.head}:{report.head_hash.hex()}" if report.head_hash else "-"
         console.print(
             f"OK — {what}: {report.events} events chained up to position {report.head},"
-            f" {report.checkpoints} signed checkpoints (signed through {report.signed_through})"
+            f" {report.checkpoints} signed checkpoints (signed through {report.signed_through});"
+            f" đầu chuỗi (head) {head}",
+            markup=False,
+            soft_wrap=True,
         )
         return
-    console.print(f"[red]BỊ THAY ĐỔI (TAMPERED)[/red] — {what}: {report.problem}")
+    console.print("[red]BỊ THAY ĐỔI (TAMPERED)[/red] — ", end="")
+    console.print(f"{what}: {report.problem}", markup=False, soft_wrap=True)
     raise typer.Exit(1)
+
+
+def _private_key(settings: Settings) -> Ed25519PrivateKey:
+    try:
+        return load_private(settings.audit_key_path)
+    except KeyFileError as error:
+        _fail(f"khóa kiểm toán (audit key): {error}")
+
+
+def _public_key(path: Path) -> Ed25519PublicKey:
+    try:
+        return load_public(path)
+    except KeyFileError as error:
+        _fail(f"khóa kiểm toán (audit key): {error}")
 
 
 @audit_app.command("keygen")
@@ -334,9 +355,10 @@ def keygen() -> None:
     try:
         generate_key(settings.audit_key_path)
     except FileExistsError as error:
-        console.print(f"[red]{error}[/red]")
-        raise typer.Exit(2) from None
-    console.print(
+        _fail(f"khóa kiểm toán (audit key): {error}")
+    except OSError as error:
+        _fail(f"khóa kiểm toán (audit key): cannot write {settings.audit_key_path}: {error}")
+    typer.echo(
         f"key written to {settings.audit_key_path} (keep it secret);"
         f" public key {public_path(settings.audit_key_path)}"
     )
@@ -344,14 +366,26 @@ def keygen() -> None:
 
 @audit_app.command("checkpoint")
 def checkpoint() -> None:
-    """Sign the chain's head now (the projector also signs every CHIBO_CHECKPOINT_EVERY)."""
+    """Verify the chain from the last signed checkpoint, then sign its head (the projector
+    also signs every CHIBO_CHECKPOINT_EVERY); refuses (exit 1) a chain that does not verify."""
     settings = Settings()
-    store = make_read_store(settings)
+    key = _private_key(settings)
+    app, store = make_app(settings), make_read_store(settings)
     try:
-        signed = sign_checkpoint(store, load_private(settings.audit_key_path))
+        signed = sign_checkpoint(app, store, key, witness_dir=settings.audit_witness_dir)
+    except SigningRefusedError as refused:
+        _fail(f"TỪ CHỐI KÝ (refused to sign): {refused.problem}", 1)
+    except WitnessError as error:
+        _fail(f"nhân chứng (witness): {error}")
     finally:
         store.close()
-    console.print(f"signed position {signed.position}" if signed else "nothing new to sign")
+        app.close()
+    if signed is None:
+        typer.echo("nothing new to sign")
+        return
+    typer.echo(
+        f"signed position {signed.position} (head {signed.position}:{signed.chain_hash.hex()})"
+    )
 
 
 @audit_app.command("verify")
@@ -362,22 +396,52 @@ def verify(
     public_key: Annotated[
         Path | None, typer.Option(help="the auditor's copy of the public key (PEM)")
     ] = None,
+    witness: Annotated[
+        Path | None,
+        typer.Option(
+            help="a witness directory (default CHIBO_AUDIT_WITNESS_DIR): every checkpoint it"
+            " holds must still be in the store as written"
+        ),
+    ] = None,
+    expect_head: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--expect-head",
+            help="POSITION:HASH noted from an earlier verify; the log must still hold it",
+        ),
+    ] = None,
+    allow_unsigned: Annotated[
+        bool, typer.Option("--allow-unsigned", help="accept a store with no checkpoint yet")
+    ] = False,
 ) -> None:
-    """Recompute every hash and check every signature; exit 1 at the first problem."""
+    """Recompute every hash and check every signature; exit 1 at the first problem
+    (also: no checkpoint, or a witness's checkpoint or an expected head no longer there)."""
     settings = Settings()
     if bundle is not None:
-        key = load_public(public_key) if public_key else None
-        _print(verify_bundle(bundle, key), str(bundle))
+        key = _public_key(public_key) if public_key else None
+        try:
+            report = verify_bundle(bundle, key)
+        except (OSError, ValueError, KeyError, TypeError) as error:
+            _fail(f"không đọc được gói (unreadable bundle) {bundle}: {error}")
+        _print(report, str(bundle))
         return
+    try:
+        heads = [Head.parse(text) for text in expect_head or []]
+    except ValueError as error:
+        _fail(f"--expect-head: {error}")
+    witness_dir = witness or settings.audit_witness_dir
+    if witness_dir is not None:
+        try:
+            heads += witness_heads(witness_dir)
+        except WitnessError as error:
+            _fail(f"nhân chứng (witness): {error}")
     key_path = public_key or settings.audit_key_path
     if not key_path.exists() and public_path(key_path).exists():
         key_path = public_path(key_path)
-    if not key_path.exists():
-        console.print(f"[red]no audit key at {key_path}: run `chibo audit keygen`[/red]")
-        raise typer.Exit(2)
+    public = _public_key(key_path)
     app, store = make_app(settings), make_read_store(settings)
     try:
-        report = verify_store(app, store, load_public(key_path))
+        report = verify_store(app, store, public, allow_unsigned=allow_unsigned, heads=heads)
     finally:
         store.close()
         app.close()
@@ -397,7 +461,7 @@ def export(
         count = export_bundle(
             app,
             store,
-            load_public(settings.audit_key_path),
+            _public_key(settings.audit_key_path),
             _time(start),
             _time(end, end_of_day=True),
             file,
