@@ -15,7 +15,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 
 from audit import witness
 from audit.chain import GENESIS, ChainRow, Checkpoint, Problem, Report, StoredRow, verify
-from audit.signing import make_checkpoint, signature_checker, store_checkpoint
+from audit.signing import make_checkpoint, raw, signature_checker, store_checkpoint
 from domain.application import ChiboApplication
 from projections.store import ReadStore
 
@@ -71,6 +71,8 @@ class Head:
     position: int
     chain_hash: bytes
     source: str
+    public_key: bytes | None = None
+    """The key that signed it (a witness's checkpoint): the verifying key must be it."""
 
     @classmethod
     def parse(cls, text: str) -> Head:
@@ -89,18 +91,31 @@ class Head:
 def witness_heads(directory: Path) -> list[Head]:
     """The witness's checkpoints as heads the store must still hold (WitnessError)."""
     return [
-        Head(c.position, c.chain_hash, f"the witness's checkpoint of {c.signed_at}")
+        Head(c.position, c.chain_hash, f"the witness's checkpoint of {c.signed_at}", c.public_key)
         for c in witness.read(directory)
     ]
 
 
 def _check_heads(
-    report: Report, store: ReadStore, stored: Sequence[Checkpoint], heads: Iterable[Head]
+    report: Report,
+    store: ReadStore,
+    stored: Sequence[Checkpoint],
+    heads: Iterable[Head],
+    key: bytes,
 ) -> Problem | None:
     """The first head the store no longer holds as it was: a truncated tail, a deleted
-    or changed checkpoint. Only meaningful once the chain itself verified."""
+    or changed checkpoint, a checkpoint signed by another key than the verifying one.
+    Only meaningful once the chain itself verified."""
     signed = {c.position: c.chain_hash for c in stored}
     for head in sorted(heads, key=lambda h: h.position):
+        if head.public_key is not None and head.public_key != key:
+            return Problem(
+                "key-replaced",
+                head.position,
+                "-",
+                f"{head.source} was signed by another key than the one verifying"
+                " (the audit key was replaced)",
+            )
         if head.position > report.head:
             return Problem(
                 "truncated",
@@ -146,7 +161,7 @@ def verify_store(
     report = verify(stored_rows(app), chain_rows(store), stored, signature_checker(public))
     if report.problem is not None:
         return report
-    report.problem = _check_heads(report, store, stored, heads)
+    report.problem = _check_heads(report, store, stored, heads, raw(public))
     if report.problem is None and report.events and not report.checkpoints and not allow_unsigned:
         report.problem = Problem(
             "unsigned",
@@ -198,7 +213,7 @@ def sign_checkpoint(
             )
     anchor = stored[-1] if stored else None
     if witness_dir is not None:
-        known = witness.read(witness_dir)
+        known = witness.read(witness_dir, missing_ok=True)
         if known:
             last = known[-1]
             here = {c.position: c.chain_hash for c in stored}

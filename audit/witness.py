@@ -53,10 +53,13 @@ def append(directory: Path, checkpoint: Checkpoint) -> None:
         raise WitnessError(f"cannot write the witness in {directory}: {error.strerror}") from None
 
 
-def read(directory: Path) -> list[Checkpoint]:
-    """Every checkpoint the witness holds, in the order written ([] if it has none yet).
+def read(directory: Path, *, missing_ok: bool = False) -> list[Checkpoint]:
+    """Every checkpoint the witness holds, in the order written ([] if it has none yet;
+    a missing directory is an error unless `missing_ok`: the signer's first checkpoint).
 
     A last line without its newline (a write cut short by a crash) is ignored."""
+    if missing_ok and not directory.exists():
+        return []
     if not directory.is_dir():
         raise WitnessError(f"the witness directory {directory} does not exist")
     path = witness_file(directory)
