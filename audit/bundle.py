@@ -1,14 +1,15 @@
-"""Bundles: a window of the log exported with its chain, the checkpoints in it, the
-anchors that tie it to the log before it and the public key, so that an auditor can
-verify it with no database."""
+"""Bundles: a window of the log (by recording time or by business date) exported with
+its chain, the checkpoints in it, the anchors that tie it to the log before it and the
+public key, so that an auditor can verify it with no database."""
 
 from __future__ import annotations
 
 import base64
 import json
-from datetime import UTC, datetime
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import orjson
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
@@ -27,8 +28,50 @@ def _recorded_at(row: StoredRow) -> datetime:
     return datetime.fromisoformat(timestamp) if timestamp else datetime.min.replace(tzinfo=UTC)
 
 
+def _occurred_on(row: StoredRow) -> date | None:
+    day = orjson.loads(row.state).get("occurred_on")
+    return date.fromisoformat(day) if isinstance(day, str) else None
+
+
 def _b64(data: bytes) -> str:
     return base64.b64encode(data).decode()
+
+
+@dataclass(frozen=True)
+class Window:
+    """Which events a bundle is for: recorded in [start, end] (recording time), or dated
+    in [start, end] (business date, `occurred_on`); an open end is None.
+
+    A bundle is verified alone, so it holds a contiguous stretch of the log: for a
+    business-date window, the stretch from the first event dated in the window to the
+    last one; events in it dated outside the window are there as chain context, marked
+    `"in_window": false`."""
+
+    by: Literal["recorded", "business"]
+    start: datetime | date | None
+    end: datetime | date | None
+
+    @classmethod
+    def recorded(cls, start: datetime | None, end: datetime | None) -> Window:
+        return cls("recorded", start, end)
+
+    @classmethod
+    def business(cls, start: date | None, end: date | None) -> Window:
+        return cls("business", start, end)
+
+    def holds(self, row: StoredRow) -> bool:
+        value: Any = _recorded_at(row) if self.by == "recorded" else _occurred_on(row)
+        if value is None:
+            return False
+        return (self.start is None or value >= self.start) and (
+            self.end is None or value <= self.end
+        )
+
+    def describe(self) -> str:
+        what = "recorded" if self.by == "recorded" else "dated"
+        lo = self.start.isoformat() if self.start else "the beginning"
+        hi = self.end.isoformat() if self.end else "now"
+        return f"{what} from {lo} to {hi}"
 
 
 def export_bundle(
@@ -39,18 +82,32 @@ def export_bundle(
     end: datetime,
     path: Path,
 ) -> int:
-    """Writes the events recorded in [start, end], their chain, the checkpoints among
-    them, the anchors that tie the window to the log before it, and the public key."""
+    """The events recorded in [start, end]: see export_window."""
+    return export_window(app, store, public, Window.recorded(start, end), path)
+
+
+def export_window(
+    app: ChiboApplication,
+    store: ReadStore,
+    public: Ed25519PublicKey,
+    window: Window,
+    path: Path,
+) -> int:
+    """Writes the stretch of the log that holds the window's events, their chain, the
+    checkpoints among them, the anchors that tie it to the log before it, and the public
+    key; returns how many events are in the window."""
+    selected = [row.position for row in stored_rows(app) if window.holds(row)]
+    first_in, last_in = (selected[0], selected[-1]) if selected else (0, -1)
     records: dict[str, tuple[int, bytes]] = {}
     anchor, previous_chain = GENESIS, GENESIS
     events: list[dict[str, Any]] = []
     chain: list[dict[str, Any]] = []
     record_anchors: dict[str, dict[str, Any]] = {}
+    chosen = set(selected)
     for row, link in zip(stored_rows(app), chain_rows(store), strict=False):
-        at = _recorded_at(row)
-        if at > end:
+        if row.position > last_in:
             break
-        if at < start:
+        if row.position < first_in:
             records[row.originator_id] = (row.version, link.record_hash)
             previous_chain = link.chain_hash
             continue
@@ -67,6 +124,7 @@ def export_bundle(
                 "version": row.version,
                 "topic": row.topic,
                 "state": _b64(row.state),
+                "in_window": row.position in chosen,
             }
         )
         chain.append(
@@ -93,8 +151,13 @@ def export_bundle(
     ]
     bundle = {
         "format": BUNDLE_FORMAT,
-        "from": start.isoformat(),
-        "to": end.isoformat(),
+        "window": {
+            "by": window.by,
+            "from": window.start.isoformat() if window.start else None,
+            "to": window.end.isoformat() if window.end else None,
+        },
+        "from": window.start.isoformat() if window.start else None,
+        "to": window.end.isoformat() if window.end else None,
         "public_key": _b64(raw(public)),
         "anchor": _b64(anchor),
         "record_anchors": record_anchors,
@@ -103,7 +166,7 @@ def export_bundle(
         "checkpoints": signed,
     }
     path.write_text(json.dumps(bundle), encoding="utf-8")
-    return len(events)
+    return len(selected)
 
 
 def verify_bundle(path: Path, public: Ed25519PublicKey | None = None) -> Report:

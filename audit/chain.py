@@ -92,6 +92,8 @@ class Report:
     checkpoints: int = 0
     signed_through: int = 0
     head: int = 0
+    head_hash: bytes = b""
+    """The chain hash at `head` (what `audit verify --expect-head` takes, in hex)."""
     problem: Problem | None = None
 
 
@@ -103,9 +105,12 @@ def verify(
     *,
     anchor: bytes = GENESIS,
     record_anchors: dict[str, tuple[int, bytes]] | None = None,
+    previous_record: Callable[[str, int], bytes | None] | None = None,
 ) -> Report:
     """Recomputes both chains from the rows and checks every checkpoint; stops at the
-    first problem. `anchor` and `record_anchors` start a window that is not the whole log."""
+    first problem. `anchor` and `record_anchors` start a window that is not the whole log;
+    `previous_record(id, version)` gives the record hash of a version before the window
+    (for a window whose records are not known in advance)."""
     report = Report()
     records: dict[str, tuple[int, bytes]] = dict(record_anchors or {})
     pending = sorted(checkpoints, key=lambda c: c.position)
@@ -149,7 +154,11 @@ def verify(
                 f" {link.originator_id} version {link.version}",
             )
             return report
-        last_version, last_hash = records.get(event.originator_id, (0, GENESIS))
+        known = records.get(event.originator_id)
+        if known is None and previous_record is not None and event.version > 1:
+            found = previous_record(event.originator_id, event.version - 1)
+            known = (event.version - 1, found) if found is not None else None
+        last_version, last_hash = known or (0, GENESIS)
         if event.version != last_version + 1:
             report.problem = Problem(
                 "reordered",
@@ -182,6 +191,7 @@ def verify(
         previous_chain = chained
         report.events += 1
         report.head = event.position
+        report.head_hash = chained
         while (
             next_checkpoint < len(pending) and pending[next_checkpoint].position <= event.position
         ):

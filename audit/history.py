@@ -6,8 +6,11 @@ whole: every question here reads the store, and `fold_as_of`, the only pure piec
 used by nothing else.
 
 "As of" a moment means as *known* at that moment: the events recorded (their
-`timestamp`) up to it, folded in order; business dates (`occurred_on`) play no part in
-the cut. Records are named as users know them (`nq-c1-01`, `c1/2026`,
+`timestamp`) up to it, folded in order. "On" a business date means as it stood on that
+date: only the events whose business date (`occurred_on`) is that date or earlier, folded
+in log order (a correction recorded later but dated earlier counts; an event dated later
+does not, even if recorded first). The two cuts combine: on a date, as known at a moment.
+Records are named as users know them (`nq-c1-01`, `c1/2026`,
 `meeting:c1-2026-01`) or by their stream UUID.
 """
 
@@ -279,6 +282,39 @@ def fold_as_of(events: Iterable[DomainEvent], at: datetime) -> Aggregate | None:
     return cast(Aggregate | None, aggregate)
 
 
+def fold_on(
+    events: Iterable[DomainEvent], day: date, at: datetime | None = None
+) -> Aggregate | None:
+    """Folds, in version order, the events of business date `day` or earlier (recorded
+    by `at` if given). None when the record's first event is not among them. The state's
+    `version` is the last event folded (earlier versions may have been left out)."""
+    cut = as_utc(at) if at is not None else None
+    aggregate: Any = None
+    folded = 0
+    last = 0
+    for event in events:
+        if cut is not None and event.timestamp > cut:
+            break
+        if event.occurred_on > day:
+            if event.originator_version == 1:
+                return None  # the record did not exist yet on that date
+            continue
+        folded += 1
+        aggregate = event.model_copy(update={"originator_version": folded}).mutate(aggregate)
+        last = event.originator_version
+    if aggregate is not None:
+        aggregate.version = last
+    return cast(Aggregate | None, aggregate)
+
+
+def state_on(
+    app: ChiboApplication, ref: str | UUID, day: date, at: datetime | None = None
+) -> Aggregate | None:
+    """The record as it stood on business date `day` (as known at `at`, if given)."""
+    _, agg_id = resolve(app, ref)
+    return fold_on(_events(app, agg_id), day, at)
+
+
 def state_as_of(app: ChiboApplication, ref: str | UUID, at: datetime) -> Aggregate | None:
     """The record as known at `at` (None: it had not been recorded yet)."""
     _, agg_id = resolve(app, ref)
@@ -317,22 +353,24 @@ def cell_as_of(
 ) -> CellView | None:
     """Cell `cell_key` as known at `at` (None: not founded yet).
 
-    The roster is the one on business date `on` (default: `at`'s UTC date); open
-    resolutions and recommendations, meetings held and unresolved escalations about
-    the cell are those recorded by `at`, in their state at `at`.
+    With business date `on`, every section stands on that date: the cell, its roster and
+    in-charge, meetings held, open resolutions and recommendations and unresolved
+    escalations are folded from the events dated `on` or earlier (and recorded by `at`).
+    Without it, everything recorded by `at` counts, and the roster is that of `at`'s UTC
+    date.
     """
     key = cell_key.removeprefix(f"{Cell.KIND}:")
     cell_id = Cell.id_for(key)
     if _stored_class(app, cell_id) is not Cell:
         raise UnknownRecordError(f"unknown cell {key}")
     cut = as_utc(at)
-    cell = cast(Cell | None, fold_as_of(_events(app, cell_id), cut))
+
+    cell = cast(Cell | None, _fold_either(app, cell_id, cut, on))
     if cell is None:
         return None
     day = on or cut.date()
     org = cast(
-        Organisation | None,
-        fold_as_of(_events(app, Organisation.id_for(cell.organisation)), cut),
+        Organisation | None, _fold_either(app, Organisation.id_for(cell.organisation), cut, on)
     )
     roster = []
     for member in cell.members_on(day):
@@ -356,7 +394,7 @@ def cell_as_of(
         deputy=cell.deputy,
         in_charge=cell.in_charge_on(day),
         roster=roster,
-        open_resolutions=_open_resolutions(app, cell.key, cut),
+        open_resolutions=_open_resolutions(app, cell.key, cut, on),
         meetings_held=sorted(
             (
                 HeldMeetingView(meeting=m, held_on=held.held_on, kinds=held.kinds)
@@ -364,16 +402,25 @@ def cell_as_of(
             ),
             key=lambda v: (v.held_on, v.meeting),
         ),
-        open_escalations=_open_escalations(app, cell.key, cut),
+        open_escalations=_open_escalations(app, cell.key, cut, on),
     )
 
 
-def _open_resolutions(app: ChiboApplication, cell: str, cut: datetime) -> list[OpenResolution]:
+def _fold_either(
+    app: ChiboApplication, agg_id: UUID, cut: datetime, on: date | None
+) -> Aggregate | None:
+    events = _events(app, agg_id)
+    return fold_as_of(events, cut) if on is None else fold_on(events, on, cut)
+
+
+def _open_resolutions(
+    app: ChiboApplication, cell: str, cut: datetime, on: date | None
+) -> list[OpenResolution]:
     found = []
     for adopted in created(app, Resolution.Adopted.TOPIC):
         if getattr(adopted, "cell", None) != cell or adopted.timestamp > cut:
             continue
-        res = cast(Resolution | None, fold_as_of(_events(app, adopted.originator_id), cut))
+        res = cast(Resolution | None, _fold_either(app, adopted.originator_id, cut, on))
         if res is not None and res.status == "open":
             found.append(
                 OpenResolution(
@@ -391,13 +438,15 @@ def _open_resolutions(app: ChiboApplication, cell: str, cut: datetime) -> list[O
     return sorted(found, key=lambda r: (r.deadline, r.key))
 
 
-def _open_escalations(app: ChiboApplication, cell: str, cut: datetime) -> list[OpenEscalation]:
+def _open_escalations(
+    app: ChiboApplication, cell: str, cut: datetime, on: date | None
+) -> list[OpenEscalation]:
     found = []
     for raised in created(app, Escalation.Raised.TOPIC):
         subject: dict[str, str] = getattr(raised, "subject", {})
         if subject.get("cell") != cell or raised.timestamp > cut:
             continue
-        esc = cast(Escalation | None, fold_as_of(_events(app, raised.originator_id), cut))
+        esc = cast(Escalation | None, _fold_either(app, raised.originator_id, cut, on))
         if esc is not None and esc.status != "resolved":
             found.append(
                 OpenEscalation(

@@ -75,11 +75,32 @@ def chain_rows(
 
 
 class ChainedSQLiteApplicationRecorder(SQLiteApplicationRecorder):
+    """SQLite's events table with `INTEGER PRIMARY KEY AUTOINCREMENT` positions.
+
+    The library's table uses the plain rowid, which SQLite reuses once the last rows are
+    deleted: new events would take the positions of deleted ones, and the projector
+    (already past them) would skip them. AUTOINCREMENT never hands out a position twice.
+    The column is named `rowid` so that the library's `SELECT rowid, *` still finds it.
+    """
+
+    def __init__(self, datastore: Any, events_table_name: str = "stored_events") -> None:
+        super().__init__(datastore, events_table_name)
+        self.insert_events_statement = (
+            f"INSERT INTO {self.events_table_name}"
+            " (originator_id, originator_version, topic, state) VALUES (?,?,?,?)"
+        )
+
     def construct_create_table_statements(self) -> list[str]:
-        return [
-            *super().construct_create_table_statements(),
-            *(s.format(blob="BLOB") for s in CHAIN_DDL),
-        ]
+        events = (
+            f"CREATE TABLE IF NOT EXISTS {self.events_table_name} ("
+            "rowid INTEGER PRIMARY KEY AUTOINCREMENT, "
+            "originator_id TEXT NOT NULL, "
+            "originator_version INTEGER NOT NULL, "
+            "topic TEXT, "
+            "state BLOB, "
+            "UNIQUE (originator_id, originator_version))"
+        )
+        return [events, *(s.format(blob="BLOB") for s in CHAIN_DDL)]
 
     def _insert_events(
         self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **kwargs: Any

@@ -1,13 +1,16 @@
 """Checkpoint signatures: the Ed25519 key files (kept outside the database), the check
-of a checkpoint's signature, and signing the chain's head into `chibo_checkpoints`."""
+of a checkpoint's signature, and storing a signed checkpoint in `chibo_checkpoints`.
+
+Signing the chain's head is audit/verify.py `sign_checkpoint`: it verifies first."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-from cryptography.exceptions import InvalidSignature
+from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import (
     Ed25519PrivateKey,
@@ -20,48 +23,89 @@ from projections.store import ReadStore
 # --- the key -------------------------------------------------------------------------------
 
 
+class KeyFileError(ValueError):
+    """A key file that is missing, unreadable or not the Ed25519 key expected (a
+    configuration problem, never evidence of tampering)."""
+
+
 def generate_key(path: Path) -> Ed25519PublicKey:
-    """Writes a new private key (mode 0600) and its public key beside it (`.pub`)."""
+    """Writes a new private key (mode 0600, its directory 0700) and its public key beside
+    it (`.pub`); created exclusively, so an existing key is never replaced."""
     if path.exists():
         raise FileExistsError(f"{path} exists: refusing to replace an audit key")
     key = Ed25519PrivateKey.generate()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.touch(mode=0o600)
-    path.write_bytes(
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    _write_new(
+        path,
         key.private_bytes(
             serialization.Encoding.PEM,
             serialization.PrivateFormat.PKCS8,
             serialization.NoEncryption(),
-        )
+        ),
+        0o600,
     )
     public = key.public_key()
-    public_path(path).write_bytes(
+    pub = public_path(path)
+    pub.unlink(missing_ok=True)  # a stale public key of a key that is gone
+    _write_new(
+        pub,
         public.public_bytes(
             serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-        )
+        ),
+        0o644,
     )
     return public
+
+
+def _write_new(path: Path, data: bytes, mode: int) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
+    try:
+        os.write(fd, data)
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def public_path(path: Path) -> Path:
     return path.with_suffix(path.suffix + ".pub")
 
 
+def _read(path: Path, what: str) -> bytes:
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise KeyFileError(f"no {what} at {path}: run `chibo audit keygen`") from None
+    except OSError as error:
+        raise KeyFileError(f"cannot read the {what} {path}: {error.strerror}") from None
+    if not data.strip():
+        raise KeyFileError(f"the {what} {path} is empty")
+    return data
+
+
 def load_private(path: Path) -> Ed25519PrivateKey:
-    key = serialization.load_pem_private_key(path.read_bytes(), password=None)
+    data = _read(path, "audit key")
+    if b"PRIVATE KEY" not in data and b"PUBLIC KEY" in data:
+        raise KeyFileError(f"{path} holds a public key: signing needs the private key")
+    try:
+        key = serialization.load_pem_private_key(data, password=None)
+    except (ValueError, TypeError, UnsupportedAlgorithm):
+        raise KeyFileError(f"{path} is not a PEM private key (unreadable or encrypted)") from None
     if not isinstance(key, Ed25519PrivateKey):
-        raise ValueError(f"{path} is not an Ed25519 key")
+        raise KeyFileError(f"{path} is not an Ed25519 key ({type(key).__name__})")
     return key
 
 
 def load_public(path: Path) -> Ed25519PublicKey:
     """The public key from a `.pub` file, or derived from the private key file."""
-    data = path.read_bytes()
+    data = _read(path, "audit public key")
     if b"PRIVATE" in data:
         return load_private(path).public_key()
-    key = serialization.load_pem_public_key(data)
+    try:
+        key = serialization.load_pem_public_key(data)
+    except (ValueError, TypeError, UnsupportedAlgorithm):
+        raise KeyFileError(f"{path} is not a PEM public key") from None
     if not isinstance(key, Ed25519PublicKey):
-        raise ValueError(f"{path} is not an Ed25519 public key")
+        raise KeyFileError(f"{path} is not an Ed25519 public key ({type(key).__name__})")
     return key
 
 
@@ -90,24 +134,17 @@ def signature_checker(public: Ed25519PublicKey) -> Callable[[Checkpoint], bool]:
 # --- checkpoints ---------------------------------------------------------------------------
 
 
-def sign_checkpoint(store: ReadStore, key: Ed25519PrivateKey) -> Checkpoint | None:
-    """Signs (position, chain hash) of the chain's head; None when nothing new is chained."""
-    head = store.query(
-        "SELECT position, chain_hash FROM chibo_chain ORDER BY position DESC LIMIT 1"
-    )
-    if not head:
-        return None
-    position, chain = int(head[0][0]), bytes(head[0][1])
-    last = store.query("SELECT MAX(position) FROM chibo_checkpoints")[0][0]
-    if last is not None and int(last) >= position:
-        return None
-    checkpoint = Checkpoint(
+def make_checkpoint(key: Ed25519PrivateKey, position: int, chain: bytes) -> Checkpoint:
+    return Checkpoint(
         position,
         chain,
         key.sign(checkpoint_message(position, chain)),
         raw(key.public_key()),
         datetime.now(UTC).isoformat(timespec="seconds"),
     )
+
+
+def store_checkpoint(store: ReadStore, checkpoint: Checkpoint) -> None:
     with store.transaction() as cur:
         cur.execute(
             "INSERT INTO chibo_checkpoints (position, chain_hash, signature, public_key,"
@@ -120,7 +157,6 @@ def sign_checkpoint(store: ReadStore, key: Ed25519PrivateKey) -> Checkpoint | No
                 checkpoint.signed_at,
             ),
         )
-    return checkpoint
 
 
 def unsigned_events(store: ReadStore) -> int:

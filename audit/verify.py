@@ -1,17 +1,21 @@
 """Reading the chain back: the stored log, the `chibo_chain` rows and the signed
-checkpoints, in position order and in batches, and verifying the store with them.
+checkpoints, in position order and in batches; verifying the store with them (and with
+a witness or an expected head), and signing the head of a chain that verifies.
 
 The chain's writer is audit/recorders.py; the check itself is audit/chain.py `verify`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from audit.chain import ChainRow, Checkpoint, Report, StoredRow, verify
-from audit.signing import signature_checker
+from audit import witness
+from audit.chain import GENESIS, ChainRow, Checkpoint, Problem, Report, StoredRow, verify
+from audit.signing import make_checkpoint, raw, signature_checker, store_checkpoint
 from domain.application import ChiboApplication
 from projections.store import ReadStore
 
@@ -54,7 +58,208 @@ def checkpoints(store: ReadStore) -> list[Checkpoint]:
     return [Checkpoint(int(p), bytes(c), bytes(s), bytes(k), str(t)) for p, c, s, k, t in rows]
 
 
-def verify_store(app: ChiboApplication, store: ReadStore, public: Ed25519PublicKey) -> Report:
-    return verify(
-        stored_rows(app), chain_rows(store), checkpoints(store), signature_checker(public)
+def _chain_hash_at(store: ReadStore, position: int) -> bytes | None:
+    rows = store.query("SELECT chain_hash FROM chibo_chain WHERE position = %s", (position,))
+    return bytes(rows[0][0]) if rows else None
+
+
+@dataclass(frozen=True)
+class Head:
+    """A (position, chain hash) known from outside the database: a witness's checkpoint or
+    an auditor's note of `audit verify`'s output (`POSITION:HEX`)."""
+
+    position: int
+    chain_hash: bytes
+    source: str
+    public_key: bytes | None = None
+    """The key that signed it (a witness's checkpoint): the verifying key must be it."""
+
+    @classmethod
+    def parse(cls, text: str) -> Head:
+        position, sep, digest = text.strip().partition(":")
+        try:
+            if not sep:
+                raise ValueError
+            head = cls(int(position), bytes.fromhex(digest), "the expected head")
+        except ValueError:
+            raise ValueError(f"expected POSITION:HASH (hex), not {text!r}") from None
+        if head.position < 1 or len(head.chain_hash) != 32:
+            raise ValueError(f"expected POSITION:HASH with a 64-digit hex hash, not {text!r}")
+        return head
+
+
+def witness_heads(directory: Path) -> list[Head]:
+    """The witness's checkpoints as heads the store must still hold (WitnessError)."""
+    return [
+        Head(c.position, c.chain_hash, f"the witness's checkpoint of {c.signed_at}", c.public_key)
+        for c in witness.read(directory)
+    ]
+
+
+def _check_heads(
+    report: Report,
+    store: ReadStore,
+    stored: Sequence[Checkpoint],
+    heads: Iterable[Head],
+    key: bytes,
+) -> Problem | None:
+    """The first head the store no longer holds as it was: a truncated tail, a deleted
+    or changed checkpoint, a checkpoint signed by another key than the verifying one.
+    Only meaningful once the chain itself verified."""
+    signed = {c.position: c.chain_hash for c in stored}
+    for head in sorted(heads, key=lambda h: h.position):
+        if head.public_key is not None and head.public_key != key:
+            return Problem(
+                "key-replaced",
+                head.position,
+                "-",
+                f"{head.source} was signed by another key than the one verifying"
+                " (the audit key was replaced)",
+            )
+        if head.position > report.head:
+            return Problem(
+                "truncated",
+                head.position,
+                "-",
+                f"{head.source} is at position {head.position} but the log ends at"
+                f" {report.head}: events were deleted from its tail",
+            )
+        chained = _chain_hash_at(store, head.position)
+        if chained is None:
+            return Problem(
+                "deleted", head.position, "-", f"{head.source} names a position not in the log"
+            )
+        if chained != head.chain_hash:
+            return Problem(
+                "head-mismatch",
+                head.position,
+                "-",
+                f"the log differs from {head.source}: rewritten and re-chained",
+            )
+        if head.source.startswith("the witness") and signed.get(head.position) is None:
+            return Problem(
+                "deleted",
+                head.position,
+                "-",
+                f"{head.source} is missing from the store's checkpoints",
+            )
+    return None
+
+
+def verify_store(
+    app: ChiboApplication,
+    store: ReadStore,
+    public: Ed25519PublicKey,
+    *,
+    allow_unsigned: bool = False,
+    heads: Iterable[Head] = (),
+) -> Report:
+    """The whole store checked: the chain, every checkpoint's signature, at least one
+    checkpoint when there are events (unless `allow_unsigned`), and every head known
+    from outside (a witness, an expected head) still there as it was."""
+    stored = checkpoints(store)
+    report = verify(stored_rows(app), chain_rows(store), stored, signature_checker(public))
+    if report.problem is not None:
+        return report
+    report.problem = _check_heads(report, store, stored, heads, raw(public))
+    if report.problem is None and report.events and not report.checkpoints and not allow_unsigned:
+        report.problem = Problem(
+            "unsigned",
+            report.head,
+            "-",
+            f"{report.events} events and no signed checkpoint: nothing proves the log was not"
+            " rewritten (sign with `chibo audit checkpoint`, or pass --allow-unsigned)",
+        )
+    return report
+
+
+# --- signing the head -----------------------------------------------------------------------
+
+
+class SigningRefusedError(RuntimeError):
+    """The chain does not verify from the last valid signed checkpoint: nothing signed."""
+
+    def __init__(self, problem: Problem) -> None:
+        super().__init__(f"refusing to sign: {problem}")
+        self.problem = problem
+
+
+def sign_checkpoint(
+    app: ChiboApplication,
+    store: ReadStore,
+    key: Ed25519PrivateKey,
+    *,
+    witness_dir: Path | None = None,
+) -> Checkpoint | None:
+    """Signs (position, chain hash) of the chain's head once the chain verifies from the
+    last valid signed checkpoint; None when nothing new is chained.
+
+    The starting point is the latest checkpoint in the store signed by this key; with a
+    witness, the witness's last checkpoint must also still be in the store as written
+    (so deleting checkpoints cannot move the starting point back past a rewrite). Any
+    problem raises SigningRefusedError and nothing is signed. The checkpoint is stored,
+    then appended to the witness."""
+    check = signature_checker(key.public_key())
+    stored = checkpoints(store)
+    for checkpoint in stored:
+        if not check(checkpoint):
+            raise SigningRefusedError(
+                Problem(
+                    "bad-signature",
+                    checkpoint.position,
+                    "-",
+                    "a checkpoint is not signed by this key",
+                )
+            )
+    anchor = stored[-1] if stored else None
+    if witness_dir is not None:
+        known = witness.read(witness_dir, missing_ok=True)
+        if known:
+            last = known[-1]
+            here = {c.position: c.chain_hash for c in stored}
+            if here.get(last.position) != last.chain_hash:
+                raise SigningRefusedError(
+                    Problem(
+                        "deleted" if last.position not in here else "checkpoint-mismatch",
+                        last.position,
+                        "-",
+                        f"the witness's last checkpoint (signed {last.signed_at}) is not in"
+                        " the store as written: checkpoints were deleted or changed",
+                    )
+                )
+    start, previous = (anchor.position, anchor.chain_hash) if anchor else (0, GENESIS)
+    if anchor is not None and _chain_hash_at(store, anchor.position) != anchor.chain_hash:
+        raise SigningRefusedError(
+            Problem(
+                "checkpoint-mismatch",
+                anchor.position,
+                "-",
+                f"the chain differs from the checkpoint signed {anchor.signed_at}",
+            )
+        )
+
+    def previous_record(originator: str, version: int) -> bytes | None:
+        rows = store.query(
+            "SELECT record_hash FROM chibo_chain WHERE originator_id = %s"
+            " AND originator_version = %s",
+            (originator, version),
+        )
+        return bytes(rows[0][0]) if rows else None
+
+    report = verify(
+        stored_rows(app, start + 1),
+        chain_rows(store, start + 1),
+        [],
+        check,
+        anchor=previous,
+        previous_record=previous_record,
     )
+    if report.problem is not None:
+        raise SigningRefusedError(report.problem)
+    if not report.events:
+        return None
+    signed = make_checkpoint(key, report.head, report.head_hash)
+    store_checkpoint(store, signed)
+    if witness_dir is not None:
+        witness.append(witness_dir, signed)
+    return signed

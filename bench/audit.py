@@ -17,8 +17,8 @@ from typing import Any
 import psycopg
 from rich.console import Console
 
-from audit.signing import generate_key, load_private, load_public, sign_checkpoint
-from audit.verify import verify_store
+from audit.signing import generate_key, load_private, load_public
+from audit.verify import sign_checkpoint, verify_store
 from bench.projections import FULL, PG_ADMIN, SMALL, decode_all, ensure_log
 from workers.settings import Settings
 from workers.wiring import make_app, make_read_store
@@ -58,11 +58,12 @@ def run(backend: str, sizes: dict[str, Any], small: bool, repeats: int) -> None:
     events = ensure_log(settings, sizes)
     if not KEY.exists():
         generate_key(KEY)
-    store = make_read_store(settings)
+    app, store = make_app(settings), make_read_store(settings)
     try:
-        sign_checkpoint(store, load_private(KEY))
+        sign_checkpoint(app, store, load_private(KEY))
     finally:
         store.close()
+        app.close()
     decode = statistics.median(decode_all(settings) for _ in range(repeats))
     verify = statistics.median(verify_all(settings) for _ in range(repeats))
     decode_rate, verify_rate = events / decode, events / verify

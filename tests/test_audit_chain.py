@@ -16,8 +16,8 @@ from typer.testing import CliRunner
 
 from audit.bundle import verify_bundle
 from audit.chain import Report
-from audit.signing import generate_key, load_private, load_public, sign_checkpoint
-from audit.verify import verify_store
+from audit.signing import generate_key, load_private, load_public
+from audit.verify import sign_checkpoint, verify_store
 from domain import commands as c
 from workers.cli import app as cli
 from workers.scenario.format import load_scenario
@@ -55,7 +55,7 @@ def audited(settings: Settings, tmp_path: Path) -> Iterator[Settings]:
     app, store = make_app(settings), make_read_store(settings)
     try:
         Importer(app, load_scenario(SCENARIO)).run()
-        assert sign_checkpoint(store, load_private(settings.audit_key_path)) is not None
+        assert sign_checkpoint(app, store, load_private(settings.audit_key_path)) is not None
         app.handle(
             c.ReportProgress(
                 actor="m21",

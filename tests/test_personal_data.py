@@ -7,8 +7,8 @@ import sqlite3
 from datetime import date
 from pathlib import Path
 
-from audit.signing import generate_key, load_private, load_public, sign_checkpoint
-from audit.verify import verify_store
+from audit.signing import generate_key, load_private, load_public
+from audit.verify import sign_checkpoint, verify_store
 from domain import commands as c
 from domain.organisation import Organisation
 from domain.personal import ERASED
@@ -57,10 +57,10 @@ def test_sealed_name_is_readable_then_erased_and_the_chain_still_verifies(tmp_pa
     assert NAME.encode() not in raw, "the name is stored sealed"
     org: Organisation = app.repository.get(Organisation.id_for("tb"))
     assert org.members["m01"].name == NAME
+    store = make_read_store(settings)
+    sign_checkpoint(app, store, load_private(settings.audit_key_path))
     app.close()
 
-    store = make_read_store(settings)
-    sign_checkpoint(store, load_private(settings.audit_key_path))
     assert FileKeyStore(tmp_path / "keys").erase("m01")
 
     app = make_app(settings)

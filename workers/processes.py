@@ -10,7 +10,8 @@ from collections.abc import Callable
 
 from temporalio.client import Client
 
-from audit.signing import load_private, sign_checkpoint, unsigned_events
+from audit.signing import load_private, unsigned_events
+from audit.verify import SigningRefusedError, sign_checkpoint
 from projections.projector import Projector
 from projections.registry import all_projections
 from workers.settings import Settings
@@ -39,14 +40,25 @@ def run_projector(settings: Settings) -> None:
     _stop_on_signals(stop.set)
     projector = Projector(app, store, all_projections(), settings.projector_batch_size)
     log.info("projector following the log from %s", projector.positions())
-    key = load_private(settings.audit_key_path) if settings.audit_key_path.exists() else None
-    if key is None:
+    key = None
+    if settings.audit_key_path.exists():
+        key = load_private(settings.audit_key_path)  # KeyFileError: a clear message, exit 2
+    else:
         log.warning("no audit key at %s: checkpoints are not signed", settings.audit_key_path)
+    if key is not None and settings.audit_witness_dir is None:
+        log.warning("CHIBO_AUDIT_WITNESS_DIR not set: checkpoints have no witness")
 
     def checkpoint() -> None:
-        # Sign the chain's head once enough events are unsigned (tamper evidence).
+        # Sign the chain's head once enough events are unsigned (tamper evidence), after
+        # verifying the chain from the last signed checkpoint.
+        nonlocal key
         if key is not None and unsigned_events(store) >= settings.checkpoint_every:
-            signed = sign_checkpoint(store, key)
+            try:
+                signed = sign_checkpoint(app, store, key, witness_dir=settings.audit_witness_dir)
+            except SigningRefusedError as refused:
+                log.error("%s; no more checkpoints until `chibo audit verify` is clean", refused)
+                key = None
+                return
             if signed:
                 log.info("signed checkpoint at position %s", signed.position)
 

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Literal
 from urllib.parse import unquote, urlsplit
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def default_audit_key_path() -> Path:
+    """`$XDG_CONFIG_HOME/chibo/audit/ed25519.pem` (`~/.config/…` without it): the user's
+    configuration, never beside the database (`var/`), whose writers could read it."""
+    config = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+    return Path(config) / "chibo" / "audit" / "ed25519.pem"
 
 
 class Settings(BaseSettings):
@@ -31,8 +39,12 @@ class Settings(BaseSettings):
     dispatcher_batch_size: int = Field(default=100, ge=1)
     worker_cache_size: int = Field(default=1000, ge=0)
     """Workflows a worker keeps in memory (0: none, every task replays its history)."""
-    audit_key_path: Path = Path("var/audit/ed25519.pem")
-    """The Ed25519 key that signs checkpoints: keep it outside the database."""
+    audit_key_path: Path = Field(default_factory=lambda: default_audit_key_path())
+    """The Ed25519 key that signs checkpoints: outside the database's directory, by
+    default in the user's configuration directory (see default_audit_key_path)."""
+    audit_witness_dir: Path | None = None
+    """Where every signed checkpoint is also appended (`checkpoints.jsonl`); in
+    production a place the database's administrators cannot write."""
     personal_keys_dir: Path | None = None
     """Where per-member keys live; set it to store members' personal fields sealed."""
     checkpoint_every: int = Field(default=1000, ge=1)

@@ -15,14 +15,16 @@ from typing import Annotated, Any, NoReturn
 
 import typer
 import yaml
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from rich.console import Console
 
 from audit import history as h
-from audit.bundle import export_bundle, verify_bundle
+from audit.bundle import Window, export_window, verify_bundle
 from audit.chain import Report
 from audit.replay import LaggingReadModelsError, ReplayFailedError, ReplayReport, replay_live
-from audit.signing import generate_key, load_private, load_public, public_path, sign_checkpoint
-from audit.verify import verify_store
+from audit.signing import KeyFileError, generate_key, load_private, load_public, public_path
+from audit.verify import Head, SigningRefusedError, sign_checkpoint, verify_store, witness_heads
+from audit.witness import WitnessError
 from domain.application import ChiboApplication
 from projections.registry import all_projections
 from projections.store import ReadStore
@@ -117,23 +119,47 @@ def history_command(
             typer.echo(f"    {_dumps(e.payload)}")
 
 
+def _day(text: str, option: str) -> date:
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        _fail(f"ngày không hợp lệ (invalid date) {option} {text!r}: expected YYYY-MM-DD")
+
+
 @audit_app.command("show")
 def show_command(
     record: Annotated[str, typer.Argument(help=RECORD_HELP)],
-    as_of: Annotated[str | None, typer.Option("--as-of", help=TIME_HELP)] = None,
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help=f"as known at a recording time: {TIME_HELP}")
+    ] = None,
+    on: Annotated[
+        str | None,
+        typer.Option(
+            "--on",
+            help="as it stood on a business date (YYYY-MM-DD): only events dated then or"
+            " earlier; combines with --as-of",
+        ),
+    ] = None,
     version: Annotated[int | None, typer.Option("--version", help="after its N-th event")] = None,
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
-    """A record as it stood at a moment or version (trạng thái hồ sơ); now without either."""
-    if as_of is not None and version is not None:
-        _fail("--as-of và --version không dùng cùng nhau (give --as-of or --version, not both)")
+    """A record as it stood on a business date, as known at a moment, or at a version
+    (trạng thái hồ sơ); now without any."""
+    if version is not None and (as_of is not None or on is not None):
+        _fail(
+            "--version không dùng cùng --as-of/--on"
+            " (give --version, or --as-of and/or --on, not both)"
+        )
     at = parse_time(as_of) if as_of is not None else None
+    day = _day(on, "--on") if on is not None else None
     with _application() as app:
         try:
             cls, agg_id = h.resolve(app, record)
             state: Any
             if version is not None:
                 state = h.state_at_version(app, agg_id, version)
+            elif day is not None:
+                state = h.state_on(app, agg_id, day, at)
             elif at is not None:
                 state = h.state_as_of(app, agg_id, at)
             else:
@@ -146,16 +172,21 @@ def show_command(
         "id": str(agg_id),
         "key": dumped.get("key") if dumped else None,
         "as_of": at.isoformat() if at else None,
+        "on": day.isoformat() if day else None,
         "version": state.version if state is not None else 0,
         "state": dumped,
     }
     if as_json:
         typer.echo(_dumps(out, indent=1))
         return
+    whens = []
+    if day is not None:
+        whens.append(f"ngày (on) {day.isoformat()}")
     if at is not None:
-        when = f"lúc (as of) {at.isoformat()}"
-    else:
-        when = "hiện tại (now)" if version is None else "tại (at)"
+        whens.append(f"lúc (as of) {at.isoformat()}")
+    if not whens:
+        whens.append("hiện tại (now)" if version is None else "tại (at)")
+    when = ", ".join(whens)
     if state is None:
         typer.echo(f"{cls.KIND} {record}: chưa được ghi nhận {when} (not recorded yet)")
         return
@@ -170,16 +201,18 @@ def cell_command(
     cell: Annotated[str, typer.Argument(help="cell id, e.g. c1")],
     as_of: Annotated[str, typer.Option("--as-of", help=TIME_HELP)] = "now",
     on: Annotated[
-        str | None, typer.Option(help="business date of the roster (default: that of --as-of)")
+        str | None,
+        typer.Option(
+            help="business date: every section as it stood that day (events dated then or"
+            " earlier); default: everything recorded by --as-of, roster on its date"
+        ),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
-    """A cell as known at a moment (chi bộ tại thời điểm): roster, open items, meetings."""
+    """A cell on a business date, as known at a moment (chi bộ tại thời điểm): roster,
+    open items, meetings, escalations."""
     at = parse_time(as_of)
-    try:
-        day = date.fromisoformat(on) if on is not None else None
-    except ValueError:
-        _fail(f"ngày không hợp lệ (invalid date) {on!r}: expected YYYY-MM-DD")
+    day = _day(on, "--on") if on is not None else None
     with _application() as app:
         try:
             view = h.cell_as_of(app, cell, at, day)
@@ -318,13 +351,32 @@ def _time(text: str, *, end_of_day: bool = False) -> datetime:
 
 def _print(report: Report, what: str) -> None:
     if report.problem is None:
+        head = f"{report.head}:{report.head_hash.hex()}" if report.head_hash else "-"
         console.print(
             f"OK — {what}: {report.events} events chained up to position {report.head},"
-            f" {report.checkpoints} signed checkpoints (signed through {report.signed_through})"
+            f" {report.checkpoints} signed checkpoints (signed through {report.signed_through});"
+            f" đầu chuỗi (head) {head}",
+            markup=False,
+            soft_wrap=True,
         )
         return
-    console.print(f"[red]BỊ THAY ĐỔI (TAMPERED)[/red] — {what}: {report.problem}")
+    console.print("[red]BỊ THAY ĐỔI (TAMPERED)[/red] — ", end="")
+    console.print(f"{what}: {report.problem}", markup=False, soft_wrap=True)
     raise typer.Exit(1)
+
+
+def _private_key(settings: Settings) -> Ed25519PrivateKey:
+    try:
+        return load_private(settings.audit_key_path)
+    except KeyFileError as error:
+        _fail(f"khóa kiểm toán (audit key): {error}")
+
+
+def _public_key(path: Path) -> Ed25519PublicKey:
+    try:
+        return load_public(path)
+    except KeyFileError as error:
+        _fail(f"khóa kiểm toán (audit key): {error}")
 
 
 @audit_app.command("keygen")
@@ -334,9 +386,10 @@ def keygen() -> None:
     try:
         generate_key(settings.audit_key_path)
     except FileExistsError as error:
-        console.print(f"[red]{error}[/red]")
-        raise typer.Exit(2) from None
-    console.print(
+        _fail(f"khóa kiểm toán (audit key): {error}")
+    except OSError as error:
+        _fail(f"khóa kiểm toán (audit key): cannot write {settings.audit_key_path}: {error}")
+    typer.echo(
         f"key written to {settings.audit_key_path} (keep it secret);"
         f" public key {public_path(settings.audit_key_path)}"
     )
@@ -344,14 +397,26 @@ def keygen() -> None:
 
 @audit_app.command("checkpoint")
 def checkpoint() -> None:
-    """Sign the chain's head now (the projector also signs every CHIBO_CHECKPOINT_EVERY)."""
+    """Verify the chain from the last signed checkpoint, then sign its head (the projector
+    also signs every CHIBO_CHECKPOINT_EVERY); refuses (exit 1) a chain that does not verify."""
     settings = Settings()
-    store = make_read_store(settings)
+    key = _private_key(settings)
+    app, store = make_app(settings), make_read_store(settings)
     try:
-        signed = sign_checkpoint(store, load_private(settings.audit_key_path))
+        signed = sign_checkpoint(app, store, key, witness_dir=settings.audit_witness_dir)
+    except SigningRefusedError as refused:
+        _fail(f"TỪ CHỐI KÝ (refused to sign): {refused.problem}", 1)
+    except WitnessError as error:
+        _fail(f"nhân chứng (witness): {error}")
     finally:
         store.close()
-    console.print(f"signed position {signed.position}" if signed else "nothing new to sign")
+        app.close()
+    if signed is None:
+        typer.echo("nothing new to sign")
+        return
+    typer.echo(
+        f"signed position {signed.position} (head {signed.position}:{signed.chain_hash.hex()})"
+    )
 
 
 @audit_app.command("verify")
@@ -362,22 +427,52 @@ def verify(
     public_key: Annotated[
         Path | None, typer.Option(help="the auditor's copy of the public key (PEM)")
     ] = None,
+    witness: Annotated[
+        Path | None,
+        typer.Option(
+            help="a witness directory (default CHIBO_AUDIT_WITNESS_DIR): every checkpoint it"
+            " holds must still be in the store as written"
+        ),
+    ] = None,
+    expect_head: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--expect-head",
+            help="POSITION:HASH noted from an earlier verify; the log must still hold it",
+        ),
+    ] = None,
+    allow_unsigned: Annotated[
+        bool, typer.Option("--allow-unsigned", help="accept a store with no checkpoint yet")
+    ] = False,
 ) -> None:
-    """Recompute every hash and check every signature; exit 1 at the first problem."""
+    """Recompute every hash and check every signature; exit 1 at the first problem
+    (also: no checkpoint, or a witness's checkpoint or an expected head no longer there)."""
     settings = Settings()
     if bundle is not None:
-        key = load_public(public_key) if public_key else None
-        _print(verify_bundle(bundle, key), str(bundle))
+        key = _public_key(public_key) if public_key else None
+        try:
+            report = verify_bundle(bundle, key)
+        except (OSError, ValueError, KeyError, TypeError) as error:
+            _fail(f"không đọc được gói (unreadable bundle) {bundle}: {error}")
+        _print(report, str(bundle))
         return
+    try:
+        heads = [Head.parse(text) for text in expect_head or []]
+    except ValueError as error:
+        _fail(f"--expect-head: {error}")
+    witness_dir = witness or settings.audit_witness_dir
+    if witness_dir is not None:
+        try:
+            heads += witness_heads(witness_dir)
+        except WitnessError as error:
+            _fail(f"nhân chứng (witness): {error}")
     key_path = public_key or settings.audit_key_path
     if not key_path.exists() and public_path(key_path).exists():
         key_path = public_path(key_path)
-    if not key_path.exists():
-        console.print(f"[red]no audit key at {key_path}: run `chibo audit keygen`[/red]")
-        raise typer.Exit(2)
+    public = _public_key(key_path)
     app, store = make_app(settings), make_read_store(settings)
     try:
-        report = verify_store(app, store, load_public(key_path))
+        report = verify_store(app, store, public, allow_unsigned=allow_unsigned, heads=heads)
     finally:
         store.close()
         app.close()
@@ -387,22 +482,42 @@ def verify(
 @audit_app.command("export")
 def export(
     file: Annotated[Path, typer.Argument(help="bundle to write (JSON)")],
-    start: Annotated[str, typer.Option("--from", help="ISO date or datetime")],
-    end: Annotated[str, typer.Option("--to", help="ISO date or datetime")],
+    start: Annotated[
+        str | None, typer.Option("--from", help="recorded from (ISO date or datetime)")
+    ] = None,
+    end: Annotated[
+        str | None, typer.Option("--to", help="recorded up to (ISO date or datetime)")
+    ] = None,
+    from_date: Annotated[
+        str | None, typer.Option("--from-date", help="business date from (YYYY-MM-DD)")
+    ] = None,
+    to_date: Annotated[
+        str | None, typer.Option("--to-date", help="business date up to (YYYY-MM-DD)")
+    ] = None,
 ) -> None:
-    """Write a self-contained bundle of the events recorded between two times."""
+    """Write a self-contained bundle of the events recorded between two times
+    (--from/--to), or dated between two business dates (--from-date/--to-date)."""
+    by_time, by_date = (start, end) != (None, None), (from_date, to_date) != (None, None)
+    if by_time == by_date:
+        _fail(
+            "give --from/--to (recording time) or --from-date/--to-date (business date), one window"
+        )
+    window: Window
+    if by_time:
+        window = Window.recorded(
+            _time(start) if start else None, _time(end, end_of_day=True) if end else None
+        )
+    else:
+        window = Window.business(
+            _day(from_date, "--from-date") if from_date else None,
+            _day(to_date, "--to-date") if to_date else None,
+        )
     settings = Settings()
+    public = _public_key(settings.audit_key_path)
     app, store = make_app(settings), make_read_store(settings)
     try:
-        count = export_bundle(
-            app,
-            store,
-            load_public(settings.audit_key_path),
-            _time(start),
-            _time(end, end_of_day=True),
-            file,
-        )
+        count = export_window(app, store, public, window, file)
     finally:
         store.close()
         app.close()
-    console.print(f"{count} events written to {file}")
+    typer.echo(f"{count} events written to {file} ({window.describe()})")

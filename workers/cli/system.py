@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from audit.signing import KeyFileError
 from workers import processes
 from workers.cli.app import app, console, db_app
 from workers.settings import Settings
@@ -39,7 +40,11 @@ def worker() -> None:
 def projector() -> None:
     """Follow the event log and keep every read model up to date."""
     processes.configure_logging()
-    processes.run_projector(Settings())
+    try:
+        processes.run_projector(Settings())
+    except KeyFileError as error:  # configuration, never "tampered" (exit 1)
+        typer.echo(f"khóa kiểm toán (audit key): {error}", err=True)
+        raise typer.Exit(2) from None
 
 
 @app.command()
