@@ -8,6 +8,8 @@ is stored with the command record, so a repeated command returns it unchanged.
 
 from __future__ import annotations
 
+import random
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
@@ -520,6 +522,12 @@ HANDLERS: dict[type[c.Command], Handler] = {
 }
 
 
+MAX_ATTEMPTS = 10
+"""How many times a command losing races is decided again before the error is raised."""
+BACKOFF_SECONDS = 0.005
+"""The first retry waits up to this long (jittered), doubling with each attempt."""
+
+
 @dataclass(frozen=True)
 class Outcome:
     result: Result
@@ -547,38 +555,53 @@ class CommandBus:
         return self.apply(command).result
 
     def apply(self, command: c.Command) -> Outcome:
-        """Like `handle`, and says whether this call stored anything."""
-        for attempt in range(2):
+        """Like `handle`, and says whether this call stored anything.
+
+        A command that loses a race (another writer saved to one of its records, or its
+        own record, first) is decided again on fresh state, until it is stored or
+        refused. If meanwhile another process applied this very command, the outcome is
+        that process's result with `stored=False`, never a refusal."""
+        for attempt in range(MAX_ATTEMPTS):
             previous = self._previous_result(command)
             if previous is not None:
                 return Outcome(result=previous, stored=False)
-            unit = UnitOfWork(self)
-            result = HANDLERS[type(command)](unit, command)
+            unit = UnitOfWork(self)  # fresh: every attempt loads the records anew
+            try:
+                result = HANDLERS[type(command)](unit, command)
+            except DomainError:
+                # Decided on state that may already hold this command's own effects.
+                previous = self._previous_result(command)
+                if previous is not None:
+                    return Outcome(result=previous, stored=False)
+                raise
             record: CommandRecord = create(
                 CommandRecord.Accepted,
                 command_record_id(command.command_id),
                 command.meta,
                 name=type(command).__name__,
-                fingerprint=command.fingerprint(),
+                fingerprint=self._fingerprint(command),
                 result=result,
             )
             try:
                 self.save(*unit.changed(), record)
             except IntegrityError:
-                # Another process applied this command (or touched the same records)
-                # first: look again, then redo the decision on fresh state once.
-                if attempt:
+                # Another writer got there first: look again, then decide again.
+                if attempt + 1 == MAX_ATTEMPTS:
                     raise
+                time.sleep(random.uniform(0, BACKOFF_SECONDS * 2**attempt))
                 continue
             return Outcome(result=result, stored=True)
         raise AssertionError("unreachable")
+
+    def _fingerprint(self, command: c.Command) -> str:
+        return command.fingerprint()
 
     def _previous_result(self, command: c.Command) -> Result | None:
         try:
             record: Any = self.repository.get(command_record_id(command.command_id))
         except AggregateNotFoundError:
             return None
-        if record.fingerprint != command.fingerprint():
+        if record.fingerprint != self._fingerprint(command):
             raise CommandIdReusedError(command.command_id)
         result: Result = record.result
         return result
