@@ -28,6 +28,7 @@ from domain.inspection import Inspection
 from domain.meeting import Meeting
 from domain.notices import Escalation, Reminder, escalation_key, reminder_key
 from domain.organisation import Organisation
+from domain.personal import PersonalDataCipher
 from domain.resolution import Resolution, Statement
 from domain.tasks import TaskAssignment, assignment_key
 from domain.unit_of_work import Repository, UnitOfWork
@@ -95,6 +96,12 @@ def set_member_status(unit: UnitOfWork, cmd: c.SetMemberStatus) -> Result:
     org = unit.get(Organisation, cmd.organisation)
     org.set_member_status(cmd.meta, cmd.member, cmd.status, cmd.working)
     return {"member": cmd.member, "status": cmd.status}
+
+
+def erase_member(unit: UnitOfWork, cmd: c.EraseMember) -> Result:
+    org = unit.get(Organisation, cmd.organisation)
+    org.erase_member_data(cmd.meta, cmd.member, cmd.legal_basis, cmd.request_ref)
+    return {"member": cmd.member, "erased": True}
 
 
 def change_leadership(unit: UnitOfWork, cmd: c.ChangeLeadership) -> Result:
@@ -486,6 +493,7 @@ HANDLERS: dict[type[c.Command], Handler] = {
     c.RegisterMember: register_member,
     c.SetMemberStatus: set_member_status,
     c.ChangeLeadership: change_leadership,
+    c.EraseMember: erase_member,
     c.FoundCell: found_cell,
     c.TransferIn: transfer_in,
     c.TransferOut: transfer_out,
@@ -547,6 +555,8 @@ class CommandBus:
 
         def save(self, *objs: Any, **kwargs: Any) -> Any: ...
 
+        _personal: PersonalDataCipher | None
+
     def handle(self, command: c.Command) -> Result:
         """Applies `command` once: a repeat with the same command id returns the first result.
 
@@ -579,7 +589,7 @@ class CommandBus:
                 command_record_id(command.command_id),
                 command.meta,
                 name=type(command).__name__,
-                fingerprint=self._fingerprint(command),
+                fingerprint=self._fingerprint(command, create=True),
                 result=result,
             )
             try:
@@ -593,15 +603,32 @@ class CommandBus:
             return Outcome(result=result, stored=True)
         raise AssertionError("unreachable")
 
-    def _fingerprint(self, command: c.Command) -> str:
-        return command.fingerprint()
+    def _fingerprint(self, command: c.Command, *, create: bool) -> str | None:
+        """The command's fingerprint, personal fields keyed by their member's key (made
+        if `create`); None when such a key is gone (erased)."""
+        cipher = self._personal
+        if cipher is None:
+            return command.fingerprint()
+
+        def mac(subject: str, context: str, value: str) -> str | None:
+            return cipher.mac(subject, context, value, create=create)
+
+        return command.fingerprint(mac)
 
     def _previous_result(self, command: c.Command) -> Result | None:
         try:
             record: Any = self.repository.get(command_record_id(command.command_id))
         except AggregateNotFoundError:
             return None
-        if record.fingerprint != self._fingerprint(command):
+        fingerprint = self._fingerprint(command, create=False)
+        if fingerprint is None:
+            # It carried personal data of a member erased since: it cannot be matched.
+            raise DomainError(
+                None,
+                f"command id {command.command_id} was used for a command carrying personal"
+                " data since erased: it cannot be checked or applied again",
+            )
+        if record.fingerprint != fingerprint:
             raise CommandIdReusedError(command.command_id)
         result: Result = record.result
         return result

@@ -8,6 +8,8 @@ field, so a sealed name cannot be moved into another field unnoticed.
 from __future__ import annotations
 
 import base64
+import hashlib
+import hmac
 import os
 import tempfile
 from pathlib import Path
@@ -95,6 +97,15 @@ class FileKeyStore:
             return AESGCM(key).decrypt(data[:12], data[12:], context.encode()).decode()
         except InvalidTag:
             return None
+
+    def mac(self, subject: str, context: str, value: str, *, create: bool) -> str | None:
+        key = self._key(subject, create=create)
+        if key is None:
+            return None
+        # A key of its own for digests, derived from the member's data key.
+        mac_key = hmac.new(key, b"chibo fingerprint v1", hashlib.sha256).digest()
+        message = context.encode() + b"\0" + value.encode()
+        return hmac.new(mac_key, message, hashlib.sha256).hexdigest()
 
     def erase(self, subject: str) -> bool:
         """Destroys the subject's key; their sealed fields become unreadable for good."""
