@@ -26,6 +26,9 @@ class Aggregate(BaseModel):
     TOPIC: ClassVar[str] = ""
     KIND: ClassVar[str] = ""
     """The word users see for this kind of record (used in ids and messages)."""
+    PERSONAL_PATHS: ClassVar[tuple[str, ...]] = ()
+    """Personal values in the state (`domain.personal.locate` patterns): snapshots
+    store them sealed, like the events they come from."""
 
     id: UUID
     version: int

@@ -8,8 +8,9 @@ fields follow the scenario vocabulary of SCENARIOS.md.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from datetime import date
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -21,6 +22,8 @@ MeetingKind = Literal["regular", "thematic", "forum", "party_group"]
 ResolutionKind = Literal["resolution", "conclusion"]
 InspectionKind = Literal["periodic", "thematic", "ad_hoc", "violation"]
 Rating = Literal["good", "fair", "average", "poor"]
+Mac = Callable[[str, str, str], str | None]
+"""(member, context, value) → a digest keyed by the member's key, or None once erased."""
 
 
 class Command(BaseModel):
@@ -40,9 +43,35 @@ class Command(BaseModel):
             occurred_on=self.occurred_on,
         )
 
-    def fingerprint(self) -> str:
-        """Hash of what the command asks (not of who relayed it or why)."""
-        body = self.model_dump_json(exclude={"correlation_id"})
+    PERSONAL: ClassVar[dict[str, str]] = {}
+    """Personal fields → the field naming whose data each is (`*`: a dict keyed by
+    member id); they enter the fingerprint only as a digest keyed by that member's key."""
+
+    def fingerprint(self, mac: Mac | None = None) -> str | None:
+        """Hash of what the command asks (not of who relayed it or why).
+
+        With `mac` (the personal-data cipher's keyed digest), personal fields enter it
+        only as their keyed digest, so the stored fingerprint cannot confirm a guessed
+        name once the member's key is erased; None when a digest cannot be made (that
+        key is gone). Without it (no cipher: personal data is stored plain anyway) the
+        fields enter as they are."""
+        command: Command = self
+        if mac is not None and self.PERSONAL:
+            name, update = type(self).__name__, dict[str, Any]()
+            for field, subject in self.PERSONAL.items():
+                value = getattr(self, field)
+                if subject == "*":
+                    keyed = {m: mac(m, f"{name}:{field}.{m}", v) for m, v in value.items()}
+                    if None in keyed.values():
+                        return None
+                    update[field] = keyed
+                else:
+                    digest = mac(getattr(self, subject), f"{name}:{field}", value)
+                    if digest is None:
+                        return None
+                    update[field] = digest
+            command = self.model_copy(update=update)
+        body = command.model_dump_json(exclude={"correlation_id"})
         return hashlib.sha256(f"{type(self).__name__}:{body}".encode()).hexdigest()
 
 
@@ -77,6 +106,8 @@ class RegisterMember(Command):
     name: str = Field(min_length=1)
     status: MemberStatus
     working: bool = True
+
+    PERSONAL: ClassVar[dict[str, str]] = {"name": "member"}
 
 
 class SetMemberStatus(Command):
@@ -198,6 +229,8 @@ class HoldMeeting(Command):
     guests: list[str] = Field(default_factory=list)
     speakers: list[str] = Field(default_factory=list)
     opinions: list[str] = Field(default_factory=list)
+
+    PERSONAL: ClassVar[dict[str, str]] = {"excused": "*"}
     minority_opinions: list[str] = Field(default_factory=list)
     reviewed: list[str] = Field(default_factory=list)
     minutes_recorded: bool = True
@@ -392,3 +425,13 @@ class ResolveEscalation(Command):
     escalation: str
     by: str
     action: str = Field(min_length=1)
+
+
+class EraseMember(Command):
+    """Erases a member's personal data on lawful request (docs/personal-data.md): the
+    record of the decision is kept; the member's key is destroyed beside it."""
+
+    organisation: str
+    member: str = Field(min_length=1)
+    legal_basis: str = ""
+    request_ref: str = ""

@@ -45,6 +45,9 @@ class DomainEvent(BaseModel):
     class_version: ClassVar[int] = 1
     PERSONAL: ClassVar[dict[str, str]] = {}
     """Personal fields → the field naming whose data it is (sealed when a cipher is set)."""
+    PERSONAL_PATHS: ClassVar[tuple[str, ...]] = ()
+    """Personal values inside dicts keyed by member id, as `domain.personal.locate`
+    patterns (e.g. `session.excused.*`), each sealed under that member's key."""
 
     originator_id: UUID
     originator_version: int

@@ -8,6 +8,8 @@ is stored with the command record, so a repeated command returns it unchanged.
 
 from __future__ import annotations
 
+import random
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
@@ -26,6 +28,7 @@ from domain.inspection import Inspection
 from domain.meeting import Meeting
 from domain.notices import Escalation, Reminder, escalation_key, reminder_key
 from domain.organisation import Organisation
+from domain.personal import PersonalDataCipher
 from domain.resolution import Resolution, Statement
 from domain.tasks import TaskAssignment, assignment_key
 from domain.unit_of_work import Repository, UnitOfWork
@@ -93,6 +96,12 @@ def set_member_status(unit: UnitOfWork, cmd: c.SetMemberStatus) -> Result:
     org = unit.get(Organisation, cmd.organisation)
     org.set_member_status(cmd.meta, cmd.member, cmd.status, cmd.working)
     return {"member": cmd.member, "status": cmd.status}
+
+
+def erase_member(unit: UnitOfWork, cmd: c.EraseMember) -> Result:
+    org = unit.get(Organisation, cmd.organisation)
+    org.erase_member_data(cmd.meta, cmd.member, cmd.legal_basis, cmd.request_ref)
+    return {"member": cmd.member, "erased": True}
 
 
 def change_leadership(unit: UnitOfWork, cmd: c.ChangeLeadership) -> Result:
@@ -484,6 +493,7 @@ HANDLERS: dict[type[c.Command], Handler] = {
     c.RegisterMember: register_member,
     c.SetMemberStatus: set_member_status,
     c.ChangeLeadership: change_leadership,
+    c.EraseMember: erase_member,
     c.FoundCell: found_cell,
     c.TransferIn: transfer_in,
     c.TransferOut: transfer_out,
@@ -520,6 +530,12 @@ HANDLERS: dict[type[c.Command], Handler] = {
 }
 
 
+MAX_ATTEMPTS = 10
+"""How many times a command losing races is decided again before the error is raised."""
+BACKOFF_SECONDS = 0.005
+"""The first retry waits up to this long (jittered), doubling with each attempt."""
+
+
 @dataclass(frozen=True)
 class Outcome:
     result: Result
@@ -539,6 +555,8 @@ class CommandBus:
 
         def save(self, *objs: Any, **kwargs: Any) -> Any: ...
 
+        _personal: PersonalDataCipher | None
+
     def handle(self, command: c.Command) -> Result:
         """Applies `command` once: a repeat with the same command id returns the first result.
 
@@ -547,38 +565,70 @@ class CommandBus:
         return self.apply(command).result
 
     def apply(self, command: c.Command) -> Outcome:
-        """Like `handle`, and says whether this call stored anything."""
-        for attempt in range(2):
+        """Like `handle`, and says whether this call stored anything.
+
+        A command that loses a race (another writer saved to one of its records, or its
+        own record, first) is decided again on fresh state, until it is stored or
+        refused. If meanwhile another process applied this very command, the outcome is
+        that process's result with `stored=False`, never a refusal."""
+        for attempt in range(MAX_ATTEMPTS):
             previous = self._previous_result(command)
             if previous is not None:
                 return Outcome(result=previous, stored=False)
-            unit = UnitOfWork(self)
-            result = HANDLERS[type(command)](unit, command)
+            unit = UnitOfWork(self)  # fresh: every attempt loads the records anew
+            try:
+                result = HANDLERS[type(command)](unit, command)
+            except DomainError:
+                # Decided on state that may already hold this command's own effects.
+                previous = self._previous_result(command)
+                if previous is not None:
+                    return Outcome(result=previous, stored=False)
+                raise
             record: CommandRecord = create(
                 CommandRecord.Accepted,
                 command_record_id(command.command_id),
                 command.meta,
                 name=type(command).__name__,
-                fingerprint=command.fingerprint(),
+                fingerprint=self._fingerprint(command, create=True),
                 result=result,
             )
             try:
                 self.save(*unit.changed(), record)
             except IntegrityError:
-                # Another process applied this command (or touched the same records)
-                # first: look again, then redo the decision on fresh state once.
-                if attempt:
+                # Another writer got there first: look again, then decide again.
+                if attempt + 1 == MAX_ATTEMPTS:
                     raise
+                time.sleep(random.uniform(0, BACKOFF_SECONDS * 2**attempt))
                 continue
             return Outcome(result=result, stored=True)
         raise AssertionError("unreachable")
+
+    def _fingerprint(self, command: c.Command, *, create: bool) -> str | None:
+        """The command's fingerprint, personal fields keyed by their member's key (made
+        if `create`); None when such a key is gone (erased)."""
+        cipher = self._personal
+        if cipher is None:
+            return command.fingerprint()
+
+        def mac(subject: str, context: str, value: str) -> str | None:
+            return cipher.mac(subject, context, value, create=create)
+
+        return command.fingerprint(mac)
 
     def _previous_result(self, command: c.Command) -> Result | None:
         try:
             record: Any = self.repository.get(command_record_id(command.command_id))
         except AggregateNotFoundError:
             return None
-        if record.fingerprint != command.fingerprint():
+        fingerprint = self._fingerprint(command, create=False)
+        if fingerprint is None:
+            # It carried personal data of a member erased since: it cannot be matched.
+            raise DomainError(
+                None,
+                f"command id {command.command_id} was used for a command carrying personal"
+                " data since erased: it cannot be checked or applied again",
+            )
+        if record.fingerprint != fingerprint:
             raise CommandIdReusedError(command.command_id)
         result: Result = record.result
         return result

@@ -53,6 +53,7 @@ MeetingStatus = Literal["announced", "held"]
 class Meeting(Aggregate):
     TOPIC = "chibo.Meeting"
     KIND = "meeting"
+    PERSONAL_PATHS = ("excused.*",)
 
     key: str
     cell: str
@@ -113,6 +114,7 @@ class Meeting(Aggregate):
         """A meeting recorded as held without an earlier announcement."""
 
         TOPIC = "chibo.Meeting.Held"
+        PERSONAL_PATHS = ("session.excused.*",)
         key: str
         cell: str
         session: MeetingSession
@@ -124,6 +126,7 @@ class Meeting(Aggregate):
 
     class HeldAsAnnounced(DomainEvent):
         TOPIC = "chibo.Meeting.HeldAsAnnounced"
+        PERSONAL_PATHS = ("session.excused.*",)
         session: MeetingSession
 
         def apply(self, meeting: Meeting) -> None:

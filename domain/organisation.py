@@ -13,6 +13,7 @@ from domain.attendance import counts_for_attendance
 from domain.errors import DomainError, UnknownReferenceError
 from domain.events import DomainEvent, Meta
 from domain.ids import aggregate_id
+from domain.personal import ERASED
 from domain.policy import Policy, PolicyVersion, build_policy, policy_on
 
 
@@ -40,6 +41,7 @@ class MemberRecord(BaseModel):
 class Organisation(Aggregate):
     TOPIC = "chibo.Organisation"
     KIND = "organisation"
+    PERSONAL_PATHS = ("members.*.name",)
 
     key: str
     name: str
@@ -135,6 +137,20 @@ class Organisation(Aggregate):
 
         def apply(self, org: Organisation) -> None:
             org.cells = [*org.cells, self.cell]
+
+    class MemberDataErased(DomainEvent):
+        """A member's personal data erased on lawful request: their name is gone from
+        the state (and from every read model) here, and their key is destroyed with it
+        (docs/personal-data.md). Holds no personal data itself."""
+
+        TOPIC = "chibo.Organisation.MemberDataErased"
+        member: str
+        legal_basis: str
+        request_ref: str
+
+        def apply(self, org: Organisation) -> None:
+            record = org.members[self.member]
+            org.members[self.member] = record.model_copy(update={"name": ERASED})
 
     @staticmethod
     def id_for(key: str) -> Any:
@@ -252,3 +268,15 @@ class Organisation(Aggregate):
 
     def attach_cell(self, meta: Meta, cell: str) -> None:
         self.trigger(self.CellAttached, meta, cell=cell)
+
+    def erase_member_data(
+        self, meta: Meta, member: str, legal_basis: str, request_ref: str
+    ) -> None:
+        self.require_member(member)
+        self.trigger(
+            self.MemberDataErased,
+            meta,
+            member=member,
+            legal_basis=legal_basis,
+            request_ref=request_ref,
+        )

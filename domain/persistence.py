@@ -12,8 +12,9 @@ from typing import Any
 import orjson
 from eventsourcing.persistence import Mapper, StoredEvent, Transcoder
 
+from domain.aggregate import AGGREGATES, AggregateSnapshot
 from domain.events import resolve_event_class
-from domain.personal import ERASED, PersonalDataCipher
+from domain.personal import ERASED, PersonalDataCipher, locate
 
 _IDENTITY = ("originator_id", "originator_version")
 
@@ -40,6 +41,12 @@ class PydanticMapper(Mapper[Any]):
                 context = f"{cls.TOPIC}:{field}"
                 sealed = self.personal.seal(state[subject], context, state[field])
                 state[field] = {"sealed": sealed}
+            for pattern in _personal_paths(cls, state):
+                for container, key, subject, path in list(locate(state, pattern)):
+                    value = container[key]
+                    if isinstance(value, str):
+                        context = f"{cls.TOPIC}:{path}"
+                        container[key] = {"sealed": self.personal.seal(subject, context, value)}
         return StoredEvent(
             originator_id=domain_event.originator_id,
             originator_version=domain_event.originator_version,
@@ -59,9 +66,27 @@ class PydanticMapper(Mapper[Any]):
                     context = f"{cls.TOPIC}:{field}"
                     opened = self.personal.open(state[subject], context, value["sealed"])
                 state[field] = ERASED if opened is None else opened
+        for pattern in _personal_paths(cls, state):
+            for container, key, subject, path in list(locate(state, pattern)):
+                value = container[key]
+                if isinstance(value, dict) and "sealed" in value:
+                    opened = None
+                    if self.personal is not None:
+                        context = f"{cls.TOPIC}:{path}"
+                        opened = self.personal.open(subject, context, value["sealed"])
+                    container[key] = ERASED if opened is None else opened
         state["originator_id"] = stored_event.originator_id
         state["originator_version"] = stored_event.originator_version
         return cls.model_validate(state)
+
+
+def _personal_paths(cls: Any, state: dict[str, Any]) -> tuple[str, ...]:
+    """Where an event's personal values are; for a snapshot, those of its aggregate."""
+    if cls is AggregateSnapshot:
+        aggregate = AGGREGATES.get(state.get("topic", ""))
+        return tuple(f"state.{p}" for p in getattr(aggregate, "PERSONAL_PATHS", ()))
+    paths: tuple[str, ...] = getattr(cls, "PERSONAL_PATHS", ())
+    return paths
 
 
 def upcast(cls: Any, state: dict[str, Any]) -> None:

@@ -14,6 +14,7 @@ from pydantic import BaseModel
 
 from domain.cell import Cell
 from domain.organisation import Organisation
+from domain.personal import ERASED
 from projections.codec import from_json, to_json
 from projections.projection import Lookup, Projection, handles
 from projections.store import ReadStore, Writer
@@ -168,6 +169,17 @@ class CellsProjection(Projection):
                 "rm_members", ("member", "organisation", "name"), (e.member, *organisation, e.name)
             )
         self._status_span(w, e.member, e.occurred_on, e.status, e.working, position)
+
+    @handles(Organisation.MemberDataErased)
+    def _member_data_erased(
+        self, w: Writer, e: Organisation.MemberDataErased, position: int
+    ) -> None:
+        organisation = self._organisations.get(w, str(e.originator_id))
+        if organisation is not None:
+            w.update(
+                "UPDATE rm_members SET name = %s WHERE member = %s AND organisation = %s",
+                (ERASED, e.member, *organisation),
+            )
 
     @handles(Organisation.MemberStatusChanged)
     def _member_status_changed(

@@ -28,6 +28,7 @@ from domain.attendance import counts_for_attendance
 from domain.meeting import Meeting, MeetingSession, MeetingStatus
 from domain.organisation import Organisation
 from domain.periods import quarter_of
+from domain.personal import ERASED
 from projections.codec import as_date, from_json, list_json, to_json
 from projections.projection import Lookup, Projection, handles
 from projections.store import Bulk, Dialect, ReadStore, Row, Writer
@@ -238,6 +239,27 @@ class MeetingsProjection(Projection):
         since = self._status_span(w, e.member, e.occurred_on, e.status, position)
         # A back-dated change may alter who was counted at meetings already held.
         self._recount(w, e.member, since if earliest is not None and since >= earliest else None)
+
+    @handles(Organisation.MemberDataErased)
+    def _member_data_erased(
+        self, w: Writer, e: Organisation.MemberDataErased, position: int
+    ) -> None:
+        """The member's excuse reasons are personal: blanked in every meeting they were
+        excused from, at once (a rebuild reads them as erased from the sealed events)."""
+        cells = sorted(c for c, members in self._listed_cells(w).items() if e.member in members)
+        if not cells:
+            return
+        sql = (
+            "SELECT meeting, attendance FROM rm_meetings WHERE status = 'held'"
+            f" AND cell IN ({', '.join(['%s'] * len(cells))}) ORDER BY meeting"
+        )
+        for key, text in w.query(sql, cells):
+            present, excused, absent, uncounted = from_json(text)
+            if e.member not in excused or excused[e.member] == ERASED:
+                continue
+            excused = {**excused, e.member: ERASED}
+            attendance, _, _ = _attendance_column(present, excused, absent, set(uncounted))
+            w.update("UPDATE rm_meetings SET attendance = %s WHERE meeting = %s", (attendance, key))
 
     def _recount(self, w: Writer, member: str, since: str | None) -> None:
         """Works out again whether `member` was counted at the meetings they were listed

@@ -8,15 +8,17 @@ from typing import Annotated
 
 import typer
 
-from domain.commands import CreateOrganisation
+from domain.commands import CreateOrganisation, EraseMember
 from domain.errors import DomainError
 from domain.periods import bounds
 from projections.compliance import compliance, organisation_figures
 from projections.escalations import inbox as escalation_inbox
 from projections.organisations import list_organisations
-from workers.cli.app import app, console, org_app
+from workers.cli.app import app, console, members_app, org_app
 from workers.cli.labels import KIND_LABELS, STATUS_LABELS
 from workers.cli.printing import print_compliance
+from workers.erasure import erase_member
+from workers.keystore import FileKeyStore
 from workers.settings import Settings
 from workers.wiring import make_app, make_read_store
 
@@ -53,6 +55,40 @@ def org_create(
     finally:
         application.close()
     console.print(json.dumps(result, ensure_ascii=False))
+
+
+@members_app.command("erase")
+def members_erase(
+    organisation: Annotated[str, typer.Argument(help="organisation id, e.g. tb")],
+    member: Annotated[str, typer.Argument(help="member id, e.g. m12")],
+    legal_basis: Annotated[str, typer.Option(help="why the data may be erased")] = "",
+    request_ref: Annotated[str, typer.Option(help="the request's reference")] = "",
+    actor: Annotated[str, typer.Option(help="who records this")] = "cli",
+) -> None:
+    """Erase a member's personal data (name, excuse reasons): records the erasure, then
+    destroys their key. Running it again finishes an interrupted erasure."""
+    settings = Settings()
+    application = make_app(settings)
+    keys = FileKeyStore(settings.personal_keys_dir) if settings.personal_keys_dir else None
+    command = EraseMember(
+        actor=actor,
+        command_id=f"erase-{organisation}-{member}",
+        occurred_on=date.today(),
+        organisation=organisation,
+        member=member,
+        legal_basis=legal_basis,
+        request_ref=request_ref,
+    )
+    try:
+        outcome = erase_member(application, keys, command)
+    except DomainError as error:
+        console.print(f"[red]từ chối (refused)[/red] {error}", markup=False)
+        raise typer.Exit(1) from None
+    finally:
+        application.close()
+    if keys is None:
+        console.print("CHIBO_PERSONAL_KEYS_DIR is unset: names were stored unsealed", markup=False)
+    print(json.dumps(outcome.result | {"stored": outcome.stored}, ensure_ascii=False))
 
 
 @org_app.command("list")

@@ -98,6 +98,17 @@ class Step:
     part: str
 
 
+def _impersonal(body: Any) -> Any:
+    """`body` without the personal data a scenario item may hold: the name beside a
+    member id, and the reasons of `excused` (only who was excused stays)."""
+    if not isinstance(body, dict):
+        return body
+    kept = {k: v for k, v in body.items() if not (k == "name" and "member" in body)}
+    if isinstance(kept.get("excused"), dict):
+        kept["excused"] = sorted(kept["excused"])
+    return kept
+
+
 class Translator:
     """Turns a scenario into commands, with stable command ids so a re-import is a no-op."""
 
@@ -108,7 +119,13 @@ class Translator:
         self.meeting_cells: dict[str, str] = {}
 
     def _id(self, index: int | str, part: str, body: Any) -> str:
-        digest = hashlib.sha256(orjson.dumps(body, default=str, option=orjson.OPT_SORT_KEYS))
+        """A stable id from the item's place and its content, leaving out personal data
+        (a member's name, excuse reasons): an id must not let anyone confirm a guess of
+        it once the member's key is erased. An item whose personal data alone changed
+        gets the same id, so its command is refused as reused, never applied twice."""
+        digest = hashlib.sha256(
+            orjson.dumps(_impersonal(body), default=str, option=orjson.OPT_SORT_KEYS)
+        )
         return f"import:{self.org}:{index}:{part}:{digest.hexdigest()[:12]}"
 
     def _secretary(self, cell: str) -> str:

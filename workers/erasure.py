@@ -1,0 +1,21 @@
+"""Erasing a member's personal data on lawful request (docs/personal-data.md §3)."""
+
+from __future__ import annotations
+
+from domain import commands as c
+from domain.application import ChiboApplication
+from domain.handlers import Outcome
+from workers.keystore import FileKeyStore
+
+
+def erase_member(
+    app: ChiboApplication, keys: FileKeyStore | None, command: c.EraseMember
+) -> Outcome:
+    """Records the erasure (`Organisation.MemberDataErased`: the read models blank the
+    member's name and excuse reasons as soon as the projector reads it), then destroys
+    the member's key. The record comes first, so a crash in between is finished by
+    running the same command again (it reports "already applied" and erases the key)."""
+    outcome = app.apply(command)
+    if keys is not None:
+        keys.erase(command.member)
+    return outcome
