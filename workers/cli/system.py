@@ -5,17 +5,18 @@ from __future__ import annotations
 import typer
 
 from workers import processes
-from workers.cli.app import app, console, db_app
-from workers.settings import Settings
+from workers.cli.app import app, console, db_app, load_settings
 from workers.wiring import init_db
 
 
 @db_app.command("init")
 def db_init() -> None:
     """Create every table (events, snapshots, tracking, read models); safe to repeat."""
-    settings = Settings()
+    settings = load_settings()
     tables = init_db(settings)
-    console.print(f"database ready at {settings.database_url}: {', '.join(tables)}")
+    console.print(
+        f"database ready at {settings.safe_database_url}: {', '.join(tables)}", markup=False
+    )
 
 
 @app.command()
@@ -23,7 +24,7 @@ def up() -> None:
     """Start and supervise the whole embedded system (Temporal, worker, projector, dispatcher)."""
     from workers.up import run_up
 
-    settings = Settings()
+    settings = load_settings()
     init_db(settings)  # once, here: the processes it starts never create tables
     raise typer.Exit(run_up(settings))
 
@@ -32,18 +33,18 @@ def up() -> None:
 def worker() -> None:
     """Run the Temporal worker for every workflow and activity."""
     processes.configure_logging()
-    processes.run_worker(Settings())
+    processes.run_worker(load_settings())
 
 
 @app.command()
 def projector() -> None:
     """Follow the event log and keep every read model up to date."""
     processes.configure_logging()
-    processes.run_projector(Settings())
+    processes.run_projector(load_settings())
 
 
 @app.command()
 def dispatcher() -> None:
     """Follow the event log and start or signal workflows."""
     processes.configure_logging()
-    processes.run_dispatcher(Settings())
+    processes.run_dispatcher(load_settings())
