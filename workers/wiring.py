@@ -6,6 +6,7 @@ import contextlib
 import os
 import sqlite3
 from pathlib import Path
+from typing import Any
 
 import psycopg
 from temporalio.client import Client
@@ -77,15 +78,19 @@ def _check_sqlite(settings: Settings) -> None:
         raise _not_ready(settings, f"missing tables {', '.join(missing)}: run `chibo db init`")
 
 
-def _check_postgres(settings: Settings) -> None:
+def _connect_postgres(settings: Settings) -> psycopg.Connection[Any]:
     try:
-        with psycopg.connect(_conninfo(settings), connect_timeout=5) as conn:
-            found = [
-                conn.execute("SELECT to_regclass(%s) IS NOT NULL", (t,)).fetchone()
-                for t in REQUIRED_TABLES["postgres"]
-            ]
+        return psycopg.connect(_conninfo(settings), connect_timeout=5)
     except psycopg.Error as error:
         raise _not_ready(settings, f"cannot connect ({_scrub(settings, error)})") from None
+
+
+def _check_postgres(settings: Settings) -> None:
+    with _connect_postgres(settings) as conn:
+        found = [
+            conn.execute("SELECT to_regclass(%s) IS NOT NULL", (t,)).fetchone()
+            for t in REQUIRED_TABLES["postgres"]
+        ]
     missing = [
         t for t, row in zip(REQUIRED_TABLES["postgres"], found, strict=True) if not (row and row[0])
     ]
@@ -126,10 +131,9 @@ def make_app(settings: Settings, *, create_table: bool = False) -> ChiboApplicat
     )
 
 
-def make_read_store(settings: Settings) -> ReadStore:
-    sqlite = settings.backend == "sqlite" and settings.sqlite_path != ":memory:"
-    if sqlite and not Path(settings.sqlite_path).is_file():  # never a new, empty database
-        _check_sqlite(settings)
+def make_read_store(settings: Settings, *, check: bool = True) -> ReadStore:
+    if check and settings.backend == "sqlite":
+        _check_sqlite(settings)  # never a new, empty database
     try:
         return open_read_store(settings.database_url)
     except psycopg.OperationalError as error:
@@ -138,12 +142,11 @@ def make_read_store(settings: Settings) -> ReadStore:
 
 def init_db(settings: Settings) -> list[str]:
     """Creates every table (events, snapshots, tracking, read models); safe to repeat."""
-    try:
-        app = make_app(settings, create_table=True)
-    except psycopg.OperationalError as error:
-        raise _not_ready(settings, f"cannot connect ({_scrub(settings, error)})") from None
+    if settings.backend == "postgres":
+        _connect_postgres(settings).close()  # one clear message, not a pool's timeout
+    app = make_app(settings, create_table=True)
     app.close()
-    store = make_read_store(settings)
+    store = make_read_store(settings, check=False)
     created = ["chibo_events", "chibo_snapshots", "chibo_tracking"]
     try:
         with store.transaction() as cur:

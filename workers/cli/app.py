@@ -71,7 +71,7 @@ class SafetyNet(TyperGroup):
             if error.title == Settings.__name__:
                 _settings_failure(error)
             fail("không hợp lệ (invalid): " + "; ".join(validation_lines(error)))
-        except (psycopg.OperationalError, sqlite3.OperationalError) as error:
+        except (psycopg.OperationalError, sqlite3.DatabaseError) as error:
             first = (str(error).strip().splitlines() or [""])[0]
             fail(f"cơ sở dữ liệu không dùng được (database unusable): {first}")
         except OSError as error:
