@@ -194,6 +194,16 @@ def inbox(store: ReadStore, member: str, status: str | None = "open") -> list[Es
     return _select(store, where, params)
 
 
+def known_recipient(store: ReadStore, member: str) -> bool:
+    """Whether `member` is a registered member or has ever received an escalation."""
+    rows = store.query(
+        "SELECT 1 FROM rm_members WHERE member = %s"
+        " UNION ALL SELECT 1 FROM rm_escalation_recipients WHERE member = %s LIMIT 1",
+        (member, member),
+    )
+    return bool(rows)
+
+
 def escalation(store: ReadStore, key: str) -> EscalationRow | None:
     rows = _select(store, "e.escalation = %s", [key])
     return rows[0] if rows else None

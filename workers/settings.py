@@ -5,9 +5,9 @@ from __future__ import annotations
 import os
 from pathlib import Path
 from typing import Literal
-from urllib.parse import unquote, urlsplit
+from urllib.parse import unquote, urlsplit, urlunsplit
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -52,6 +52,26 @@ class Settings(BaseSettings):
     temporal_port: int = 7233
     temporal_ui_port: int = 8233
 
+    @field_validator("database_url")
+    @classmethod
+    def _known_scheme(cls, url: str) -> str:
+        scheme = urlsplit(url).scheme
+        if scheme == "sqlite":
+            if not url.startswith("sqlite:///") or url == "sqlite:///":
+                raise ValueError("a SQLite URL is sqlite:///PATH (three slashes, then the file)")
+            return url
+        if scheme in ("postgresql", "postgres"):
+            return url
+        raise ValueError(
+            f"unsupported scheme {scheme or '(none)'!r}: use sqlite:///PATH"
+            " or postgresql://user@host:port/db"
+        )
+
+    @property
+    def safe_database_url(self) -> str:
+        """The database URL with its password masked: the only form ever printed."""
+        return redact_url(self.database_url)
+
     @property
     def backend(self) -> Literal["sqlite", "postgres"]:
         scheme = urlsplit(self.database_url).scheme
@@ -95,3 +115,16 @@ class Settings(BaseSettings):
             "POSTGRES_MAX_OVERFLOW": "4",
         }
         return env
+
+
+def redact_url(url: str) -> str:
+    """The URL with its password (if any) masked, fit for a terminal or a log."""
+    try:
+        parts = urlsplit(url)
+        password = parts.password
+    except ValueError:
+        return "(unreadable URL)"
+    if password is None:
+        return url
+    netloc = parts.netloc.replace(f":{password}@", ":***@", 1)
+    return urlunsplit(parts._replace(netloc=netloc))

@@ -12,9 +12,8 @@ import shutil
 import sys
 from functools import partial
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
-from workers.settings import Settings
+from workers.settings import Settings, redact_url
 from workers.supervisor import ProcessSpec, Supervisor, wait_for_port
 
 TEMPORAL_HOST = "127.0.0.1"
@@ -132,15 +131,6 @@ def print_banner(settings: Settings) -> None:
         f"  data directory {settings.data_dir.resolve()}",
     ]
     print("\n".join(lines), flush=True)
-
-
-def redact_url(url: str) -> str:
-    """The URL with its password (if any) masked, fit for a terminal."""
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
-    return urlunsplit(parts._replace(netloc=netloc))
 
 
 if __name__ == "__main__":

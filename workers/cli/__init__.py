@@ -1,6 +1,8 @@
 """The `chibo` command line, one module per area: `system` (database and processes),
 `records` (organisations, inboxes, compliance, figures), `read_models` (projections,
-reactions), `scenarios` (import, simulate), `audit` (the auditors' commands)."""
+reactions), `scenarios` (import, simulate), `audit` (the auditors' commands).
+
+Exit codes and the safety net that keeps tracebacks away: see `workers.cli.app`."""
 
 from __future__ import annotations
 
@@ -18,3 +20,6 @@ def main() -> None:
         app()
     except KeyboardInterrupt:
         sys.exit(130)
+    except Exception as error:
+        print(f"lỗi không mong đợi (unexpected error): {type(error).__name__}", file=sys.stderr)
+        sys.exit(1)

@@ -476,7 +476,7 @@ def verify(
     finally:
         store.close()
         app.close()
-    _print(report, settings.database_url)
+    _print(report, settings.safe_database_url)
 
 
 @audit_app.command("export")

@@ -10,15 +10,14 @@ from rich.progress import Progress
 
 from projections.projector import Projector
 from projections.registry import all_projections
-from workers.cli.app import app, console, projections_app
-from workers.settings import Settings
+from workers.cli.app import app, console, load_settings, projections_app
 from workers.wiring import make_app, make_read_store
 
 
 @projections_app.command("status")
 def projections_status() -> None:
     """Position and lag of each projection."""
-    settings = Settings()
+    settings = load_settings()
     application, store = make_app(settings), make_read_store(settings)
     try:
         head = application.recorder.max_notification_id() or 0
@@ -34,7 +33,7 @@ def projections_rebuild(
     name: Annotated[str | None, typer.Argument(help="one projection; all when omitted")] = None,
 ) -> None:
     """Drop and rebuild read models from the whole event log."""
-    settings = Settings()
+    settings = load_settings()
     application, store = make_app(settings), make_read_store(settings)
     chosen = [p for p in all_projections() if name in (None, p.name)]
     if not chosen:

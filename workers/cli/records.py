@@ -8,19 +8,48 @@ from typing import Annotated
 
 import typer
 
+from domain.cell import Cell
 from domain.commands import CreateOrganisation, EraseMember
 from domain.errors import DomainError
+from domain.organisation import Organisation
 from domain.periods import bounds
 from projections.compliance import compliance, organisation_figures
 from projections.escalations import inbox as escalation_inbox
+from projections.escalations import known_recipient
 from projections.organisations import list_organisations
-from workers.cli.app import app, console, members_app, org_app
+from workers.cli.app import REFUSED, app, console, fail, load_settings, members_app, org_app
 from workers.cli.labels import KIND_LABELS, STATUS_LABELS
 from workers.cli.printing import print_compliance
 from workers.erasure import erase_member
 from workers.keystore import FileKeyStore
-from workers.settings import Settings
 from workers.wiring import make_app, make_read_store
+
+PERIOD_HELP = "2026-03, 2026-Q1, 2026-H1 or 2026"
+
+
+def _period(text: str | None) -> tuple[date, date]:
+    """The bounds of `--period` (this year when omitted), or exit 2 naming the option."""
+    value = text or str(date.today().year)
+    try:
+        start, end = bounds(value)
+    except (ValueError, OverflowError):
+        raise typer.BadParameter(
+            f"kỳ không hợp lệ (invalid period) {value!r}: {PERIOD_HELP}", param_hint="'--period'"
+        ) from None
+    if not 1900 <= start.year <= 2999 or str(start.year) != value[:4]:
+        raise typer.BadParameter(
+            f"kỳ không hợp lệ (invalid period) {value!r}: {PERIOD_HELP}", param_hint="'--period'"
+        )
+    return start, end
+
+
+def _date(text: str, option: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise typer.BadParameter(
+            f"ngày không hợp lệ (invalid date) {text!r}: YYYY-MM-DD", param_hint=f"'{option}'"
+        ) from None
 
 
 @org_app.command("create")
@@ -35,12 +64,13 @@ def org_create(
     occurred_on: Annotated[str | None, typer.Option(help="business date (ISO)")] = None,
 ) -> None:
     """Register a grassroots committee (đảng ủy cơ sở)."""
-    settings = Settings()
+    day = _date(occurred_on, "--occurred-on") if occurred_on else date.today()
+    settings = load_settings()
     application = make_app(settings)
     command = CreateOrganisation(
         actor=actor,
         command_id=command_id or f"org-create-{organisation}",
-        occurred_on=date.fromisoformat(occurred_on) if occurred_on else date.today(),
+        occurred_on=day,
         organisation=organisation,
         name=name,
         secretary=secretary,
@@ -50,11 +80,10 @@ def org_create(
     try:
         result = application.handle(command)
     except DomainError as error:
-        console.print(f"[red]từ chối (refused)[/red] {error}")
-        raise typer.Exit(1) from None
+        fail(f"từ chối (refused) {error}", REFUSED)
     finally:
         application.close()
-    console.print(json.dumps(result, ensure_ascii=False))
+    console.print(json.dumps(result, ensure_ascii=False), markup=False)
 
 
 @members_app.command("erase")
@@ -67,7 +96,7 @@ def members_erase(
 ) -> None:
     """Erase a member's personal data (name, excuse reasons): records the erasure, then
     destroys their key. Running it again finishes an interrupted erasure."""
-    settings = Settings()
+    settings = load_settings()
     application = make_app(settings)
     keys = FileKeyStore(settings.personal_keys_dir) if settings.personal_keys_dir else None
     command = EraseMember(
@@ -82,8 +111,7 @@ def members_erase(
     try:
         outcome = erase_member(application, keys, command)
     except DomainError as error:
-        console.print(f"[red]từ chối (refused)[/red] {error}", markup=False)
-        raise typer.Exit(1) from None
+        fail(f"từ chối (refused) {error}", REFUSED)
     finally:
         application.close()
     if keys is None:
@@ -94,7 +122,7 @@ def members_erase(
 @org_app.command("list")
 def org_list(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     """List organisations from the read model."""
-    store = make_read_store(Settings())
+    store = make_read_store(load_settings())
     try:
         rows = list_organisations(store)
     finally:
@@ -103,7 +131,9 @@ def org_list(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
         print(json.dumps([r.model_dump() for r in rows], ensure_ascii=False))
         return
     for row in rows:
-        console.print(f"{row.key}\t{row.name}\tbí thư {row.secretary}\t{row.registered_on}")
+        console.print(
+            f"{row.key}\t{row.name}\tbí thư {row.secretary}\t{row.registered_on}", markup=False
+        )
 
 
 @app.command()
@@ -115,8 +145,10 @@ def inbox(
     ] = False,
 ) -> None:
     """A member's escalations (hộp thư cảnh báo): open ones unless --all."""
-    store = make_read_store(Settings())
+    store = make_read_store(load_settings())
     try:
+        if not known_recipient(store, member):
+            fail(f"không có đảng viên (unknown member) {member!r}", REFUSED)
         rows = escalation_inbox(store, member, status=None if everything else "open")
     finally:
         store.close()
@@ -124,12 +156,13 @@ def inbox(
         print(json.dumps([r.model_dump(mode="json") for r in rows], ensure_ascii=False, indent=1))
         return
     if not rows:
-        console.print(f"{member}: không có cảnh báo (no escalations)")
+        console.print(f"{member}: không có cảnh báo (no escalations)", markup=False)
     for row in rows:
         console.print(
             f"{row.raised_on} [{row.rule}] {KIND_LABELS.get(row.kind, row.kind)}"
             f" {row.cell or row.member or ''} {row.period or ''} cấp {row.level}"
-            f" — {STATUS_LABELS.get(row.status, row.status)}  ({row.key})"
+            f" — {STATUS_LABELS.get(row.status, row.status)}  ({row.key})",
+            markup=False,
         )
 
 
@@ -142,12 +175,14 @@ def compliance_command(
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Compliance of each cell over a period (months and quarters ended by its end)."""
-    start, end = bounds(period or str(date.today().year))
+    start, end = _period(period)
     # A period is judged on the day after it ends (today, if it has not ended yet).
     end = min(end + timedelta(days=1), max(date.today(), start))
-    settings = Settings()
+    settings = load_settings()
     application, store = make_app(settings), make_read_store(settings)
     try:
+        if cell is not None and Cell.id_for(cell) not in application.repository:
+            fail(f"không có chi bộ (unknown cell) {cell!r}", REFUSED)
         result = compliance(store, start, end, application.policy_on, cell=cell)
     finally:
         store.close()
@@ -170,10 +205,12 @@ def figures_command(
 ) -> None:
     """An organisation's figures against its targets: attendance (R13), member tasks
     (R30), cells inspected (R51), ratings (R60)."""
-    start, end = bounds(period or str(date.today().year))
-    settings = Settings()
+    start, end = _period(period)
+    settings = load_settings()
     application, store = make_app(settings), make_read_store(settings)
     try:
+        if Organisation.id_for(organisation) not in application.repository:
+            fail(f"không có đảng ủy (unknown organisation) {organisation!r}", REFUSED)
         result = organisation_figures(
             store, organisation, start, end, application.policy_on, attendance_target=target
         )

@@ -9,17 +9,22 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-import yaml
-from pydantic import ValidationError
 from rich.console import Console
 from rich.progress import Progress
 
-from workers.cli.app import app, console
+from workers.cli.app import REFUSED, app, console, fail, load_settings
 from workers.cli.printing import print_report
-from workers.scenario.format import load_scenario
+from workers.scenario.format import Scenario, ScenarioError, load_scenario
 from workers.scenario.importer import Importer
-from workers.settings import Settings
 from workers.wiring import make_app
+
+
+def _load(file: Path) -> Scenario:
+    """The scenario, or exit 2 with one line naming the problem (nothing applied)."""
+    try:
+        return load_scenario(file)
+    except ScenarioError as error:
+        fail(f"tệp kịch bản không hợp lệ (invalid scenario file) {file}: {error}")
 
 
 @app.command("import")
@@ -28,12 +33,8 @@ def import_scenario(
     as_json: Annotated[bool, typer.Option("--json", help="print {applied, errors}")] = False,
 ) -> None:
     """Apply a scenario's organisation, members, cells and timeline as real commands."""
-    try:
-        scenario = load_scenario(file)
-    except (ValidationError, yaml.YAMLError) as error:
-        console.print(f"[red]tệp kịch bản không hợp lệ (invalid scenario file)[/red]: {error}")
-        raise typer.Exit(2) from None
-    settings = Settings()
+    scenario = _load(file)
+    settings = load_settings()
     application = make_app(settings)
     try:
         importer = Importer(application, scenario)
@@ -47,14 +48,20 @@ def import_scenario(
         application.close()
     if as_json:
         print(json.dumps(report.as_json(), ensure_ascii=False, indent=1))
-        return
-    console.print(
-        f"{scenario.name}: {report.applied} lệnh mới (new commands), "
-        f"{report.repeated} đã có (already applied), {len(report.errors)} bị từ chối (refused)"
-    )
-    for refusal in report.errors:
-        rule = refusal["rule"] or "—"
-        console.print(f"  {refusal['on']} mục {refusal['item']}: [{rule}] {refusal['message']}")
+    else:
+        console.print(
+            f"{scenario.name}: {report.applied} lệnh mới (new commands), {report.repeated}"
+            f" đã có (already applied), {len(report.errors)} bị từ chối (refused)",
+            markup=False,
+        )
+        for refusal in report.errors:
+            rule = refusal["rule"] or "—"
+            console.print(
+                f"  {refusal['on']} mục {refusal['item']}: [{rule}] {refusal['message']}",
+                markup=False,
+            )
+    if report.errors:  # some items refused: the import is not complete
+        raise typer.Exit(REFUSED)
 
 
 @app.command()
@@ -68,13 +75,8 @@ def simulate(
     from workers.up import test_server_binary
 
     if store not in ("sqlite", "postgres"):
-        console.print("[red]--store must be sqlite or postgres[/red]")
-        raise typer.Exit(2)
-    try:
-        scenario = load_scenario(file)
-    except (ValidationError, yaml.YAMLError) as error:
-        console.print(f"[red]tệp kịch bản không hợp lệ (invalid scenario file)[/red]: {error}")
-        raise typer.Exit(2) from None
+        raise typer.BadParameter("sqlite or postgres", param_hint="'--store'")
+    scenario = _load(file)
     days = (scenario.end - scenario.start).days + 1
     with Progress(console=Console(stderr=True), transient=True, disable=as_json) as bar:
         task = bar.add_task("Mô phỏng (simulating)", total=days)

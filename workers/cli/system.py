@@ -6,17 +6,18 @@ import typer
 
 from audit.signing import KeyFileError
 from workers import processes
-from workers.cli.app import app, console, db_app
-from workers.settings import Settings
+from workers.cli.app import app, console, db_app, load_settings
 from workers.wiring import init_db
 
 
 @db_app.command("init")
 def db_init() -> None:
     """Create every table (events, snapshots, tracking, read models); safe to repeat."""
-    settings = Settings()
+    settings = load_settings()
     tables = init_db(settings)
-    console.print(f"database ready at {settings.database_url}: {', '.join(tables)}")
+    console.print(
+        f"database ready at {settings.safe_database_url}: {', '.join(tables)}", markup=False
+    )
 
 
 @app.command()
@@ -24,7 +25,7 @@ def up() -> None:
     """Start and supervise the whole embedded system (Temporal, worker, projector, dispatcher)."""
     from workers.up import run_up
 
-    settings = Settings()
+    settings = load_settings()
     init_db(settings)  # once, here: the processes it starts never create tables
     raise typer.Exit(run_up(settings))
 
@@ -33,7 +34,7 @@ def up() -> None:
 def worker() -> None:
     """Run the Temporal worker for every workflow and activity."""
     processes.configure_logging()
-    processes.run_worker(Settings())
+    processes.run_worker(load_settings())
 
 
 @app.command()
@@ -41,7 +42,7 @@ def projector() -> None:
     """Follow the event log and keep every read model up to date."""
     processes.configure_logging()
     try:
-        processes.run_projector(Settings())
+        processes.run_projector(load_settings())
     except KeyFileError as error:  # configuration, never "tampered" (exit 1)
         typer.echo(f"khóa kiểm toán (audit key): {error}", err=True)
         raise typer.Exit(2) from None
@@ -51,4 +52,4 @@ def projector() -> None:
 def dispatcher() -> None:
     """Follow the event log and start or signal workflows."""
     processes.configure_logging()
-    processes.run_dispatcher(Settings())
+    processes.run_dispatcher(load_settings())

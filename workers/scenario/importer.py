@@ -43,6 +43,18 @@ class ItemError(Exception):
     """A timeline item that is not of the file format (a field missing or malformed)."""
 
 
+def _problems(error: ValidationError) -> str:
+    """`field.path: message; …`, never quoting the input."""
+    return "; ".join(
+        f"{'.'.join(str(p) for p in e['loc']) or '(item)'}: {e['msg']}"
+        for e in error.errors(include_url=False, include_input=False)
+    )
+
+
+UNFIT = (ValidationError, TypeError, ValueError, OverflowError)
+"""What building a command from a file's fields may raise: the item is refused."""
+
+
 # --- bodies of timeline items ---------------------------------------------------------
 
 
@@ -109,6 +121,14 @@ def _impersonal(body: Any) -> Any:
     return kept
 
 
+@dataclass(frozen=True)
+class Unfit:
+    """A setup record whose fields make no valid command: reported, never applied."""
+
+    part: str
+    message: str
+
+
 class Translator:
     """Turns a scenario into commands, with stable command ids so a re-import is a no-op."""
 
@@ -132,21 +152,26 @@ class Translator:
         known = self.cells.get(cell)
         return known.secretary if known else self.scenario.organization.secretary
 
-    def setup(self) -> Iterator[Step]:
+    def setup(self) -> Iterator[Step | Unfit]:
         """The organisation, its policy, members and cells, as of `start`."""
         s, org, day = self.scenario, self.scenario.organization, self.scenario.start
         actor = org.secretary
 
-        def cmd(cls: type[c.Command], part: str, **fields: Any) -> Step:
-            return Step(
-                cls(
-                    actor=actor,
-                    command_id=self._id("setup", part, fields),
-                    occurred_on=day,
-                    **fields,
-                ),
-                part,
-            )
+        def cmd(cls: type[c.Command], part: str, **fields: Any) -> Step | Unfit:
+            try:
+                return Step(
+                    cls(
+                        actor=actor,
+                        command_id=self._id("setup", part, fields),
+                        occurred_on=day,
+                        **fields,
+                    ),
+                    part,
+                )
+            except ValidationError as error:
+                return Unfit(part, f"{part}: {_problems(error)}")
+            except UNFIT as error:
+                return Unfit(part, f"{part}: {error}")
 
         yield cmd(
             c.CreateOrganisation,
@@ -210,10 +235,9 @@ class Translator:
                 return [self._simple(key, index, item.date, body)]
             return list(getattr(self, f"_{key}")(index, item.date, body))
         except ValidationError as error:
-            problems = "; ".join(
-                f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in error.errors()
-            )
-            raise ItemError(f"{key}: {problems}") from None
+            raise ItemError(f"{key}: {_problems(error)}") from None
+        except UNFIT as error:  # e.g. a field given twice, a number too large to hash
+            raise ItemError(f"{key}: {error}") from None
 
     def _step(
         self,
@@ -342,6 +366,10 @@ class Importer:
                 _error(step.command.occurred_on, item, error.rule, error.message)
             )
             return False
+        except (ValueError, OverflowError) as error:  # a value the store cannot hold
+            message = f"không lưu được (cannot store): {type(error).__name__}: {error}"
+            self.report.errors.append(_error(step.command.occurred_on, item, None, message))
+            return False
         if outcome.stored:
             self.report.applied += 1
         else:
@@ -350,7 +378,10 @@ class Importer:
 
     def setup(self) -> None:
         for step in self.translator.setup():
-            self._run(step, None)
+            if isinstance(step, Unfit):
+                self.report.errors.append(_error(self.scenario.start, None, None, step.message))
+            else:
+                self._run(step, None)
 
     def apply_item(self, index: int) -> None:
         """Applies timeline item `index`; inside a meeting each resolution stands alone."""
