@@ -229,32 +229,43 @@ class Simulation:
         calendar = workflow_id.startswith(calendar_workflow_id(""))
         query = OrganisationCalendar.progress if calendar else ResolutionFollowUp.progress
         try:
-            return await handle.query(query, rpc_timeout=QUERY_TIMEOUT)
+            progress = await handle.query(query, rpc_timeout=QUERY_TIMEOUT)
         except RPCError as error:
             if error.status not in (RPCStatusCode.DEADLINE_EXCEEDED, RPCStatusCode.CANCELLED):
                 raise
             raise TimeoutError(f"{workflow_id} did not answer its progress query") from error
+        # Counted after the answer, which may have waited for tasks still in flight: an
+        # idle answer (not busy, nothing due) is then the state after exactly these.
+        run_id, _, completed, _ = await self.tasks(workflow_id)
+        self.runs[workflow_id] = (run_id, completed)
+        return progress
+
+    async def tasks(self, workflow_id: str) -> tuple[str, int, int, bool]:
+        """The latest run of the workflow: its id, its workflow tasks scheduled and
+        completed, and whether it has continued as new."""
+        run_id = (await self.client.get_workflow_handle(workflow_id).describe()).run_id
+        scheduled = completed = 0
+        continued = False
+        run = self.client.get_workflow_handle(workflow_id, run_id=run_id)
+        async for event in run.fetch_history_events():
+            if event.event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED:
+                scheduled += 1
+            elif event.event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED:
+                completed += 1
+            elif event.event_type == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW:
+                continued = True
+        return run_id, scheduled, completed, continued
 
     async def at_rest(self, workflow_id: str, timer_due: bool) -> None:
         """Returns once the latest run of the workflow has completed every workflow task
         it was given and, if `timer_due`, has completed one more since it was last asked
         (its worker is working meanwhile: this waits in real time)."""
         for attempt in range(AT_REST_POLLS):
-            run_id = (await self.client.get_workflow_handle(workflow_id).describe()).run_id
-            run = self.client.get_workflow_handle(workflow_id, run_id=run_id)
-            scheduled = completed = 0
-            closed = False
-            async for event in run.fetch_history_events():
-                if event.event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED:
-                    scheduled += 1
-                elif event.event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED:
-                    completed += 1
-                elif event.event_type == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW:
-                    closed = True  # the next look finds the new run
+            run_id, scheduled, completed, continued = await self.tasks(workflow_id)
             before = self.runs.get(workflow_id)
             moved_on = before is None or before[0] != run_id or completed > before[1]
-            if not closed and scheduled == completed and (moved_on or not timer_due):
-                self.runs[workflow_id] = (run_id, completed)
+            # A run that continued as new: the next look finds the new one.
+            if not continued and scheduled == completed and (moved_on or not timer_due):
                 return
             await asyncio.sleep(0.001 * 2 ** min(attempt, 6))
         raise TimeoutError(f"{workflow_id} did not come to rest")
