@@ -74,6 +74,8 @@ class SafetyNet(TyperGroup):
         except (psycopg.OperationalError, sqlite3.DatabaseError) as error:
             first = (str(error).strip().splitlines() or [""])[0]
             fail(f"cơ sở dữ liệu không dùng được (database unusable): {first}")
+        except TimeoutError as error:  # an OSError, but no file's fault
+            fail(f"hết thời gian chờ (timed out): {error}", REFUSED)
         except OSError as error:
             fail(f"không đọc/ghi được tệp (file error): {error}")
         except Exception as error:
