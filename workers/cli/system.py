@@ -39,7 +39,9 @@ def worker() -> None:
 def projector() -> None:
     """Follow the event log and keep every read model up to date."""
     processes.configure_logging()
-    processes.run_projector(Settings())
+    code = processes.run_projector(Settings())
+    if code:
+        raise typer.Exit(code)
 
 
 @app.command()
