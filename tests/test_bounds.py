@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterator
+from contextlib import suppress
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -17,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from audit.signing import generate_key, load_private, sign_checkpoint
+from audit.signing import generate_key, load_private, load_public, sign_checkpoint
 from audit.verify import verify_store
 from domain import commands as c
 from domain.application import ChiboApplication
@@ -28,7 +29,8 @@ from projections.registry import all_projections
 from projections.store import ReadStore
 from workers.settings import Settings
 from workers.wiring import make_app, make_read_store
-from workflows.dispatcher import Clock, actions_for
+from workflows.dispatcher import actions_for
+from workflows.models import Clock
 
 _ids = itertools.count()
 
@@ -38,14 +40,14 @@ ids = st.from_regex(c.ID_PATTERN, fullmatch=True) | st.builds(
     st.sampled_from("aZ9"),
     st.text(alphabet=ID_CHARS, min_size=c.ID_MAX - 1, max_size=c.ID_MAX - 1),
 )
-_printable = st.characters(exclude_categories=("Cc", "Cs"))
+_printable = st.characters(exclude_categories=["Cc", "Cs"])
 names = st.text(alphabet=_printable, min_size=1, max_size=40) | st.builds(
     lambda ch: ch * c.NAME_MAX, st.sampled_from(["a", "ạ", "𝔸", "'", "\\", "%"])
 )
 texts = st.text(
     alphabet=st.characters(
-        exclude_categories=("Cs",),
-        exclude_characters=[chr(n) for n in [*range(0, 9), *range(11, 32), 127]],
+        exclude_categories=["Cs"],
+        exclude_characters=[chr(n) for n in [*range(9), *range(11, 32), 127]],
     ),
     max_size=60,
 ) | st.just("x\n\t" * (c.TEXT_MAX // 3))
@@ -177,10 +179,8 @@ def test_every_accepted_command_projects_dispatches_and_verifies(
 ) -> None:
     app, store, key = audited
     for command in data.draw(histories()):
-        try:
+        with suppress(DomainError):  # refused by a rule: nothing stored, nothing to project
             app.handle(command)
-        except DomainError:
-            pass  # refused by a rule: nothing stored, nothing to project
     projector = Projector(app, store, all_projections())
     projector.run_until_caught_up()
     assert projector.failures == {}
@@ -193,20 +193,17 @@ def test_every_accepted_command_projects_dispatches_and_verifies(
     clock = Clock()
     for notification in app.recorder.select_notifications(start=1, limit=head + 1):
         event = app.mapper.to_domain_event(notification)
-        try:
+        # (An event of a record without a key or cell has no organisation to look up.)
+        with suppress(LookupError, AttributeError):
             actions_for(event, clock, key_of, key_of)
-        except (LookupError, AttributeError):
-            pass  # an event of a record without a cell: no organisation to look up
     sign_checkpoint(store, load_private(key))
-    from audit.signing import load_public
-
     assert verify_store(app, store, load_public(key)).problem is None
 
 
 # --- the values that stalled the log are refused, naming the field --------------------
 
 
-def _org(**fields: Any) -> c.CreateOrganisation:
+def _org(**fields: Any) -> Any:
     base = {"organisation": "tb", "name": "Đảng ủy", "secretary": "m01"}
     return _cmd(c.CreateOrganisation, "m01", date(2026, 1, 1), **(base | fields))
 
