@@ -9,6 +9,7 @@ read from the row).
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from pydantic import BaseModel
 
@@ -81,15 +82,17 @@ class CellsProjection(Projection):
         " organisation TEXT PRIMARY KEY, id TEXT NOT NULL UNIQUE, secretary TEXT NOT NULL,"
         " standing_committee TEXT NOT NULL, committee TEXT NOT NULL,"
         " inspection_commission TEXT NOT NULL)",
+        # Members are per organisation (as in the domain): two may both have `m01`.
         "CREATE TABLE IF NOT EXISTS rm_members ("
-        " member TEXT PRIMARY KEY, organisation TEXT NOT NULL, name TEXT NOT NULL)",
+        " organisation TEXT NOT NULL, member TEXT NOT NULL, name TEXT NOT NULL,"
+        " PRIMARY KEY (organisation, member))",
         # One row per status span; `position` breaks ties between spans of one day
         # the way the domain does (the later entry wins). The key orders spans by date,
         # so "the span in force on a day" is one index probe.
         "CREATE TABLE IF NOT EXISTS rm_member_status ("
-        " member TEXT NOT NULL, since TEXT NOT NULL, status TEXT NOT NULL,"
-        " working INTEGER NOT NULL, position BIGINT NOT NULL,"
-        " PRIMARY KEY (member, since, position))",
+        " organisation TEXT NOT NULL, member TEXT NOT NULL, since TEXT NOT NULL,"
+        " status TEXT NOT NULL, working INTEGER NOT NULL, position BIGINT NOT NULL,"
+        " PRIMARY KEY (organisation, member, since, position))",
         "CREATE TABLE IF NOT EXISTS rm_cells ("
         " cell TEXT PRIMARY KEY, id TEXT NOT NULL UNIQUE, organisation TEXT NOT NULL,"
         " name TEXT NOT NULL, type TEXT NOT NULL, secretary TEXT NOT NULL, deputy TEXT,"
@@ -163,12 +166,9 @@ class CellsProjection(Projection):
     def _member_registered(
         self, w: Writer, e: Organisation.MemberRegistered, position: int
     ) -> None:
-        organisation = self._organisations.get(w, str(e.originator_id))
-        if organisation is not None:  # else no row, as an INSERT … SELECT of nothing
-            w.insert(
-                "rm_members", ("member", "organisation", "name"), (e.member, *organisation, e.name)
-            )
-        self._status_span(w, e.member, e.occurred_on, e.status, e.working, position)
+        organisation = self._organisation(w, e)
+        w.insert("rm_members", ("organisation", "member", "name"), (organisation, e.member, e.name))
+        self._status_span(w, organisation, e.member, e.occurred_on, e.status, e.working, position)
 
     @handles(Organisation.MemberDataErased)
     def _member_data_erased(
@@ -185,15 +185,30 @@ class CellsProjection(Projection):
     def _member_status_changed(
         self, w: Writer, e: Organisation.MemberStatusChanged, position: int
     ) -> None:
-        self._status_span(w, e.member, e.occurred_on, e.status, e.working, position)
+        organisation = self._organisation(w, e)
+        self._status_span(w, organisation, e.member, e.occurred_on, e.status, e.working, position)
+
+    def _organisation(self, w: Writer, e: Any) -> str:
+        """The organisation's key (its events after the first name only the stream)."""
+        found = self._organisations.get(w, str(e.originator_id))
+        if found is None:
+            raise LookupError(f"organisation {e.originator_id} was never registered")
+        return str(found[0])
 
     def _status_span(
-        self, w: Writer, member: str, since: date, status: str, working: bool, position: int
+        self,
+        w: Writer,
+        organisation: str,
+        member: str,
+        since: date,
+        status: str,
+        working: bool,
+        position: int,
     ) -> None:
         w.insert(
             "rm_member_status",
-            ("member", "since", "status", "working", "position"),
-            (member, since.isoformat(), status, int(working), position),
+            ("organisation", "member", "since", "status", "working", "position"),
+            (organisation, member, since.isoformat(), status, int(working), position),
         )
 
     @handles(Cell.Founded)
@@ -319,13 +334,14 @@ _CELL_MEMBER = ("cell", "member", "since", "until", "position")
 # --- queries -----------------------------------------------------------------------------
 
 # The position of the status span in force on a date (one placeholder: the date) for the
-# member column `{m}`: the latest span begun by then, else the earliest (as the domain).
+# organisation column `{o}` and member column `{m}`: the latest span begun by then, else
+# the earliest (as the domain).
 _SPAN_ON = (
     "COALESCE("
-    "(SELECT s.position FROM rm_member_status s WHERE s.member = {m} AND s.since <= %s"
-    " ORDER BY s.since DESC, s.position DESC LIMIT 1),"
-    " (SELECT s.position FROM rm_member_status s WHERE s.member = {m}"
-    " ORDER BY s.since, s.position LIMIT 1))"
+    "(SELECT s.position FROM rm_member_status s WHERE s.organisation = {o}"
+    " AND s.member = {m} AND s.since <= %s ORDER BY s.since DESC, s.position DESC LIMIT 1),"
+    " (SELECT s.position FROM rm_member_status s WHERE s.organisation = {o}"
+    " AND s.member = {m} ORDER BY s.since, s.position LIMIT 1))"
 )
 
 
@@ -336,9 +352,10 @@ def roster(store: ReadStore, cell: str, on: date) -> list[RosterEntry]:
         "SELECT cm.member, mb.name, st.status, st.working, c.secretary, c.deputy, c.committee"
         " FROM rm_cell_members cm"
         " JOIN rm_cells c ON c.cell = cm.cell"
-        " JOIN rm_members mb ON mb.member = cm.member"
-        " JOIN rm_member_status st ON st.member = cm.member"
-        f" AND st.position = {_SPAN_ON.format(m='cm.member')}"
+        " JOIN rm_members mb ON mb.organisation = c.organisation AND mb.member = cm.member"
+        " JOIN rm_member_status st ON st.organisation = c.organisation"
+        " AND st.member = cm.member"
+        f" AND st.position = {_SPAN_ON.format(o='c.organisation', m='cm.member')}"
         " WHERE cm.cell = %s AND cm.since <= %s AND (cm.until IS NULL OR %s < cm.until)"
         " ORDER BY cm.member",
         (day, cell, day, day),
@@ -355,12 +372,16 @@ def roster(store: ReadStore, cell: str, on: date) -> list[RosterEntry]:
     return entries
 
 
-def member_status_on(store: ReadStore, member: str, on: date) -> tuple[str, bool] | None:
-    """(status, working) of `member` on `on`; None for an unknown member."""
+def member_status_on(
+    store: ReadStore, organisation: str, member: str, on: date
+) -> tuple[str, bool] | None:
+    """(status, working) of the organisation's `member` on `on`; None for an unknown
+    member."""
+    span = _SPAN_ON.format(o="st.organisation", m="st.member")
     rows = store.query(
         "SELECT st.status, st.working FROM rm_member_status st"
-        f" WHERE st.member = %s AND st.position = {_SPAN_ON.format(m='st.member')}",
-        (member, on.isoformat()),
+        f" WHERE st.organisation = %s AND st.member = %s AND st.position = {span}",
+        (organisation, member, on.isoformat()),
     )
     return (rows[0][0], bool(rows[0][1])) if rows else None
 

@@ -12,6 +12,13 @@ process moved it), and on reset, so no batch ever sees state that was rolled bac
 
 Only events some projection acts on are decoded (`Projection.reactions`); the others
 are read and skipped.
+
+A projection never stalls the others silently: when a batch fails and the read store
+still answers, each projection is tried alone on the batch; one that cannot apply an
+event is stopped just before it, its failure (name, position, reason) recorded in
+`chibo_projection_failures` (`chibo projections status` shows it), and it is left out
+while the others go on. It is tried again by the next projector (a process started
+anew), and its failure is forgotten once it gets past that position.
 """
 
 from __future__ import annotations
@@ -32,7 +39,16 @@ from eventsourcing.application import Application
 from domain.events import resolve_event_class
 from projections.projection import Projection
 from projections.store import Bulk, ReadStore, Row, Writer, drop_relation
-from projections.tracking import get_positions, set_position, set_positions
+from projections.tracking import (
+    Failure,
+    clear_failures,
+    get_failures,
+    get_position,
+    get_positions,
+    record_failure,
+    set_position,
+    set_positions,
+)
 
 DEFAULT_BATCH = 500
 REBUILD_BATCH = 5000
@@ -139,6 +155,36 @@ class _ReadAhead:
 
 class _PositionMovedError(Exception):
     """A projection's position is not the one a batch was applied for."""
+
+
+_TRANSIENT_SQLSTATES = {"08", "40", "53", "57", "58"}
+"""Connection, transaction rollback (serialization, deadlock), insufficient resources,
+operator intervention, system errors: worth trying again, never a projection's fault."""
+
+
+def _transient(error: BaseException) -> bool:
+    """Whether `error` may pass if tried again (the database's state, not the event's)."""
+    if not isinstance(error, Exception) or isinstance(error, ConnectionError | TimeoutError):
+        return True
+    sqlstate = getattr(error, "sqlstate", None)
+    if isinstance(sqlstate, str) and sqlstate[:2] in _TRANSIENT_SQLSTATES:
+        return True
+    text = str(error).lower()
+    return "database is locked" in text or "database is busy" in text
+
+
+class _EventError(Exception):
+    """A projection could not apply the event at `position`."""
+
+    def __init__(self, position: int, error: Exception) -> None:
+        super().__init__(position, error)
+        self.position = position
+        self.error = error
+
+
+def _reason(error: BaseException) -> str:
+    text = " ".join(str(error).split()) or repr(error)
+    return f"{type(error).__name__}: {text}"
 
 
 class _Committer:
@@ -287,6 +333,10 @@ class Projector:
         instance's caches agree with its tables there."""
         self._interest: dict[str, tuple[int, ...]] = {}
         """Topic → indices of the projections that act on its events."""
+        self.failures: dict[str, Failure] = {}
+        """Projections that failed in this projector (left out since): name → failure."""
+        self._recorded: dict[str, int] | None = None
+        """Failures stored (name → position) by earlier projectors; None: not read."""
 
     def positions(self) -> dict[str, int]:
         with self.store.transaction() as cur:
@@ -340,15 +390,124 @@ class Projector:
 
     def run_once(self, batch_size: int | None = None) -> int:
         """Applies the next batch (of `batch_size` events, default this projector's);
-        returns how many events it held (0: caught up)."""
+        returns how many events it held (0: caught up). A projection that cannot apply
+        one of its events is left out (`failures`), the others go on."""
         limit = batch_size or self.batch_size
-        while True:
+        while self.projections:
             batch = self._read(self._known(), limit)
             if batch is None:
                 return 0
-            if self._apply(batch) is not None:
+            try:
+                applied = self._apply(batch)
+            except Exception as error:
+                self._isolate(batch, error)
+                return batch.count
+            if applied is not None:
+                self._clear_passed()
                 return batch.count
             # A position moved back under us: read them again.
+        return 0
+
+    # --- failures ------------------------------------------------------------------------
+
+    def _healthy(self) -> bool:
+        """Whether the read store answers at all."""
+        try:
+            with self.store.transaction() as cur:
+                cur.execute("SELECT 1")
+                cur.fetchall()
+        except Exception:
+            return False
+        return True
+
+    def _isolate(self, batch: _Batch, error: Exception) -> None:
+        """After `batch` failed whole: each projection alone on it, in a transaction of its
+        own; one that fails there is stopped before the event it cannot apply. Raises
+        `error` if it may pass by itself (the database's trouble, not an event's)."""
+        self._forget()
+        if _transient(error) or not self._healthy():
+            raise error
+        for projection, events in zip(list(self.projections), batch.events, strict=True):
+            known = batch.known[projection.name]
+            try:
+                self._apply_alone(projection, events, known, batch.last, None)
+            except Exception as failure:
+                projection.forget()
+                cause = failure.error if isinstance(failure, _EventError) else failure
+                if _transient(cause):
+                    raise cause from None
+                if isinstance(failure, _EventError):
+                    failing = failure.position
+                else:  # not one event's (its commit): stopped at its first of the batch
+                    failing = next((p for p, _ in events if p > known), known + 1)
+                self._fail(
+                    projection, events, known, Failure(projection.name, failing, _reason(cause))
+                )
+        self._synced = {}
+
+    def _apply_alone(
+        self,
+        projection: Projection,
+        events: Sequence[tuple[int, Any]],
+        known: int,
+        last: int,
+        failure: Failure | None,
+    ) -> None:
+        """`projection`'s events past `known` up to `last` in one transaction, flushed one
+        by one (an error is raised as the event's `_EventError`), and its position moved
+        to `last`; with `failure`, records it there too."""
+        with self.store.writing(durable=False) as w:
+            name = projection.name
+            if get_position(w, name, lock=self.lock) != known:
+                return  # another projector moved it: it follows from there
+            for position, event in events:
+                if known < position <= last:
+                    try:
+                        projection.apply(w, event, position)
+                        w.flush()
+                    except Exception as error:
+                        raise _EventError(position, error) from error
+            if known < last:
+                set_position(w, name, last)
+            if failure is not None:
+                record_failure(w, failure)
+
+    def _fail(
+        self,
+        projection: Projection,
+        events: Sequence[tuple[int, Any]],
+        known: int,
+        failure: Failure,
+    ) -> None:
+        """Keeps what `projection` applied before the event it cannot apply, records the
+        failure, and leaves the projection out."""
+        self._apply_alone(projection, events, known, failure.position - 1, failure)
+        projection.forget()
+        self.failures[projection.name] = failure
+        self.projections = [p for p in self.projections if p is not projection]
+        self.names = [p.name for p in self.projections]
+        self._interest = {}
+        self._synced = {}
+
+    def _clear_passed(self) -> None:
+        """Forgets the stored failures of projections now past them."""
+        if self._recorded is None:
+            with self.store.transaction() as cur:
+                stored = get_failures(cur, self.names)
+            self._recorded = {name: f.position for name, f in stored.items()}
+        if not self._recorded:
+            return
+        passed = [n for n, p in self._recorded.items() if self._synced.get(n, 0) >= p]
+        if passed:
+            with self.store.transaction() as cur:
+                clear_failures(cur, passed)
+            for name in passed:
+                del self._recorded[name]
+
+    def stored_failures(self) -> dict[str, Failure]:
+        """The failures recorded for this projector's projections (by any process)."""
+        with self.store.transaction() as cur:
+            return get_failures(cur, [*self.names, *self.failures])
 
     def _apply(self, batch: _Batch) -> dict[str, int] | None:
         """One transaction: the batch and the new positions, which it returns; None (and
@@ -405,17 +564,29 @@ class Projector:
                 if progress:
                     progress(count)
             return total
-        while True:
+        while self.projections:
             try:
-                return total + self._pipeline(progress, limit, counted := [0])
+                total += self._pipeline(progress, limit, counted := [0])
+                self._clear_passed()
+                return total
             except _PositionMovedError:
                 # Another process moved a position: what was applied ahead assumed the
                 # positions this projector left, so it is forgotten, and read again.
                 total += counted[0]
                 self._forget()
+            except Exception:
+                # One batch at a time from there: a projection that cannot apply it is
+                # left out (`run_once`), and the pipeline goes on with the others.
+                total += counted[0]
+                self._forget()
+                count = self.run_once(limit)
+                total += count
+                if progress and count:
+                    progress(count)
             except BaseException:
                 self._forget()
                 raise
+        return total
 
     def _pipeline(
         self, progress: Callable[[int], None] | None, limit: int, counted: list[int]
@@ -485,6 +656,8 @@ class Projector:
                 for statement in projection.ddl:
                     cur.execute(statement)
                 set_position(cur, projection.name, 0)
+            clear_failures(cur, self.names)
+        self._recorded = None
         # Empty tables at position 0: what the (forgotten) caches now say too.
         self._synced = dict.fromkeys(self.names, 0)
 
@@ -498,10 +671,16 @@ class Projector:
         stop: threading.Event,
         poll_interval: float = 0.2,
         on_idle: Callable[[], None] | None = None,
+        *,
+        until_failure: bool = False,
     ) -> None:
-        """Follows the log until `stop`; `on_idle` runs whenever it has caught up."""
+        """Follows the log until `stop`; `on_idle` runs whenever it has caught up. With
+        `until_failure`, returns once the others have caught up after a projection
+        failed (`failures`)."""
         while not stop.is_set():
             if not self.run_once():
+                if until_failure and self.failures:
+                    return
                 if on_idle:
                     on_idle()
                 stop.wait(poll_interval)

@@ -1,14 +1,79 @@
-"""Positions in the global log, one per follower (each projection, the dispatcher)."""
+"""Positions in the global log, one per follower (each projection, the dispatcher), and
+the failures of projections that could not apply an event (`chibo projections status`
+names them)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from projections.store import Cursor
 
+FAILURES_DDL = (
+    "CREATE TABLE IF NOT EXISTS chibo_projection_failures ("
+    " name TEXT PRIMARY KEY, position BIGINT NOT NULL, reason TEXT NOT NULL,"
+    " failed_at TEXT NOT NULL)"
+)
 DDL = [
     "CREATE TABLE IF NOT EXISTS chibo_tracking ( name TEXT PRIMARY KEY, position BIGINT NOT NULL)",
+    FAILURES_DDL,
 ]
+REASON_MAX = 2_000
+
+
+@dataclass(frozen=True)
+class Failure:
+    """A projection stopped before the event at `position`, which it could not apply."""
+
+    name: str
+    position: int
+    reason: str
+    failed_at: str = ""
+
+    def message(self) -> str:
+        return (
+            f"projection {self.name} cannot apply the event at position {self.position}:"
+            f" {self.reason}"
+        )
+
+
+def record_failure(cur: Cursor, failure: Failure) -> None:
+    cur.execute(FAILURES_DDL)
+    cur.execute(
+        "INSERT INTO chibo_projection_failures (name, position, reason, failed_at)"
+        " VALUES (%s, %s, %s, %s) ON CONFLICT (name) DO UPDATE SET position ="
+        " excluded.position, reason = excluded.reason, failed_at = excluded.failed_at",
+        (
+            failure.name,
+            failure.position,
+            failure.reason[:REASON_MAX],
+            datetime.now(UTC).isoformat(timespec="seconds"),
+        ),
+    )
+
+
+def get_failures(cur: Cursor, names: Sequence[str] | None = None) -> dict[str, Failure]:
+    """The recorded failures (of `names`, if given)."""
+    cur.execute(FAILURES_DDL)  # a store initialised before failures were recorded
+    cur.execute(
+        "SELECT name, position, reason, failed_at FROM chibo_projection_failures ORDER BY name"
+    )
+    found = {
+        str(name): Failure(str(name), int(position), str(reason), str(at))
+        for name, position, reason, at in cur.fetchall()
+    }
+    return {n: f for n, f in found.items() if names is None or n in names}
+
+
+def clear_failures(cur: Cursor, names: Sequence[str]) -> None:
+    if names:
+        cur.execute(FAILURES_DDL)
+        cur.execute(
+            "DELETE FROM chibo_projection_failures"
+            f" WHERE name IN ({', '.join(['%s'] * len(names))})",
+            list(names),
+        )
 
 
 def get_position(cur: Cursor, name: str, *, lock: bool = False) -> int:

@@ -93,16 +93,16 @@ def test_member_status_on_dates(ward: Ward) -> None:
     )
     project(app, store)
 
-    assert member_status_on(store, "m22", D(2026, 2, 28)) == ("probationary", True)
-    assert member_status_on(store, "m22", D(2026, 3, 1)) == ("official", True)
+    assert member_status_on(store, "tb", "m22", D(2026, 2, 28)) == ("probationary", True)
+    assert member_status_on(store, "tb", "m22", D(2026, 3, 1)) == ("official", True)
     # Before the first span, the earliest span (as the domain reads it).
-    assert member_status_on(store, "m22", D(2025, 6, 1)) == ("probationary", True)
-    assert member_status_on(store, "m12", D(2026, 1, 31)) == ("official", True)
-    assert member_status_on(store, "m12", D(2026, 2, 1)) == ("elsewhere", True)
+    assert member_status_on(store, "tb", "m22", D(2025, 6, 1)) == ("probationary", True)
+    assert member_status_on(store, "tb", "m12", D(2026, 1, 31)) == ("official", True)
+    assert member_status_on(store, "tb", "m12", D(2026, 2, 1)) == ("elsewhere", True)
     # working is kept from the previous span when a change leaves it out.
-    assert member_status_on(store, "m13", D(2026, 2, 1)) == ("suspended", False)
-    assert member_status_on(store, "m14", D(2026, 1, 1)) == ("official", False)
-    assert member_status_on(store, "m99", D(2026, 1, 1)) is None
+    assert member_status_on(store, "tb", "m13", D(2026, 2, 1)) == ("suspended", False)
+    assert member_status_on(store, "tb", "m14", D(2026, 1, 1)) == ("official", False)
+    assert member_status_on(store, "tb", "m99", D(2026, 1, 1)) is None
 
     assert [(e.member, e.status) for e in roster(store, "c1", D(2026, 2, 1))] == [
         ("m10", "official"),

@@ -34,7 +34,10 @@ def _stop_on_signals(stop: Callable[[], None]) -> None:
         signal.signal(sig, lambda *_: stop())
 
 
-def run_projector(settings: Settings) -> None:
+def run_projector(settings: Settings) -> int:
+    """Follows the log until stopped (0); once a projection cannot apply an event, catches
+    the others up, says which, where and why, and returns 1 (the supervisor restarts it,
+    and the failed projection is tried again)."""
     app, store = make_app(settings), make_read_store(settings)
     stop = threading.Event()
     _stop_on_signals(stop.set)
@@ -63,8 +66,13 @@ def run_projector(settings: Settings) -> None:
                 log.info("signed checkpoint at position %s", signed.position)
 
     try:
-        projector.run_forever(stop, on_idle=checkpoint)
+        projector.run_forever(stop, on_idle=checkpoint, until_failure=True)
+        if projector.failures:
+            for failure in projector.failures.values():
+                log.error("%s; the other projections are caught up", failure.message())
+            return 1
         log.info("projector stopped at %s", projector.positions())
+        return 0
     finally:
         store.close()
         app.close()

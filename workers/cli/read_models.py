@@ -16,16 +16,25 @@ from workers.wiring import make_app, make_read_store
 
 @projections_app.command("status")
 def projections_status() -> None:
-    """Position and lag of each projection."""
+    """Position and lag of each projection; a failed one with the position of the event
+    it cannot apply and why (exit 1 then)."""
     settings = load_settings()
     application, store = make_app(settings), make_read_store(settings)
     try:
         head = application.recorder.max_notification_id() or 0
-        for name, position in Projector(application, store, all_projections()).positions().items():
-            console.print(f"{name:<24} position {position:>10}  lag {head - position}")
+        projector = Projector(application, store, all_projections())
+        failures = projector.stored_failures()
+        for name, position in projector.positions().items():
+            line = f"{name:<24} position {position:>10}  lag {head - position}"
+            failure = failures.get(name)
+            if failure is not None:
+                line += f"  FAILED at position {failure.position}: {failure.reason}"
+            print(line)
     finally:
         store.close()
         application.close()
+    if failures:
+        raise typer.Exit(1)
 
 
 @projections_app.command("rebuild")

@@ -42,10 +42,12 @@ def projector() -> None:
     """Follow the event log and keep every read model up to date."""
     processes.configure_logging()
     try:
-        processes.run_projector(load_settings())
+        code = processes.run_projector(load_settings())
     except KeyFileError as error:  # configuration, never "tampered" (exit 1)
         typer.echo(f"khóa kiểm toán (audit key): {error}", err=True)
         raise typer.Exit(2) from None
+    if code:
+        raise typer.Exit(code)
 
 
 @app.command()

@@ -1,9 +1,12 @@
-"""Scenario files (SCENARIOS.md, version 1): what a file may hold, read and validated."""
+"""Scenario files (SCENARIOS.md, version 1): what a file may hold, read and validated.
+
+Ids, names and dates have the bounds of the commands they become (`domain.commands`:
+ids match `ID_PATTERN`, at most 64 characters), so a file the system cannot store is
+refused whole, naming the field, before anything is applied."""
 
 from __future__ import annotations
 
 import re
-from datetime import date
 from pathlib import Path
 from typing import Any, Literal
 
@@ -34,48 +37,48 @@ class Model(BaseModel):
 
 
 class ScenarioMember(Model):
-    id: str
-    name: str
+    id: c.Id
+    name: c.Name
     status: c.MemberStatus
     working: bool = True
 
 
 class ScenarioOrganisation(Model):
-    id: str
-    name: str
-    secretary: str
-    standing_committee: list[str] = Field(default_factory=list)
-    committee: list[str] = Field(default_factory=list)
-    inspection_commission: list[str] = Field(default_factory=list)
+    id: c.Id
+    name: c.Name
+    secretary: c.Id
+    standing_committee: c.Ids = Field(default_factory=list)
+    committee: c.Ids = Field(default_factory=list)
+    inspection_commission: c.Ids = Field(default_factory=list)
 
 
 class ScenarioCell(Model):
-    id: str
-    name: str
+    id: c.Id
+    name: c.Name
     type: c.CellType = "other"
-    secretary: str
-    deputy: str | None = None
-    committee: list[str] = Field(default_factory=list)
-    members: list[str] = Field(default_factory=list)
-    in_charge: str | None = None
+    secretary: c.Id
+    deputy: c.Id | None = None
+    committee: c.Ids = Field(default_factory=list)
+    members: c.Ids = Field(default_factory=list)
+    in_charge: c.Id | None = None
     online_eligible: bool = False
-    party_groups: list[str] = Field(default_factory=list)
+    party_groups: c.Names = Field(default_factory=list)
 
 
 class TimelineItem(Model):
     model_config = ConfigDict(extra="allow", frozen=True)
-    date: date
+    date: c.Day
 
 
 class Scenario(Model):
     version: Literal[1]
-    name: str
-    start: date
-    end: date
-    policy: dict[str, Any] = Field(default_factory=dict)
+    name: c.Name
+    start: c.Day
+    end: c.Day
+    policy: c.Values = Field(default_factory=dict)
     organization: ScenarioOrganisation
-    members: list[ScenarioMember] = Field(default_factory=list)
-    cells: list[ScenarioCell] = Field(default_factory=list)
+    members: list[ScenarioMember] = Field(default_factory=list, max_length=c.MAX_ITEMS * 10)
+    cells: list[ScenarioCell] = Field(default_factory=list, max_length=c.MAX_ITEMS)
     timeline: list[TimelineItem] = Field(default_factory=list)
 
 

@@ -59,45 +59,45 @@ UNFIT = (ValidationError, TypeError, ValueError, OverflowError)
 
 
 class ResolutionItem(Model):
-    id: str
+    id: c.Id
     kind: c.ResolutionKind = "resolution"
-    content: str | None = None
-    requirements: str | None = None
-    measures: str | None = None
-    deadline: date | None = None
-    executors: list[str] = Field(default_factory=list)
-    inspector: str | None = None
+    content: c.Text | None = None
+    requirements: c.Text | None = None
+    measures: c.Text | None = None
+    deadline: c.Day | None = None
+    executors: list[c.IdOrBlank] = Field(default_factory=list, max_length=c.MAX_ITEMS)
+    inspector: c.IdOrBlank | None = None
     votes: c.Votes | None = None
-    minority_opinions: list[str] = Field(default_factory=list)
+    minority_opinions: list[c.Text] = Field(default_factory=list, max_length=c.MAX_ITEMS)
 
     def draft(self) -> c.ResolutionDraft:
         return c.ResolutionDraft.model_validate(self.model_dump(by_alias=True))
 
 
 class HoldMeetingItem(Model):
-    id: str
-    cell: str
+    id: c.Id
+    cell: c.Id
     kind: c.MeetingKind | list[c.MeetingKind]
     online: bool = False
-    notice_on: date | None = None
-    duration_minutes: int = 120
-    chair: str | None = None
-    minute_taker: str | None = None
-    present: list[str] = Field(default_factory=list)
-    excused: dict[str, str] = Field(default_factory=dict)
-    guests: list[str] = Field(default_factory=list)
-    speakers: list[str] = Field(default_factory=list)
-    reviewed: list[str] = Field(default_factory=list)
+    notice_on: c.Day | None = None
+    duration_minutes: c.Minutes = 120
+    chair: c.IdOrBlank | None = None
+    minute_taker: c.IdOrBlank | None = None
+    present: c.Ids = Field(default_factory=list)
+    excused: dict[c.Id, c.Line] = Field(default_factory=dict, max_length=c.MAX_ITEMS)
+    guests: c.Ids = Field(default_factory=list)
+    speakers: c.Ids = Field(default_factory=list)
+    reviewed: c.Ids = Field(default_factory=list)
     minutes: bool = True
-    resolutions: list[ResolutionItem] = Field(default_factory=list)
+    resolutions: list[ResolutionItem] = Field(default_factory=list, max_length=c.MAX_ITEMS)
 
 
 class InspectItem(Model):
-    id: str
-    cell: str
+    id: c.Id
+    cell: c.Id
     kind: c.InspectionKind
-    by: list[str] = Field(default_factory=list)
-    findings: str | None = None
+    by: c.Ids = Field(default_factory=list)
+    findings: c.Text | None = None
     rating: c.Rating | None = None
     recommendations: list[ResolutionItem] = Field(default_factory=list)
 
@@ -377,10 +377,16 @@ class Importer:
         return True
 
     def setup(self) -> None:
-        for step in self.translator.setup():
-            if isinstance(step, Unfit):
-                self.report.errors.append(_error(self.scenario.start, None, None, step.message))
-            else:
+        """The setup commands, all built (bounds checked) before any is applied: a setup
+        record that makes no valid command is reported and nothing is applied."""
+        steps = list(self.translator.setup())
+        unfit = [step for step in steps if isinstance(step, Unfit)]
+        for refused in unfit:
+            self.report.errors.append(_error(self.scenario.start, None, None, refused.message))
+        if unfit:
+            return
+        for step in steps:
+            if isinstance(step, Step):
                 self._run(step, None)
 
     def apply_item(self, index: int) -> None:
