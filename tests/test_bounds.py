@@ -295,16 +295,15 @@ def test_an_unstorable_scenario_item_is_refused_and_stores_nothing(
 
 
 def test_a_bad_scenario_file_names_the_field(tmp_path: Path) -> None:
-    from workers.scenario.format import load_scenario
+    from workers.scenario.format import ScenarioError, load_scenario
 
     path = tmp_path / "s.yaml"
     path.write_text(
         "version: 1\nname: s\nstart: 2026-01-01\nend: 2026-12-31\n"
         f"organization: {{id: {'o' * 10_000}, name: T, secretary: m01}}\n"
     )
-    with pytest.raises(ValidationError) as refused:
+    with pytest.raises(ScenarioError, match=r"organization\.id: String should match pattern"):
         load_scenario(path)
-    assert ("organization", "id") in {tuple(e["loc"]) for e in refused.value.errors()}
 
 
 # --- members are per organisation --------------------------------------------------------

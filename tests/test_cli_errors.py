@@ -267,7 +267,7 @@ def test_import_exit_codes(fresh: tuple[str, Path], tmp_path: Path) -> None:
     assert events(path) > 0
 
 
-def test_refused_setup_fields_are_reported_not_raised(
+def test_setup_fields_out_of_bounds_refuse_the_file(
     fresh: tuple[str, Path], tmp_path: Path
 ) -> None:
     url, _ = fresh
@@ -277,7 +277,10 @@ def test_refused_setup_fields_are_reported_not_raised(
     data["timeline"][0]["hold_meeting"]["duration_minutes"] = 10**30
     file.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     result = run(url, "import", str(file))
-    assert result.exit_code == 1, result.output
+    # Out of every command's bounds: the file itself is refused, naming the field.
+    assert result.exit_code == 2, result.output
+    assert "policy" in result.output
+    assert "Traceback" not in result.output
 
 
 # --- the fuzz ---------------------------------------------------------------------------------
