@@ -25,6 +25,7 @@ from pydantic import BaseModel
 
 from domain.attendance import attendance_rate as rate_of
 from domain.attendance import counts_for_attendance
+from domain.cell import Cell
 from domain.meeting import Meeting, MeetingSession, MeetingStatus
 from domain.organisation import Organisation
 from domain.periods import quarter_of
@@ -144,12 +145,18 @@ class MeetingsProjection(Projection):
         "rm_meetings",
         "rm_guest_attendance",
         "rm_meeting_member_cells",
+        "rm_meeting_cells",
     )
     ddl = (
         # Status spans, keyed in date order so the span in force is one index probe.
         "CREATE TABLE IF NOT EXISTS rm_meeting_member_status ("
-        " member TEXT NOT NULL, since TEXT NOT NULL, status TEXT NOT NULL,"
-        " position BIGINT NOT NULL, PRIMARY KEY (member, since, position))",
+        " organisation TEXT NOT NULL, member TEXT NOT NULL, since TEXT NOT NULL,"
+        " status TEXT NOT NULL, position BIGINT NOT NULL,"
+        " PRIMARY KEY (organisation, member, since, position))",
+        # Each cell's organisation: members are the organisation's (two organisations
+        # may both have an `m01`).
+        "CREATE TABLE IF NOT EXISTS rm_meeting_cells ("
+        " cell TEXT PRIMARY KEY, organisation TEXT NOT NULL)",
         "CREATE TABLE IF NOT EXISTS rm_meetings ("
         " meeting TEXT PRIMARY KEY, id TEXT NOT NULL UNIQUE, cell TEXT NOT NULL,"
         " kinds TEXT NOT NULL, is_regular INTEGER NOT NULL, is_thematic INTEGER NOT NULL,"
@@ -185,18 +192,37 @@ class MeetingsProjection(Projection):
         """cell → the members listed at its meetings (rm_meeting_member_cells); None: not
         read."""
         self._announcements = Lookup("SELECT meeting, cell FROM rm_meetings WHERE id = %s")
+        self._organisations = Lookup("SELECT organisation FROM rm_meeting_cells WHERE cell = %s")
 
     def forget(self) -> None:
         self._statuses = None
         self._listed = None
         self._announcements.forget()
+        self._organisations.forget()
+
+    def _organisation_of(self, w: Writer, cell: str) -> str:
+        found = self._organisations.get(w, cell)
+        if found is None:
+            raise LookupError(f"cell {cell} was never founded")
+        return str(found[0])
+
+    def _cells_listing(self, w: Writer, organisation: str, member: str) -> list[str]:
+        """The organisation's cells at whose meetings `member` was listed."""
+        return sorted(
+            cell
+            for cell, members in self._listed_cells(w).items()
+            if member in members and self._organisation_of(w, cell) == organisation
+        )
 
     # --- memory of the tables ------------------------------------------------------------
 
     def _status_spans(self, w: Writer) -> _Statuses:
         if self._statuses is None:
             self._statuses = _Statuses(
-                w.query("SELECT member, since, position, status FROM rm_meeting_member_status")
+                w.query(
+                    "SELECT organisation, member, since, position, status"
+                    " FROM rm_meeting_member_status"
+                )
             )
         return self._statuses
 
@@ -210,35 +236,44 @@ class MeetingsProjection(Projection):
 
     # --- status --------------------------------------------------------------------------
 
-    def _status_span(self, w: Writer, member: str, since: date, status: str, position: int) -> str:
+    def _status_span(
+        self, w: Writer, who: tuple[str, str], since: date, status: str, position: int
+    ) -> str:
         day = since.isoformat()
         w.insert(
             "rm_meeting_member_status",
-            ("member", "since", "status", "position"),
-            (member, day, status, position),
+            ("organisation", "member", "since", "status", "position"),
+            (*who, day, status, position),
         )
         if self._statuses is not None:  # else read later, this row with the others
-            self._statuses.add(member, day, position, status)
+            self._statuses.add(who, day, position, status)
         return day
+
+    @handles(Cell.Founded)
+    def _cell_founded(self, w: Writer, e: Cell.Founded, position: int) -> None:
+        organisation = str(Organisation.id_for(e.organisation))
+        w.insert("rm_meeting_cells", ("cell", "organisation"), (e.key, organisation))
+        self._organisations.put(e.key, (organisation,))
 
     @handles(Organisation.MemberRegistered)
     def _member_registered(
         self, w: Writer, e: Organisation.MemberRegistered, position: int
     ) -> None:
         # A member is registered before any meeting can list them: nothing to recount.
-        self._status_span(w, e.member, e.occurred_on, e.status, position)
+        self._status_span(w, (_org_key(e), e.member), e.occurred_on, e.status, position)
 
     @handles(Organisation.MemberStatusChanged)
     def _member_status_changed(
         self, w: Writer, e: Organisation.MemberStatusChanged, position: int
     ) -> None:
-        spans = self._status_spans(w).spans.get(e.member)
+        who = (_org_key(e), e.member)
+        spans = self._status_spans(w).spans.get(who)
         # The status on a day before the new span's changes only if the new span is now
         # the earliest (the status before any span is the earliest one's).
         earliest = spans[0][0] if spans else None
-        since = self._status_span(w, e.member, e.occurred_on, e.status, position)
+        since = self._status_span(w, who, e.occurred_on, e.status, position)
         # A back-dated change may alter who was counted at meetings already held.
-        self._recount(w, e.member, since if earliest is not None and since >= earliest else None)
+        self._recount(w, who, since if earliest is not None and since >= earliest else None)
 
     @handles(Organisation.MemberDataErased)
     def _member_data_erased(
@@ -246,7 +281,7 @@ class MeetingsProjection(Projection):
     ) -> None:
         """The member's excuse reasons are personal: blanked in every meeting they were
         excused from, at once (a rebuild reads them as erased from the sealed events)."""
-        cells = sorted(c for c, members in self._listed_cells(w).items() if e.member in members)
+        cells = self._cells_listing(w, _org_key(e), e.member)
         if not cells:
             return
         sql = (
@@ -261,10 +296,11 @@ class MeetingsProjection(Projection):
             attendance, _, _ = _attendance_column(present, excused, absent, set(uncounted))
             w.update("UPDATE rm_meetings SET attendance = %s WHERE meeting = %s", (attendance, key))
 
-    def _recount(self, w: Writer, member: str, since: str | None) -> None:
-        """Works out again whether `member` was counted at the meetings they were listed
-        at (held on or after `since`, if given), and those meetings' totals."""
-        cells = sorted(cell for cell, members in self._listed_cells(w).items() if member in members)
+    def _recount(self, w: Writer, who: tuple[str, str], since: str | None) -> None:
+        """Works out again whether the member was counted at the meetings they were
+        listed at (held on or after `since`, if given), and those meetings' totals."""
+        organisation, member = who
+        cells = self._cells_listing(w, organisation, member)
         if not cells:
             return
         sql = (
@@ -281,7 +317,7 @@ class MeetingsProjection(Projection):
             if member not in present and member not in excused and member not in absent:
                 continue
             now = set(uncounted)
-            if statuses.counted(member, held_on):
+            if statuses.counted(who, held_on):
                 now.discard(member)
             else:
                 now.add(member)
@@ -367,10 +403,12 @@ class MeetingsProjection(Projection):
         present, excused, absent = session.present, session.excused, session.absent
         members = set(present).union(excused, absent)
         statuses = self._status_spans(w)
+        organisation = self._organisation_of(w, cell)
         uncounted = {
             member
-            for member in members.difference(statuses.always)
-            if not statuses.counted(member, held_on)
+            for member in members
+            if (organisation, member) not in statuses.always
+            and not statuses.counted((organisation, member), held_on)
         }
         listed = self._listed_cells(w)
         known = listed.get(cell)
@@ -430,33 +468,41 @@ class _Statuses:
     latest span begun by then, else the earliest."""
 
     def __init__(self, rows: list[Row]) -> None:
-        self.spans: dict[str, list[tuple[str, int, str]]] = {}
-        self.always: set[str] = set()
+        self.spans: dict[tuple[str, str], list[tuple[str, int, str]]] = {}
+        """(organisation, member) → spans."""
+        self.always: set[tuple[str, str]] = set()
         """Members counted whatever the day (every span of theirs says so)."""
-        for member, since, position, status in rows:
-            self.spans.setdefault(member, []).append((since, int(position), status))
+        for organisation, member, since, position, status in rows:
+            key = (organisation, member)
+            self.spans.setdefault(key, []).append((since, int(position), status))
         for member, spans in self.spans.items():
             spans.sort()
             self._settle(member, spans)
 
-    def add(self, member: str, since: str, position: int, status: str) -> None:
+    def add(self, member: tuple[str, str], since: str, position: int, status: str) -> None:
         spans = self.spans.setdefault(member, [])
         insort(spans, (since, position, status))
         self._settle(member, spans)
 
-    def _settle(self, member: str, spans: list[tuple[str, int, str]]) -> None:
+    def _settle(self, member: tuple[str, str], spans: list[tuple[str, int, str]]) -> None:
         if all(counts_for_attendance(span[2]) for span in spans):
             self.always.add(member)
         else:
             self.always.discard(member)
 
-    def counted(self, member: str, day: str) -> bool:
+    def counted(self, member: tuple[str, str], day: str) -> bool:
         """Whether `member` is counted on `day` (ISO); not a stranger."""
         spans = self.spans.get(member)
         if not spans:
             return False
         begun = bisect_right(spans, day, key=_SINCE)
         return counts_for_attendance(spans[begun - 1 if begun else 0][2])
+
+
+def _org_key(e: Any) -> str:
+    """The organisation of a member event: its stream id (`rm_meeting_cells` keeps each
+    cell's organisation by the same id)."""
+    return str(e.originator_id)
 
 
 def _attendance_column(

@@ -24,6 +24,7 @@ from domain import commands as c
 from domain.application import ChiboApplication
 from domain.errors import DomainError
 from projections.cells import member_status_on, roster
+from projections.meetings import meeting
 from projections.projector import Projector
 from projections.registry import all_projections
 from projections.store import ReadStore
@@ -316,7 +317,7 @@ def test_two_organisations_with_the_same_member_id_both_project(
     day = date(2026, 1, 1)
     for org, cell, name, status in [
         ("o1", "c1", "An", "official"),
-        ("o2", "c2", "Bình", "probationary"),
+        ("o2", "c2", "Bình", "suspended"),
     ]:
         app.handle(_org(organisation=org))
         app.handle(
@@ -342,6 +343,22 @@ def test_two_organisations_with_the_same_member_id_both_project(
                 members=["m01"],
             )
         )
+    # Then each cell meets with its m01 present: counted (R13) only where that
+    # organisation's m01 is official, whichever registration came last.
+    for cell in ("c1", "c2"):
+        app.handle(
+            _cmd(
+                c.HoldMeeting,
+                "m01",
+                date(2026, 1, 5),
+                meeting=f"{cell}-01",
+                cell=cell,
+                kind=["regular"],
+                chair="m01",
+                minute_taker="m01",
+                present=["m01"],
+            )
+        )
     projector = Projector(app, store, all_projections())
     projector.run_until_caught_up()
     assert projector.failures == {}
@@ -349,10 +366,14 @@ def test_two_organisations_with_the_same_member_id_both_project(
         ("m01", "An", "official")
     ]
     assert [(e.member, e.name, e.status) for e in roster(store, "c2", day)] == [
-        ("m01", "Bình", "probationary")
+        ("m01", "Bình", "suspended")
     ]
     assert member_status_on(store, "o1", "m01", day) == ("official", True)
-    assert member_status_on(store, "o2", "m01", day) == ("probationary", True)
+    assert member_status_on(store, "o2", "m01", day) == ("suspended", True)
+    first, second = meeting(store, "c1-01"), meeting(store, "c2-01")
+    assert first is not None and second is not None
+    assert first.counted == ["m01"]
+    assert second.counted == []
 
 
 # --- the projector never stalls silently ---------------------------------------------------
