@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from audit.signing import KeyFileError
+from audit.signing import KeyFileError, generate_key
 from workers import processes
 from workers.cli.app import app, console, db_app, load_settings
 from workers.wiring import init_db
@@ -27,6 +27,11 @@ def up() -> None:
 
     settings = load_settings()
     init_db(settings)  # once, here: the processes it starts never create tables
+    if not settings.audit_key_path.exists():
+        # The embedded default signs its checkpoints from the start (`audit verify`
+        # wants one); the key lives outside the data directory, never beside it.
+        generate_key(settings.audit_key_path)
+        console.print(f"audit key created at {settings.audit_key_path}", markup=False)
     raise typer.Exit(run_up(settings))
 
 
