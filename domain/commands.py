@@ -547,3 +547,15 @@ class EraseMember(Command):
     member: Id
     legal_basis: Line = ""
     request_ref: Line = ""
+
+
+class GrantAuditor(Command):
+    """The organisation secretary grants a member the read-only auditor role."""
+
+    organisation: Id
+    member: Id
+
+
+class WithdrawAuditor(Command):
+    organisation: Id
+    member: Id

@@ -98,6 +98,16 @@ def set_member_status(unit: UnitOfWork, cmd: c.SetMemberStatus) -> Result:
     return {"member": cmd.member, "status": cmd.status}
 
 
+def grant_auditor(unit: UnitOfWork, cmd: c.GrantAuditor) -> Result:
+    granted = unit.get(Organisation, cmd.organisation).grant_auditor(cmd.meta, cmd.member)
+    return {"member": cmd.member, "auditor": True, "changed": granted}
+
+
+def withdraw_auditor(unit: UnitOfWork, cmd: c.WithdrawAuditor) -> Result:
+    withdrawn = unit.get(Organisation, cmd.organisation).withdraw_auditor(cmd.meta, cmd.member)
+    return {"member": cmd.member, "auditor": False, "changed": withdrawn}
+
+
 def erase_member(unit: UnitOfWork, cmd: c.EraseMember) -> Result:
     org = unit.get(Organisation, cmd.organisation)
     org.erase_member_data(cmd.meta, cmd.member, cmd.legal_basis, cmd.request_ref)
@@ -494,6 +504,8 @@ HANDLERS: dict[type[c.Command], Handler] = {
     c.SetMemberStatus: set_member_status,
     c.ChangeLeadership: change_leadership,
     c.EraseMember: erase_member,
+    c.GrantAuditor: grant_auditor,
+    c.WithdrawAuditor: withdraw_auditor,
     c.FoundCell: found_cell,
     c.TransferIn: transfer_in,
     c.TransferOut: transfer_out,

@@ -52,6 +52,8 @@ class Organisation(Aggregate):
     members: dict[str, MemberRecord] = Field(default_factory=dict)
     policies: list[PolicyVersion] = Field(default_factory=list)
     cells: list[str] = Field(default_factory=list)
+    auditors: list[str] = Field(default_factory=list)
+    """Members granted the read-only auditor role (API.md) by the secretary."""
 
     class Registered(Created):
         TOPIC = "chibo.Organisation.Registered"
@@ -151,6 +153,20 @@ class Organisation(Aggregate):
         def apply(self, org: Organisation) -> None:
             record = org.members[self.member]
             org.members[self.member] = record.model_copy(update={"name": ERASED})
+
+    class AuditorGranted(DomainEvent):
+        TOPIC = "chibo.Organisation.AuditorGranted"
+        member: str
+
+        def apply(self, org: Organisation) -> None:
+            org.auditors = sorted({*org.auditors, self.member})
+
+    class AuditorWithdrawn(DomainEvent):
+        TOPIC = "chibo.Organisation.AuditorWithdrawn"
+        member: str
+
+        def apply(self, org: Organisation) -> None:
+            org.auditors = [m for m in org.auditors if m != self.member]
 
     @staticmethod
     def id_for(key: str) -> Any:
@@ -280,3 +296,26 @@ class Organisation(Aggregate):
             legal_basis=legal_basis,
             request_ref=request_ref,
         )
+
+    def grant_auditor(self, meta: Meta, member: str) -> bool:
+        """The read-only auditor role (API.md), granted by the organisation secretary;
+        False when the member holds it already."""
+        self.require_member(member)
+        if meta.actor != self.secretary:
+            raise DomainError(
+                None, f"only the organisation secretary grants auditors: {meta.actor}"
+            )
+        if member in self.auditors:
+            return False
+        self.trigger(self.AuditorGranted, meta, member=member)
+        return True
+
+    def withdraw_auditor(self, meta: Meta, member: str) -> bool:
+        if meta.actor != self.secretary:
+            raise DomainError(
+                None, f"only the organisation secretary withdraws auditors: {meta.actor}"
+            )
+        if member not in self.auditors:
+            return False
+        self.trigger(self.AuditorWithdrawn, meta, member=member)
+        return True

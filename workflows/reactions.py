@@ -26,6 +26,8 @@ from workflows.dispatcher import REACTIONS
 IGNORED: dict[type[Any], str] = {
     Organisation.CellAttached: "Cell.Founded names the organisation",
     Organisation.PolicyAdopted: "read from the organisation's record, on the date in force",
+    Organisation.AuditorGranted: "roles are read from the organisation's record (domain/access)",
+    Organisation.AuditorWithdrawn: "roles are read from the organisation's record (domain/access)",
     Cell.MeetingHeld: "the cell's own index (R6, R25); the meetings read model has Meeting.Held",
     Resolution.TasksAssigned: "kept on the resolution's record; no read model shows it yet",
     CommandRecord.Accepted: "the command log: idempotency and audit, not a read model",
