@@ -24,6 +24,7 @@ COPY domain/ domain/
 COPY projections/ projections/
 COPY audit/ audit/
 COPY workflows/ workflows/
+COPY api/ api/
 COPY workers/ workers/
 RUN pip install --no-cache-dir -c constraints.txt . \
     && rm -rf /tmp/chibo-build

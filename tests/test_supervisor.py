@@ -274,7 +274,7 @@ def test_build_specs_with_embedded_temporal(tmp_path: Path) -> None:
         temporal_address="", data_dir=tmp_path, temporal_port=17233, temporal_ui_port=18233
     )
     specs = build_specs(settings, python="/py")
-    assert [s.name for s in specs] == ["temporal", "worker", "projector", "dispatcher"]
+    assert [s.name for s in specs] == ["temporal", "worker", "projector", "dispatcher", "api"]
     temporal = specs[0]
     argv = list(temporal.argv)
     assert argv[1:3] == ["server", "start-dev"]
@@ -294,7 +294,7 @@ def test_build_specs_with_embedded_temporal(tmp_path: Path) -> None:
 def test_build_specs_with_external_temporal(tmp_path: Path) -> None:
     settings = Settings(temporal_address="temporal.example:7233", data_dir=tmp_path)
     specs = build_specs(settings, python="/py")
-    assert [s.name for s in specs] == ["worker", "projector", "dispatcher"]
+    assert [s.name for s in specs] == ["worker", "projector", "dispatcher", "api"]
     for spec in specs:
         assert spec.env is not None
         assert spec.env["CHIBO_TEMPORAL_ADDRESS"] == "temporal.example:7233"

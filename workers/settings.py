@@ -51,6 +51,9 @@ class Settings(BaseSettings):
     """The projector signs a checkpoint once this many events are unsigned."""
     temporal_port: int = 7233
     temporal_ui_port: int = 8233
+    http_host: str = "127.0.0.1"
+    """Where `chibo api` (and `chibo up`) serve the HTTP API."""
+    http_port: int = Field(default=8000, ge=1, le=65535)
 
     @field_validator("database_url")
     @classmethod

@@ -17,7 +17,7 @@ from workers.settings import Settings, redact_url
 from workers.supervisor import ProcessSpec, Supervisor, wait_for_port
 
 TEMPORAL_HOST = "127.0.0.1"
-CHIBO_PROCESSES = ("worker", "projector", "dispatcher")
+CHIBO_PROCESSES = ("worker", "projector", "dispatcher", "api")
 
 
 class TemporalBinaryNotFoundError(RuntimeError):
@@ -126,7 +126,9 @@ def print_banner(settings: Settings) -> None:
     ]
     if not settings.temporal_address:
         lines.append(f"  Temporal UI    http://{TEMPORAL_HOST}:{settings.temporal_ui_port}")
+    api = f"http://{settings.http_host}:{settings.http_port}/api"
     lines += [
+        f"  HTTP API       {api}  (OpenAPI {api}/openapi.json, docs {api}/docs)",
         f"  database       {redact_url(settings.database_url)}",
         f"  data directory {settings.data_dir.resolve()}",
     ]

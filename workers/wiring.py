@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import socket
 import sqlite3
 from pathlib import Path
 from typing import Any
@@ -12,6 +13,8 @@ import psycopg
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 
+from api.accounts import DDL as ACCOUNTS_DDL
+from api.deps import Services
 from domain.application import ChiboApplication
 from projections.backends import open_read_store
 from projections.registry import all_projections
@@ -147,10 +150,10 @@ def init_db(settings: Settings) -> list[str]:
     app = make_app(settings, create_table=True)
     app.close()
     store = make_read_store(settings, check=False)
-    created = ["chibo_events", "chibo_snapshots", "chibo_tracking"]
+    created = ["chibo_events", "chibo_snapshots", "chibo_tracking", "chibo_accounts"]
     try:
         with store.transaction() as cur:
-            for statement in TRACKING_DDL:
+            for statement in (*TRACKING_DDL, *ACCOUNTS_DDL):
                 cur.execute(statement)
             for projection in all_projections():
                 for statement in projection.ddl:
@@ -168,3 +171,22 @@ async def connect_temporal(settings: Settings) -> Client:
         namespace=settings.temporal_namespace,
         data_converter=pydantic_data_converter,
     )
+
+
+def make_api_services(settings: Settings, *, project_inline: bool = False) -> Services:
+    """What the HTTP API works with: the Application and per-thread read stores."""
+    return Services(
+        app=make_app(settings),
+        open_store=lambda: make_read_store(settings),
+        project_inline=project_inline,
+        check_temporal=lambda: _temporal_reachable(settings),
+    )
+
+
+def _temporal_reachable(settings: Settings) -> bool:
+    host, _, port = settings.effective_temporal_address.rpartition(":")
+    try:
+        with socket.create_connection((host or "127.0.0.1", int(port)), timeout=1):
+            return True
+    except (OSError, ValueError):
+        return False

@@ -60,3 +60,27 @@ def dispatcher() -> None:
     """Follow the event log and start or signal workflows."""
     processes.configure_logging()
     processes.run_dispatcher(load_settings())
+
+
+@app.command()
+def api() -> None:
+    """Serve the HTTP API alone (uvicorn) on CHIBO_HTTP_HOST:CHIBO_HTTP_PORT, reading the
+    read models that a running `chibo projector` keeps."""
+    import uvicorn
+
+    from api.app import create_app
+    from workers.wiring import make_api_services
+
+    processes.configure_logging()
+    settings = load_settings()
+    services = make_api_services(settings)
+    try:
+        uvicorn.run(
+            create_app(services),
+            host=settings.http_host,
+            port=settings.http_port,
+            log_config=None,
+            access_log=False,  # our middleware logs requests without secrets
+        )
+    finally:
+        services.close()

@@ -1,0 +1,58 @@
+"""The FastAPI application: every router under `/api`, problem documents for every
+error, a body-size limit, and access logs without secrets."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Awaitable, Callable
+
+from fastapi import FastAPI, Request, Response
+
+from api import problems
+from api.deps import Services
+from api.routes import session
+
+MAX_BODY = 1_000_000
+"""Bytes a request body may hold (413 beyond)."""
+
+access_log = logging.getLogger("chibo.api.access")
+
+
+def create_app(services: Services) -> FastAPI:
+    app = FastAPI(
+        title="chibo",
+        version="1",
+        summary="Sinh hoạt chi bộ, nghị quyết, kiểm tra: the HTTP API (API.md).",
+        openapi_url="/api/openapi.json",
+        docs_url="/api/docs",
+        redoc_url=None,
+    )
+    app.state.services = services
+    problems.install(app)
+    for module in ROUTERS:
+        app.include_router(module.router, prefix="/api")
+
+    @app.middleware("http")
+    async def limit_and_log(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        length = request.headers.get("content-length")
+        if length is not None and (not length.isdigit() or int(length) > MAX_BODY):
+            return problems.problem(413, f"tối đa {MAX_BODY} byte (body larger than allowed)")
+        started = time.perf_counter()
+        response = await call_next(request)
+        # Method, path and status only: never a query string, header, token or body.
+        access_log.info(
+            "%s %s %d %.1fms",
+            request.method,
+            request.url.path,
+            response.status_code,
+            (time.perf_counter() - started) * 1000,
+        )
+        return response
+
+    return app
+
+
+ROUTERS = [session]
