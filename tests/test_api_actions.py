@@ -3,6 +3,7 @@ table (404 unreadable, 403 not allowed), idempotency, business dates, escalation
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator
 from datetime import date
 from typing import Any
@@ -38,15 +39,15 @@ def api(
     app, store = ward
     for member in MEMBERS:
         AccountStore(store).add(Caller("tb", member), PASSWORD)
-    services = Services(
-        app=app, open_store=lambda: make_read_store(settings), project_inline=True
-    )
+    services = Services(app=app, open_store=lambda: make_read_store(settings), project_inline=True)
     clients: dict[str, TestClient] = {}
 
     def client(member: str) -> TestClient:
         if member not in clients:
             http = TestClient(create_app(services))
-            answer = http.post("/api/token", data={"username": f"{member}@tb", "password": PASSWORD})
+            answer = http.post(
+                "/api/token", data={"username": f"{member}@tb", "password": PASSWORD}
+            )
             assert answer.status_code == 200, answer.text
             http.headers["Authorization"] = f"Bearer {answer.json()['access_token']}"
             clients[member] = http
@@ -147,7 +148,12 @@ def test_an_unreadable_cell_is_not_found_and_a_member_may_not_hold_meetings(api:
     assert client("m10").post("/api/cells/c9/meetings", json=meeting()).status_code == 404
     assert client("m12").post("/api/cells/c1/meetings", json=meeting()).status_code == 403
     # the committee member in charge, and the organisation secretary, may
-    assert client("m03").post("/api/cells/c1/meetings", json=meeting("mt2", resolutions=[])).status_code == 201
+    assert (
+        client("m03")
+        .post("/api/cells/c1/meetings", json=meeting("mt2", resolutions=[]))
+        .status_code
+        == 201
+    )
 
 
 def test_the_cell_of_the_path_is_not_contradicted_and_a_future_date_is_refused(api: Any) -> None:
@@ -174,7 +180,9 @@ def test_idempotency_key(api: Any) -> None:
     )
     assert other.status_code == 422
     # the key is the caller's own: another person's same key is another command
-    mine = client("m11").post("/api/cells/c1/meetings", json=meeting("mt2", resolutions=[]), headers=headers)
+    mine = client("m11").post(
+        "/api/cells/c1/meetings", json=meeting("mt2", resolutions=[]), headers=headers
+    )
     assert mine.status_code == 201
     assert head(app) > stored
 
@@ -254,3 +262,42 @@ def test_contact_by_the_member_or_their_cell_secretary(api: Any) -> None:
     assert contacts.get("tb", "m12") is not None
     contacts.erase("tb", "m12")
     assert contacts.get("tb", "m12") is None
+
+
+def test_chibo_act_applies_the_same_commands(
+    ward: tuple[ChiboApplication, ReadStore],
+    settings: Settings,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`chibo act` verbs take the API's bodies and build the same domain commands."""
+    from typer.testing import CliRunner
+
+    from workers.cli import app as cli
+
+    app, _ = ward
+    monkeypatch.setenv("CHIBO_DATABASE_URL", settings.database_url)
+    runner = CliRunner()
+    args = ["act", "hold-meeting", "c1", "--org", "tb", "--as", "m10", "--key", "k1"]
+    held = runner.invoke(cli, args, input=json.dumps(meeting()))
+    assert held.exit_code == 0, held.output
+    assert json.loads(held.output)["stored"] is True
+    again = runner.invoke(cli, args, input=json.dumps(meeting()))
+    assert again.exit_code == 0 and json.loads(again.output)["stored"] is False
+    refused = runner.invoke(
+        cli,
+        ["act", "report-progress", "nq1", "--org", "tb", "--as", "m12", "--date", "2100-01-01"],
+        input="{}",
+    )
+    assert refused.exit_code == 1 and "date" in refused.output
+    progress = runner.invoke(
+        cli,
+        ["act", "report-progress", "nq1", "--org", "tb", "--as", "m12", "--date", "2026-01-10"],
+        input='{"note": "Đã họp tổ"}',
+    )
+    assert progress.exit_code == 0, progress.output
+    unknown_field = runner.invoke(
+        cli, ["act", "record-minutes", "mt1", "--org", "tb", "--as", "m10"], input='{"x": 1}'
+    )
+    assert unknown_field.exit_code == 2 and "x" in unknown_field.output
+    events = list(app.events.get(Meeting.id_for("mt1")))
+    assert events[0].actor == "m10"
