@@ -299,5 +299,5 @@ def test_chibo_act_applies_the_same_commands(
         cli, ["act", "record-minutes", "mt1", "--org", "tb", "--as", "m10"], input='{"x": 1}'
     )
     assert unknown_field.exit_code == 2 and "x" in unknown_field.output
-    events = list(app.events.get(Meeting.id_for("mt1")))
+    events: list[Any] = list(app.events.get(Meeting.id_for("mt1")))
     assert events[0].actor == "m10"
