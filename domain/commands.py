@@ -343,6 +343,14 @@ class HoldMeeting(Command):
     minutes_recorded: bool = True
 
 
+class RecordMeeting(HoldMeeting):
+    """A meeting held with the resolutions it adopted, stored whole or not at all (the
+    HTTP API's form: unlike a scenario import, one refused resolution refuses the
+    meeting, so the person corrects the form and sends it again)."""
+
+    resolutions: list[ResolutionDraft] = Field(default_factory=list, max_length=MAX_ITEMS)
+
+
 class RecordMinutes(Command):
     meeting: Id
 
@@ -559,3 +567,6 @@ class GrantAuditor(Command):
 class WithdrawAuditor(Command):
     organisation: Id
     member: Id
+
+
+RecordMeeting.model_rebuild()

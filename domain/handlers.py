@@ -20,6 +20,7 @@ from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError
 
 from domain import commands as c
+from domain.access import may_handle_notice
 from domain.aggregate import create
 from domain.cell import Cell
 from domain.command_log import CommandRecord, command_record_id
@@ -248,6 +249,28 @@ def hold_meeting(unit: UnitOfWork, cmd: c.HoldMeeting) -> Result:
         unit.add(Meeting.record_held(cmd.meta, cmd.meeting, cell.key, session))
     cell.record_meeting(cmd.meta, cmd.meeting, list(cmd.kind))
     return {"meeting": cmd.meeting, "absent": session.absent}
+
+
+def record_meeting(unit: UnitOfWork, cmd: c.RecordMeeting) -> Result:
+    """`hold_meeting` and `adopt_resolution` for each resolution, in one unit of work:
+    stored whole or not at all. A refused resolution refuses the whole command, naming
+    the resolution (`resolutions[N]`, its id) beside the rule and field."""
+    held = hold_meeting(unit, c.HoldMeeting(**cmd.model_dump(exclude={"resolutions"})))
+    adopted = []
+    for n, draft in enumerate(cmd.resolutions):
+        adopt = c.AdoptResolution(
+            **cmd.model_dump(include=set(c.Command.model_fields)),
+            meeting=cmd.meeting,
+            resolution=draft,
+        )
+        where = f"resolutions[{n}] ({draft.id})"
+        try:
+            adopted.append(adopt_resolution(unit, adopt))
+        except UnknownReferenceError as error:
+            raise UnknownReferenceError(f"{where}: {error.message}") from None
+        except DomainError as error:
+            raise DomainError(error.rule, f"{where}: {error.message}") from None
+    return {**held, "resolutions": adopted}
 
 
 def record_minutes(unit: UnitOfWork, cmd: c.RecordMinutes) -> Result:
@@ -487,14 +510,22 @@ def notify_escalation(unit: UnitOfWork, cmd: c.NotifyEscalation) -> Result:
     return {"escalation": cmd.escalation}
 
 
+def _supervises(unit: UnitOfWork, esc: Escalation, member: str) -> bool:
+    """The organisation's leaders handle any escalation of it (domain/access.py)."""
+    org = unit.view(Organisation, esc.organisation)
+    return may_handle_notice(org, member, esc.recipients)
+
+
 def acknowledge_escalation(unit: UnitOfWork, cmd: c.AcknowledgeEscalation) -> Result:
-    unit.get(Escalation, cmd.escalation).acknowledge(cmd.meta, cmd.by, cmd.note)
-    return {"escalation": cmd.escalation}
+    esc = unit.get(Escalation, cmd.escalation)
+    esc.acknowledge(cmd.meta, cmd.by, cmd.note, _supervises(unit, esc, cmd.by))
+    return {"escalation": cmd.escalation, "status": esc.status}
 
 
 def resolve_escalation(unit: UnitOfWork, cmd: c.ResolveEscalation) -> Result:
-    unit.get(Escalation, cmd.escalation).resolve(cmd.meta, cmd.by, cmd.action)
-    return {"escalation": cmd.escalation}
+    esc = unit.get(Escalation, cmd.escalation)
+    esc.resolve(cmd.meta, cmd.by, cmd.action, _supervises(unit, esc, cmd.by))
+    return {"escalation": cmd.escalation, "status": esc.status}
 
 
 HANDLERS: dict[type[c.Command], Handler] = {
@@ -517,6 +548,7 @@ HANDLERS: dict[type[c.Command], Handler] = {
     c.AnnounceMeeting: announce_meeting,
     c.RecordPreparatoryMeeting: record_preparatory_meeting,
     c.HoldMeeting: hold_meeting,
+    c.RecordMeeting: record_meeting,
     c.RecordMinutes: record_minutes,
     c.SealMinutes: seal_minutes,
     c.AmendMinutes: amend_minutes,

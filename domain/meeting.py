@@ -373,3 +373,24 @@ def check_kinds(kinds: Sequence[str]) -> None:
         raise DomainError("R6", f"meeting kind repeated: {', '.join(kinds)}")
     if len(kinds) > 1 and set(kinds) != COMBINABLE:
         raise DomainError("R6", "only a regular and a thematic meeting may be held in one session")
+
+
+def default_roles(
+    leaders: Sequence[str | None],
+    present: Sequence[str],
+    guests: Sequence[str],
+    chair: str | None,
+    minute_taker: str | None,
+) -> tuple[str, str]:
+    """SCENARIOS.md's defaults, shared by every way in (an import, the HTTP API): chair
+    the secretary, else the deputy, else the first present; minute-taker the deputy,
+    else the secretary, else another present member. `leaders`: (secretary, deputy).
+    Only defaults: the rules (R9) judge the result."""
+    attending = [*present, *guests]
+    chair = chair or next((x for x in leaders if x and x in attending), None)
+    chair = chair or (present[0] if present else "")
+    taker_order = [*reversed(leaders), *present]
+    minute_taker = minute_taker or next(
+        (x for x in taker_order if x and x in attending and x != chair), chair
+    )
+    return chair, minute_taker

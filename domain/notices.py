@@ -139,15 +139,17 @@ class Escalation(Aggregate):
     def notify(self, meta: Meta, recipients: list[str], channel: str) -> None:
         self.trigger(self.Notified, meta, recipients=sorted(set(recipients)), channel=channel)
 
-    def acknowledge(self, meta: Meta, by: str, note: str) -> None:
-        if by not in self.recipients:
+    def acknowledge(self, meta: Meta, by: str, note: str, supervisor: bool = False) -> None:
+        """By a recipient, or a `supervisor` (`domain.access.may_handle_notice`)."""
+        if by not in self.recipients and not supervisor:
             raise DomainError(None, f"{by} is not a recipient of escalation {self.key}")
         if self.status != "open":
             raise DomainError(None, f"escalation {self.key} is already {self.status}")
         self.trigger(self.Acknowledged, meta, by=by, note=note)
 
-    def resolve(self, meta: Meta, by: str, action: str) -> None:
-        if by not in self.recipients:
+    def resolve(self, meta: Meta, by: str, action: str, supervisor: bool = False) -> None:
+        """By a recipient, or a `supervisor`; resolving records what was done."""
+        if by not in self.recipients and not supervisor:
             raise DomainError(None, f"{by} is not a recipient of escalation {self.key}")
         if self.status == "resolved":
             raise DomainError(None, f"escalation {self.key} is already resolved")

@@ -14,6 +14,7 @@ from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 
 from api.accounts import DDL as ACCOUNTS_DDL
+from api.contacts import DDL as CONTACTS_DDL
 from api.deps import Services
 from domain.application import ChiboApplication
 from projections.backends import open_read_store
@@ -150,10 +151,16 @@ def init_db(settings: Settings) -> list[str]:
     app = make_app(settings, create_table=True)
     app.close()
     store = make_read_store(settings, check=False)
-    created = ["chibo_events", "chibo_snapshots", "chibo_tracking", "chibo_accounts"]
+    created = [
+        "chibo_events",
+        "chibo_snapshots",
+        "chibo_tracking",
+        "chibo_accounts",
+        "chibo_contacts",
+    ]
     try:
         with store.transaction() as cur:
-            for statement in (*TRACKING_DDL, *ACCOUNTS_DDL):
+            for statement in (*TRACKING_DDL, *ACCOUNTS_DDL, *CONTACTS_DDL):
                 cur.execute(statement)
             for projection in all_projections():
                 for statement in projection.ddl:

@@ -97,11 +97,15 @@ org_app = typer.Typer(no_args_is_help=True, help="Organisations (đảng ủy c�
 members_app = typer.Typer(no_args_is_help=True, help="Members (đảng viên) and their data.")
 projections_app = typer.Typer(no_args_is_help=True, help="Read models.")
 accounts_app = typer.Typer(no_args_is_help=True, help="Accounts of the HTTP API.")
+act_app = typer.Typer(
+    no_args_is_help=True, help="Record what happened, as a member (the HTTP API's commands)."
+)
 app.add_typer(db_app, name="db")
 app.add_typer(org_app, name="org")
 app.add_typer(members_app, name="members")
 app.add_typer(projections_app, name="projections")
 app.add_typer(accounts_app, name="accounts")
+app.add_typer(act_app, name="act")
 app.add_typer(audit_app, name="audit")
 
 console = Console()

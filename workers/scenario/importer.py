@@ -22,6 +22,7 @@ from pydantic import Field, ValidationError
 from domain import commands as c
 from domain.application import ChiboApplication
 from domain.errors import DomainError
+from domain.meeting import default_roles
 from workers.scenario.format import TIMELINE_KEYS, Model, Scenario, ScenarioCell, TimelineItem
 
 SIMPLE_ITEMS: dict[str, type[c.Command]] = {
@@ -324,17 +325,9 @@ class Translator:
 
 
 def _default_roles(cell: ScenarioCell | None, m: HoldMeetingItem) -> tuple[str, str]:
-    """Chair: the secretary, else the deputy, else the first present; minute-taker: the
-    deputy, else the secretary, else another present member (SCENARIOS.md defaults)."""
-    attending = [*m.present, *m.guests]
+    """Chair and minute-taker by SCENARIOS.md's defaults (`domain.meeting.default_roles`)."""
     leaders = [cell.secretary, cell.deputy] if cell else []
-    chair = m.chair or next((x for x in leaders if x and x in attending), None)
-    chair = chair or (m.present[0] if m.present else "")
-    taker_order = [*(reversed(leaders)), *m.present]
-    minute_taker = m.minute_taker or next(
-        (x for x in taker_order if x and x in attending and x != chair), chair
-    )
-    return chair, minute_taker
+    return default_roles(leaders, m.present, m.guests, m.chair, m.minute_taker)
 
 
 @dataclass

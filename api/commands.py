@@ -1,0 +1,340 @@
+"""The bodies of API.md's commands and the one domain command each becomes.
+
+Shared by the HTTP routes (`api/routes/actions.py`) and the `chibo act` verbs
+(`workers/cli/act.py`): the same fields as the scenario file's timeline item of the same
+meaning (SCENARIOS.md), plus `date`, the business date. Only the file format's defaults
+are filled in here (notice three days before, chair the secretary…); every rule is
+judged by the domain.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from domain import commands as c
+from domain.cell import Cell
+from domain.errors import DomainError
+from domain.meeting import default_roles
+
+
+@dataclass(frozen=True)
+class Context:
+    """Who asks (the authenticated member), the command's id, its business date."""
+
+    organisation: str
+    actor: str
+    command_id: str
+    on: dt.date
+
+    def fields(self) -> dict[str, Any]:
+        return {"actor": self.actor, "command_id": self.command_id, "occurred_on": self.on}
+
+
+def business_date(given: dt.date | None, today: dt.date) -> dt.date:
+    """The body's `date`, default today; a future date is refused (it has not happened)."""
+    day = given or today
+    if day > today:
+        raise DomainError(
+            None, f"date: {day} ở tương lai (a future date is refused; today is {today})"
+        )
+    return day
+
+
+def matches(field: str, given: object, path: object) -> None:
+    """A path's key repeated in the body must be the same."""
+    if given is not None and given != path:
+        raise DomainError(
+            None, f"{field}: {given} khác đường dẫn (does not match the path's {path})"
+        )
+
+
+def is_caller(field: str, given: str | None, ctx: Context) -> None:
+    """A `by` field is the caller (the actor recorded is always the authenticated member)."""
+    if given is not None and given != ctx.actor:
+        raise DomainError(None, f"{field}: {given} is not the caller {ctx.actor}")
+
+
+class Body(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+
+    date: c.Day | None = None
+    """The business date (default today; a past date records what happened earlier)."""
+
+
+class MeetingBody(Body):
+    """`hold_meeting`: a meeting held on `date`, with the resolutions it adopted."""
+
+    id: c.Id
+    cell: c.Id | None = None
+    kind: c.MeetingKind | Annotated[list[c.MeetingKind], Field(min_length=1, max_length=4)]
+    online: bool = False
+    notice_on: c.Day | None = None
+    duration_minutes: c.Minutes = 120
+    chair: c.IdOrBlank | None = None
+    minute_taker: c.IdOrBlank | None = None
+    present: c.Ids = Field(default_factory=list)
+    excused: dict[c.Id, c.Line] = Field(default_factory=dict, max_length=c.MAX_ITEMS)
+    guests: c.Ids = Field(default_factory=list)
+    speakers: c.Ids = Field(default_factory=list)
+    reviewed: c.Ids = Field(default_factory=list)
+    opinions: Annotated[list[c.Text], Field(max_length=c.MAX_ITEMS)] = Field(default_factory=list)
+    minority_opinions: Annotated[list[c.Text], Field(max_length=c.MAX_ITEMS)] = Field(
+        default_factory=list
+    )
+    minutes: bool = True
+    resolutions: list[c.ResolutionDraft] = Field(default_factory=list, max_length=c.MAX_ITEMS)
+
+    def command(self, ctx: Context, cell: Cell) -> c.RecordMeeting:
+        matches("cell", self.cell, cell.key)
+        chair, minute_taker = default_roles(
+            [cell.secretary, cell.deputy], self.present, self.guests, self.chair, self.minute_taker
+        )
+        return c.RecordMeeting(
+            **ctx.fields(),
+            meeting=self.id,
+            cell=cell.key,
+            kind=self.kind if isinstance(self.kind, list) else [self.kind],
+            online=self.online,
+            notice_on=self.notice_on or ctx.on - timedelta(days=3),
+            duration_minutes=self.duration_minutes,
+            chair=chair,
+            minute_taker=minute_taker,
+            present=self.present,
+            excused=self.excused,
+            guests=self.guests,
+            speakers=self.speakers,
+            opinions=self.opinions,
+            minority_opinions=self.minority_opinions,
+            reviewed=self.reviewed,
+            minutes_recorded=self.minutes,
+            resolutions=self.resolutions,
+        )
+
+
+class MinutesBody(Body):
+    """`record_minutes` of the meeting in the path."""
+
+    meeting: c.Id | None = None
+
+    def command(self, ctx: Context, meeting: str) -> c.RecordMinutes:
+        matches("meeting", self.meeting, meeting)
+        return c.RecordMinutes(**ctx.fields(), meeting=meeting)
+
+
+class ResolutionBody(Body):
+    """One resolution decided at the meeting in the path (already recorded)."""
+
+    id: c.Id
+    kind: c.ResolutionKind = "resolution"
+    content: c.Text | None = None
+    requirements: c.Text | None = None
+    measures: c.Text | None = None
+    deadline: c.Day | None = None
+    executors: Annotated[list[c.IdOrBlank], Field(max_length=c.MAX_ITEMS)] = Field(
+        default_factory=list
+    )
+    inspector: c.IdOrBlank | None = None
+    votes: c.Votes | None = None
+    minority_opinions: Annotated[list[c.Text], Field(max_length=c.MAX_ITEMS)] = Field(
+        default_factory=list
+    )
+
+    def command(self, ctx: Context, meeting: str) -> c.AdoptResolution:
+        draft = c.ResolutionDraft.model_validate(
+            self.model_dump(exclude={"date"}, by_alias=True, exclude_unset=False)
+        )
+        return c.AdoptResolution(**ctx.fields(), meeting=meeting, resolution=draft)
+
+
+class ProgressBody(Body):
+    """`report_progress` / `complete_resolution` (`by` is the caller)."""
+
+    resolution: c.Id | None = None
+    by: c.Id | None = None
+    note: c.Text = ""
+
+    def command(self, ctx: Context, resolution: str) -> c.ReportProgress:
+        matches("resolution", self.resolution, resolution)
+        is_caller("by", self.by, ctx)
+        return c.ReportProgress(**ctx.fields(), resolution=resolution, by=ctx.actor, note=self.note)
+
+    def completion(self, ctx: Context, resolution: str) -> c.CompleteResolution:
+        matches("resolution", self.resolution, resolution)
+        is_caller("by", self.by, ctx)
+        return c.CompleteResolution(
+            **ctx.fields(), resolution=resolution, by=ctx.actor, note=self.note
+        )
+
+
+class ExtensionBody(Body):
+    """`extend_deadline`: moved by a decision of the cell at `meeting` (R25)."""
+
+    resolution: c.Id | None = None
+    new_deadline: c.Day
+    meeting: c.Id
+
+    def command(self, ctx: Context, resolution: str) -> c.ExtendDeadline:
+        matches("resolution", self.resolution, resolution)
+        return c.ExtendDeadline(
+            **ctx.fields(),
+            resolution=resolution,
+            new_deadline=self.new_deadline,
+            meeting=self.meeting,
+        )
+
+
+class CancellationBody(Body):
+    """`cancel_resolution`: withdrawn by the cell at `meeting` (R25)."""
+
+    resolution: c.Id | None = None
+    meeting: c.Id
+    reason: Annotated[c.Text, Field(min_length=1)]
+
+    def command(self, ctx: Context, resolution: str) -> c.CancelResolution:
+        matches("resolution", self.resolution, resolution)
+        return c.CancelResolution(
+            **ctx.fields(), resolution=resolution, meeting=self.meeting, reason=self.reason
+        )
+
+
+class ThematicPlanBody(Body):
+    """`set_thematic_plan` for the cell and year in the path (R4)."""
+
+    cell: c.Id | None = None
+    year: c.Year | None = None
+    topics: c.Names = Field(min_length=1)
+    preparers: dict[c.Name, c.Id] = Field(default_factory=dict, max_length=c.MAX_ITEMS)
+
+    def command(self, ctx: Context, cell: str, year: int) -> c.SetThematicPlan:
+        matches("cell", self.cell, cell)
+        matches("year", self.year, year)
+        return c.SetThematicPlan(
+            **ctx.fields(), cell=cell, year=year, topics=self.topics, preparers=self.preparers
+        )
+
+
+class TasksBody(Body):
+    """`assign_tasks` for the cell and year in the path (R30–R32)."""
+
+    cell: c.Id | None = None
+    year: c.Year | None = None
+    tasks: dict[c.Id, c.Text] = Field(min_length=1, max_length=c.MAX_ITEMS)
+    meeting: c.Id | None = None
+
+    def command(self, ctx: Context, cell: str, year: int) -> c.AssignTasks:
+        matches("cell", self.cell, cell)
+        matches("year", self.year, year)
+        return c.AssignTasks(
+            **ctx.fields(), cell=cell, year=year, tasks=self.tasks, meeting=self.meeting
+        )
+
+
+class TransferInBody(Body):
+    """`transfer_in`: a registered member joins the cell in the path."""
+
+    cell: c.Id | None = None
+    member: c.Id
+
+    def command(self, ctx: Context, cell: str) -> c.TransferIn:
+        matches("cell", self.cell, cell)
+        return c.TransferIn(**ctx.fields(), cell=cell, member=self.member)
+
+
+class TransferOutBody(Body):
+    """`transfer_out`: the member leaves the cell."""
+
+    cell: c.Id | None = None
+    member: c.Id
+
+    def command(self, ctx: Context, cell: str) -> c.TransferOut:
+        matches("cell", self.cell, cell)
+        return c.TransferOut(**ctx.fields(), cell=cell, member=self.member)
+
+
+class InspectionBody(Body):
+    """`inspect`: an inspection of the cell concluded on `date` (R50–R53); `by` defaults
+    to the caller, who must be one of them."""
+
+    id: c.Id
+    cell: c.Id | None = None
+    kind: c.InspectionKind
+    by: c.Ids | None = None
+    findings: c.Text | None = None
+    rating: c.Rating | None = None
+    recommendations: list[c.ResolutionDraft] = Field(default_factory=list, max_length=c.MAX_ITEMS)
+
+    def command(self, ctx: Context, cell: str) -> c.Inspect:
+        matches("cell", self.cell, cell)
+        by = self.by or [ctx.actor]
+        if ctx.actor not in by:
+            raise DomainError(None, f"by: the caller {ctx.actor} is not among the inspectors")
+        return c.Inspect(
+            **ctx.fields(),
+            inspection=self.id,
+            cell=cell,
+            kind=self.kind,
+            by=by,
+            findings=self.findings,
+            rating=self.rating,
+            recommendations=self.recommendations,
+        )
+
+
+class AcknowledgementBody(Body):
+    """An escalation seen by a recipient or a leader of the organisation."""
+
+    by: c.Id | None = None
+    note: c.Text = ""
+
+    def command(self, ctx: Context, escalation: str) -> c.AcknowledgeEscalation:
+        is_caller("by", self.by, ctx)
+        return c.AcknowledgeEscalation(
+            **ctx.fields(), escalation=escalation, by=ctx.actor, note=self.note
+        )
+
+
+class EscalationResolutionBody(Body):
+    """An escalation resolved: `action` records what was done."""
+
+    by: c.Id | None = None
+    action: Annotated[c.Text, Field(min_length=1)]
+
+    def command(self, ctx: Context, escalation: str) -> c.ResolveEscalation:
+        is_caller("by", self.by, ctx)
+        return c.ResolveEscalation(
+            **ctx.fields(), escalation=escalation, by=ctx.actor, action=self.action
+        )
+
+
+class AuditorBody(Body):
+    """The organisation secretary grants (or withdraws) the read-only auditor role."""
+
+    member: c.Id | None = None
+
+    def command(self, ctx: Context, member: str) -> c.GrantAuditor:
+        matches("member", self.member, member)
+        return c.GrantAuditor(**ctx.fields(), organisation=ctx.organisation, member=member)
+
+    def withdrawal(self, ctx: Context, member: str) -> c.WithdrawAuditor:
+        matches("member", self.member, member)
+        return c.WithdrawAuditor(**ctx.fields(), organisation=ctx.organisation, member=member)
+
+
+Email = Annotated[
+    str,
+    StringConstraints(max_length=254, pattern=r"^[^@\s\x00-\x1f]{1,64}@[^@\s\x00-\x1f]{1,253}$"),
+]
+
+
+class ContactBody(BaseModel):
+    """Where a member's notices go (personal data, kept outside the log: erasable)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    email: Email | None = None
+    digest: bool = False
+    """True: one daily message instead of one per notice."""
