@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from api.contacts import ContactStore
 from domain import commands as c
 from domain.application import ChiboApplication
 from domain.handlers import Outcome
@@ -9,7 +10,10 @@ from workers.keystore import FileKeyStore
 
 
 def erase_member(
-    app: ChiboApplication, keys: FileKeyStore | None, command: c.EraseMember
+    app: ChiboApplication,
+    keys: FileKeyStore | None,
+    command: c.EraseMember,
+    contacts: ContactStore | None = None,
 ) -> Outcome:
     """Records the erasure (`Organisation.MemberDataErased`: the read models blank the
     member's name and excuse reasons as soon as the projector reads it), then destroys
@@ -18,4 +22,6 @@ def erase_member(
     outcome = app.apply(command)
     if keys is not None:
         keys.erase(command.member)
+    if contacts is not None:  # the e-mail address lives outside the log: deleted outright
+        contacts.erase(command.organisation, command.member)
     return outcome

@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from api.contacts import ContactStore
 from domain.cell import Cell
 from domain.commands import CreateOrganisation, EraseMember
 from domain.errors import DomainError
@@ -108,11 +109,13 @@ def members_erase(
         legal_basis=legal_basis,
         request_ref=request_ref,
     )
+    store = make_read_store(settings)
     try:
-        outcome = erase_member(application, keys, command)
+        outcome = erase_member(application, keys, command, ContactStore(store))
     except DomainError as error:
         fail(f"từ chối (refused) {error}", REFUSED)
     finally:
+        store.close()
         application.close()
     if keys is None:
         console.print("CHIBO_PERSONAL_KEYS_DIR is unset: names were stored unsealed", markup=False)
