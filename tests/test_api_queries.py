@@ -404,3 +404,39 @@ def test_pages_and_credentials(api: Api) -> None:
         response = api.client.get(path)
         assert response.status_code == 401, path
         assert response.headers["content-type"].startswith("application/problem+json")
+
+
+def test_openapi_documents_every_query() -> None:
+    """Every query of API.md is in the OpenAPI document with its errors and a paged
+    answer for lists (no database needed to build it)."""
+    from unittest.mock import MagicMock
+
+    document = create_app(Services(app=MagicMock(), open_store=MagicMock())).openapi()
+    lists = {
+        "/api/cells",
+        "/api/cells/{cell}/meetings",
+        "/api/cells/{cell}/resolutions",
+        "/api/inbox",
+        "/api/escalations",
+        "/api/compliance",
+        "/api/records/{record}/history",
+        "/api/audit/access-log",
+    }
+    single = {
+        "/api/cells/{cell}",
+        "/api/meetings/{meeting}",
+        "/api/resolutions/{resolution}",
+        "/api/records/{record}",
+        "/api/audit/verification",
+    }
+    for path in lists | single:
+        get = document["paths"][path]["get"]
+        assert {"200", "401", "422"} <= set(get["responses"]), path
+        if path in lists:
+            names = {p["name"] for p in get["parameters"]}
+            assert {"limit", "cursor"} <= names, path
+            schema = get["responses"]["200"]["content"]["application/json"]["schema"]
+            assert schema["$ref"].split("/")[-1].startswith("Page_"), path
+    for path in ("/api/cells/{cell}", "/api/meetings/{meeting}", "/api/records/{record}"):
+        assert "404" in document["paths"][path]["get"]["responses"], path
+    assert "403" in document["paths"]["/api/audit/verification"]["get"]["responses"]
