@@ -11,7 +11,17 @@ from fastapi import FastAPI, Request, Response
 
 from api import problems
 from api.deps import Services
-from api.routes import actions, session
+from api.routes import (
+    actions,
+    audit,
+    cells,
+    compliance,
+    meetings,
+    notices,
+    records,
+    resolutions,
+    session,
+)
 
 MAX_BODY = 1_000_000
 """Bytes a request body may hold (413 beyond)."""
@@ -55,4 +65,4 @@ def create_app(services: Services) -> FastAPI:
     return app
 
 
-ROUTERS = [session, actions]
+ROUTERS = [session, cells, meetings, resolutions, notices, compliance, records, audit, actions]

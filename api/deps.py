@@ -8,6 +8,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
+from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
@@ -39,6 +40,8 @@ class Services:
     project_inline: bool = False
     """Catch the read models up in this process after each command (tests, no projector)."""
     check_temporal: Callable[[], bool] = lambda: True
+    audit_key_path: Path | None = None
+    """The audit key (or its `.pub`) that `GET /api/audit/verification` checks with."""
     _local: threading.local = field(default_factory=threading.local)
     _stores: list[ReadStore] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)

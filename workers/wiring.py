@@ -187,6 +187,7 @@ def make_api_services(settings: Settings, *, project_inline: bool = False) -> Se
         open_store=lambda: make_read_store(settings),
         project_inline=project_inline,
         check_temporal=lambda: _temporal_reachable(settings),
+        audit_key_path=settings.audit_key_path,
     )
 
 

@@ -1,0 +1,102 @@
+"""Auditors' endpoints: the log's verification, and who read which cell's records."""
+
+from __future__ import annotations
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from fastapi import APIRouter
+from pydantic import BaseModel
+
+from api.accounts import AccessRow
+from api.deps import CallerDep, OrganisationDep, Services, ServicesDep
+from api.pages import DEFAULT_LIMIT, Cursor, Limit, Page, decode, encode
+from api.problems import TITLES, Problem, ProblemError
+from api.reading import errors
+from audit.signing import KeyFileError, load_public, public_path
+from audit.verify import verify_store
+from domain.access import Caller, organisation_roles
+from domain.organisation import Organisation
+
+router = APIRouter(prefix="/audit", tags=["audit"])
+
+AUDIT_ERRORS = errors(401, 403, 422)
+
+
+class Verification(BaseModel):
+    """The chain recomputed and every checkpoint's signature checked."""
+
+    model_config = {
+        "json_schema_extra": {
+            "examples": [
+                {"ok": True, "events": 1520, "signed_through": 1500, "problem": None},
+                {
+                    "ok": False,
+                    "events": 1520,
+                    "signed_through": 1500,
+                    "problem": "altered at position 812 (record nq-c1-01): hash differs",
+                },
+            ]
+        }
+    }
+
+    ok: bool
+    events: int
+    signed_through: int
+    """The last log position a valid signed checkpoint covers."""
+    problem: str | None
+    """The first thing found wrong (null when ok)."""
+
+
+def _require(org: Organisation, caller: Caller, secretary_too: bool) -> None:
+    roles = organisation_roles(org, caller.member)
+    if "auditor" in roles or (secretary_too and "organisation_secretary" in roles):
+        return
+    raise ProblemError(403, "chỉ kiểm toán viên (auditors only)")
+
+
+def _public_key(svc: Services) -> Ed25519PublicKey:
+    path = svc.audit_key_path
+    if path is not None and not path.exists() and public_path(path).exists():
+        path = public_path(path)
+    try:
+        if path is None:
+            raise KeyFileError("no audit key configured")
+        return load_public(path)
+    except KeyFileError:
+        raise ProblemError(
+            503, "chưa có khóa kiểm toán (no audit key to verify with: chibo audit keygen)"
+        ) from None
+
+
+@router.get(
+    "/verification",
+    response_model=Verification,
+    responses={**AUDIT_ERRORS, 503: {"model": Problem, "description": TITLES[503]}},
+)
+def verification(svc: ServicesDep, caller: CallerDep, org: OrganisationDep) -> Verification:
+    """Auditors and the organisation secretary: every hash of the chain recomputed and
+    every checkpoint's signature checked (as `chibo audit verify`)."""
+    _require(org, caller, secretary_too=True)
+    report = verify_store(svc.app, svc.store(), _public_key(svc))
+    return Verification(
+        ok=report.problem is None,
+        events=report.events,
+        signed_through=report.signed_through,
+        problem=str(report.problem) if report.problem is not None else None,
+    )
+
+
+@router.get("/access-log", response_model=Page[AccessRow], responses=AUDIT_ERRORS)
+def access_log(
+    svc: ServicesDep,
+    caller: CallerDep,
+    org: OrganisationDep,
+    limit: Limit = DEFAULT_LIMIT,
+    cursor: Cursor = None,
+) -> Page[AccessRow]:
+    """Auditors: reads of a cell's records by someone outside that cell (who, what,
+    when), newest first, for the caller's organisation."""
+    _require(org, caller, secretary_too=False)
+    start = decode(cursor)
+    rows = svc.accounts().access_log(org.key, limit=start + limit + 1)
+    following = encode(start + limit) if len(rows) > start + limit else None
+    return Page[AccessRow](items=rows[start : start + limit], next_cursor=following)
