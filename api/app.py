@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 from fastapi import FastAPI, Request, Response
 
@@ -52,7 +53,29 @@ def create_app(services: Services) -> FastAPI:
         )
         return response
 
+    _problem_media_type(app)
     return app
+
+
+def _problem_media_type(app: FastAPI) -> None:
+    """Errors are served as `application/problem+json`; say so in the OpenAPI document
+    (FastAPI files every `responses={…: {"model": Problem}}` under application/json)."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        document = generate()
+        for operations in document.get("paths", {}).values():
+            for operation in operations.values():
+                for status, answer in operation.get("responses", {}).items():
+                    content = answer.get("content", {})
+                    schema = content.get("application/json", {}).get("schema", {})
+                    if status[:1] in "45" and schema.get("$ref", "").endswith("/Problem"):
+                        content["application/problem+json"] = content.pop("application/json")
+        return document
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 ROUTERS = [session]
