@@ -9,6 +9,8 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from fastapi import FastAPI, Request, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api import problems
 from api.deps import Services
@@ -31,6 +33,7 @@ def create_app(services: Services) -> FastAPI:
     )
     app.state.services = services
     problems.install(app)
+    app.add_middleware(BodyLimit, limit=MAX_BODY)
     for module in ROUTERS:
         app.include_router(module.router, prefix="/api")
 
@@ -40,7 +43,7 @@ def create_app(services: Services) -> FastAPI:
     ) -> Response:
         length = request.headers.get("content-length")
         if length is not None and (not length.isdigit() or int(length) > MAX_BODY):
-            return problems.problem(413, f"tối đa {MAX_BODY} byte (body larger than allowed)")
+            return problems.problem(413, TOO_LARGE)
         started = time.perf_counter()
         response = await call_next(request)
         # Method, path and status only: never a query string, header, token or body.
@@ -55,6 +58,34 @@ def create_app(services: Services) -> FastAPI:
 
     _problem_media_type(app)
     return app
+
+
+TOO_LARGE = f"tối đa {MAX_BODY} byte (body larger than allowed)"
+
+
+class BodyLimit:
+    """413 for a body streamed past the limit without a Content-Length (chunked); the
+    route reading it gets an HTTPException, which becomes a problem document."""
+
+    def __init__(self, app: ASGIApp, limit: int) -> None:
+        self.app, self.limit = app, limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        total = 0
+
+        async def limited() -> Message:
+            nonlocal total
+            message = await receive()
+            if message["type"] == "http.request":
+                total += len(message.get("body", b""))
+                if total > self.limit:
+                    raise StarletteHTTPException(413, TOO_LARGE)
+            return message
+
+        await self.app(scope, limited, send)
 
 
 def _problem_media_type(app: FastAPI) -> None:
