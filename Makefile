@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: up test lint install lock clean
+.PHONY: up test lint install lock clean openapi
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -24,6 +24,10 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy .
+
+# Regenerate docs/openapi.json from the app (after adding or changing a route).
+openapi: install
+	CHIBO_UPDATE_OPENAPI=1 $(BIN)/pytest -q tests/test_openapi.py
 
 # Re-pin every dependency to what is installed now.
 lock:

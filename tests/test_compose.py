@@ -10,9 +10,12 @@ import os
 import re
 import shlex
 import subprocess
+import sys
+import threading
 import tomllib
 from collections.abc import Iterator, Mapping
 from functools import cache
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -27,7 +30,7 @@ DOCKERIGNORE = REPO / ".dockerignore"
 
 SCHEMA_JOB = "temporal-schema"
 NAMESPACE_JOB = "temporal-namespace"
-CHIBO_DAEMONS = ("chibo-worker", "chibo-projector", "chibo-dispatcher")
+CHIBO_DAEMONS = ("chibo-worker", "chibo-projector", "chibo-dispatcher", "chibo-api")
 CHIBO_SERVICES = ("chibo-migrate", *CHIBO_DAEMONS)
 ONE_SHOT_JOBS = (SCHEMA_JOB, NAMESPACE_JOB, "chibo-migrate")
 LONG_RUNNING = ("postgres", "temporal", "temporal-ui", *CHIBO_DAEMONS)
@@ -39,6 +42,8 @@ CHIBO_ENV_VARS = {
     "CHIBO_TASK_QUEUE",
     "CHIBO_DATA_DIR",
 }
+API_ENV_VARS = {"CHIBO_HTTP_HOST", "CHIBO_HTTP_PORT"}
+"""chibo-api's own, beside the five every chibo service gets."""
 SCHEMA_ROOT = "/etc/temporal/schema/postgresql/v12"
 
 
@@ -347,7 +352,8 @@ def test_chibo_services_build_from_the_dockerfile() -> None:
 
 def test_chibo_services_get_exactly_the_five_settings() -> None:
     for name in CHIBO_SERVICES:
-        assert set(environment(name)) == CHIBO_ENV_VARS, f"{name}: environment"
+        extra = API_ENV_VARS if name == "chibo-api" else set()
+        assert set(environment(name)) == CHIBO_ENV_VARS | extra, f"{name}: environment"
 
 
 def test_chibo_settings_point_at_the_services() -> None:
@@ -372,10 +378,57 @@ def test_chibo_commands() -> None:
         "chibo-worker": ["worker"],
         "chibo-projector": ["projector"],
         "chibo-dispatcher": ["dispatcher"],
+        "chibo-api": ["api"],
     }
     for name, command in expected.items():
         assert as_argv(service(name)["command"]) == command, name
         assert "entrypoint" not in service(name), f"{name}: keep the image's `chibo` entrypoint"
+
+
+def test_chibo_api_listens_on_all_interfaces_published_on_loopback() -> None:
+    env = resolved_env("chibo-api")
+    assert env["CHIBO_HTTP_HOST"] == "0.0.0.0"
+    assert env["CHIBO_HTTP_PORT"] == "8000"
+    assert service("chibo-api")["ports"] == ["127.0.0.1:8000:8000"]
+    assert depends_on("chibo-api") == {"chibo-migrate": "service_completed_successfully"}
+
+
+class _Health(BaseHTTPRequestHandler):
+    status = 200
+
+    def do_GET(self) -> None:
+        ok = self.path == "/api/health" and type(self).status == 200
+        self.send_response(200 if ok else 503)
+        self.send_header("Content-Type", "application/json")
+        self.end_headers()
+        self.wfile.write(b'{"database": "ok", "temporal": "ok"}')
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+def test_chibo_api_healthcheck_asks_api_health() -> None:
+    """Runs the healthcheck's Python against a stub server: 200 healthy; 503 or no
+    server unhealthy."""
+    test = service("chibo-api")["healthcheck"]["test"]
+    assert test[:3] == ["CMD", "python", "-c"], test
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Health)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    port = str(server.server_address[1])
+
+    def exit_code() -> int:
+        env = {**os.environ, "CHIBO_HTTP_PORT": port}
+        return subprocess.run([sys.executable, "-c", test[3]], env=env, timeout=10).returncode
+
+    try:
+        assert exit_code() == 0
+        _Health.status = 503
+        assert exit_code() == 1, "503 (database or Temporal down) is unhealthy"
+    finally:
+        _Health.status = 200
+        server.shutdown()
+        server.server_close()
+    assert exit_code() == 1, "no server is unhealthy"
 
 
 # --- the Temporal scripts, run against stub tools -----------------------------------------

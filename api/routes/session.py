@@ -42,7 +42,7 @@ class Health(BaseModel):
 @router.post(
     "/token",
     response_model=Token,
-    responses={k: v for k, v in PROBLEMS.items() if k in (401, 422, 429)},
+    responses={k: v for k, v in PROBLEMS.items() if k in (401, 413, 422, 429)},
 )
 def token(
     request: Request,
