@@ -57,6 +57,20 @@ def _reset_pg(url: str) -> None:
         conn.execute("CREATE SCHEMA public")
 
 
+@pytest.fixture(scope="session", autouse=True)
+def own_config_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """The default audit key lives in the user's configuration directory: the tests
+    (and the `chibo` processes they start) use one of their own, never the machine's."""
+    home = tmp_path_factory.mktemp("config-home")
+    before = os.environ.get("XDG_CONFIG_HOME")
+    os.environ["XDG_CONFIG_HOME"] = str(home)
+    yield home
+    if before is None:
+        os.environ.pop("XDG_CONFIG_HOME", None)
+    else:
+        os.environ["XDG_CONFIG_HOME"] = before
+
+
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def settings(request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
     """Settings of a fresh, initialised store on each backend."""
@@ -66,7 +80,12 @@ def settings(request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
         url = request.getfixturevalue("pg_server")
         _reset_pg(url)
     queue = f"test-{uuid.uuid4().hex[:8]}"
-    result = Settings(database_url=url, data_dir=tmp_path, task_queue=queue)
+    result = Settings(
+        database_url=url,
+        data_dir=tmp_path,
+        task_queue=queue,
+        audit_key_path=tmp_path / "audit" / "ed25519.pem",
+    )
     init_db(result)
     return result
 

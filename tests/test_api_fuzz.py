@@ -10,6 +10,7 @@ import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 from fastapi.testclient import TestClient
@@ -18,6 +19,7 @@ from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
 from api.app import MAX_BODY
+from audit.signing import generate_key
 from tests.api_support import bearer, client, login, seeded
 from tests.test_openapi import document
 from workers.settings import Settings
@@ -61,8 +63,13 @@ def http(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[TestClient,
     """A client over ward `tb` (SQLite) and the headers of a member (m12) and of the
     organisation secretary (m01), who gets furthest past the access checks."""
     root: Path = tmp_path_factory.mktemp("fuzz")
-    settings = Settings(database_url=f"sqlite:///{root / 'chibo.db'}", data_dir=root)
+    settings = Settings(
+        database_url=f"sqlite:///{root / 'chibo.db'}",
+        data_dir=root,
+        audit_key_path=root / "audit" / "ed25519.pem",
+    )
     init_db(settings)
+    generate_key(settings.audit_key_path)  # so the auditors' verification answers
     for svc in seeded(settings):
         test_client = client(svc, "fuzzer")
         tokens = {member: login(client(svc, "login"), member) for member in ("m12", "m01")}
@@ -129,7 +136,8 @@ def body_schema(operation: dict[str, Any]) -> tuple[str, dict[str, Any]] | None:
 def url(path: str, values: dict[str, str] | None = None) -> str:
     for name in [p.split("}")[0] for p in path.split("{")[1:]]:
         value = (values or {}).get(name, GUESSES.get(name, "x1"))
-        path = path.replace("{" + name + "}", value)
+        # Percent-encoded as a client must: the server sees every character.
+        path = path.replace("{" + name + "}", quote(value, safe="/"))
     return path
 
 
