@@ -1,0 +1,258 @@
+"""API.md's access table, endpoint by caller, on both backends.
+
+Callers of organisation `tb` (tests/factories.py) and of another organisation:
+a member of c1 (m12) and of c2 (m21), each cell's secretary (m10, m20), c1's deputy
+(m11), the member in charge of c1 (m03, a committee member), another committee member
+(m04, in charge of c2), a standing-committee member (m02), the organisation secretary
+(m01), an inspection-commission member (m05), an auditor (m30, granted by the
+secretary's recorded command), and `m12@hn` of another organisation.
+
+Every read of c1's records and every kind of command on c1 is tried by every caller:
+what the table allows answers 2xx (and the action is stored), what it does not answers
+404 when the caller may not read the record (as if unknown) or 403 when they may, and
+stores nothing. The expected sets are written from API.md's table, by hand.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import date
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from api.accounts import AccountStore
+from api.app import create_app
+from api.deps import Services
+from domain import commands as c
+from domain.access import Caller
+from domain.application import ChiboApplication
+from projections.store import ReadStore
+from tests.factories import cmd, hold
+from workers.settings import Settings
+from workers.wiring import make_read_store
+
+PASSWORD = "mật-khẩu-ma-trận"
+TB = ("m01", "m02", "m03", "m04", "m05", "m10", "m11", "m12", "m20", "m21", "m30")
+CALLERS = (*TB, "m12@hn")
+
+C1_READERS = {"m01", "m02", "m03", "m04", "m05", "m10", "m11", "m12", "m30"}
+"""c1's members, and the bodies above it (leaders, committee, commission, auditor)."""
+NOT_READERS = set(CALLERS) - C1_READERS
+"""c2's people and the other organisation: 404, as if c1 did not exist."""
+
+ALLOWED = {
+    # cell business: the cell's leaders, the organisation's leaders, the member in charge
+    "meeting": {"m10", "m11", "m01", "m02", "m03"},
+    # progress: the executor (m12) and inspector (m11), and whoever does the cell's business
+    "progress": {"m12", "m11", "m10", "m01", "m02", "m03"},
+    # inspections: committee members, the inspection commission, the leaders
+    "inspection": {"m01", "m02", "m03", "m04", "m05"},
+    # an escalation to m03 about c1: its recipient and the organisation's leaders
+    "acknowledgement": {"m03", "m01", "m02"},
+}
+
+Client = Callable[[str], TestClient]
+
+
+@pytest.fixture
+def matrix(
+    ward: tuple[ChiboApplication, ReadStore], settings: Settings
+) -> Iterator[tuple[ChiboApplication, Client]]:
+    app, store = ward
+    on = date(2026, 1, 1)
+    app.handle(
+        cmd(
+            c.RegisterMember,
+            on,
+            organisation="tb",
+            member="m05",
+            name="Ủy viên UBKT",
+            status="official",
+        )
+    )
+    app.handle(cmd(c.ChangeLeadership, on, organisation="tb", inspection_commission=["m05"]))
+    app.handle(cmd(c.GrantAuditor, on, organisation="tb", member="m30"))
+    app.handle(
+        cmd(
+            c.CreateOrganisation,
+            on,
+            actor="m12",
+            organisation="hn",
+            name="Đảng ủy khác",
+            secretary="m12",
+        )
+    )
+    app.handle(
+        cmd(
+            c.RegisterMember,
+            on,
+            actor="m12",
+            organisation="hn",
+            member="m12",
+            name="Người khác",
+            status="official",
+        )
+    )
+    hold(app, "mt-jan", on=date(2026, 1, 5))
+    app.handle(
+        cmd(
+            c.AdoptResolution,
+            date(2026, 1, 5),
+            actor="m10",
+            meeting="mt-jan",
+            resolution=c.ResolutionDraft(
+                id="nq1",
+                content="Vệ sinh ngõ xóm",
+                requirements="Sạch sẽ",
+                measures="Ra quân",
+                deadline=date(2026, 12, 31),
+                executors=["m12"],
+                inspector="m11",
+            ),
+        )
+    )
+    for n in range(len(CALLERS)):
+        app.handle(
+            cmd(
+                c.RaiseEscalation,
+                date(2026, 3, 1),
+                actor="system",
+                organisation="tb",
+                kind="meeting_missed",
+                rule="R1",
+                subject={"cell": "c1"},
+                period=f"2025-{n + 1:02d}",
+                recipients=["m03"],
+            )
+        )
+    accounts = AccountStore(store)
+    for member in TB:
+        accounts.add(Caller("tb", member), PASSWORD)
+    accounts.add(Caller("hn", "m12"), PASSWORD)
+    services = Services(app=app, open_store=lambda: make_read_store(settings), project_inline=True)
+    services.caught_up()
+    clients: dict[str, TestClient] = {}
+
+    def client(caller: str) -> TestClient:
+        if caller not in clients:
+            http = TestClient(create_app(services))
+            name = caller if "@" in caller else f"{caller}@tb"
+            answer = http.post("/api/token", data={"username": name, "password": PASSWORD})
+            assert answer.status_code == 200, answer.text
+            http.headers["Authorization"] = f"Bearer {answer.json()['access_token']}"
+            clients[caller] = http
+        return clients[caller]
+
+    try:
+        yield app, client
+    finally:
+        for http in clients.values():
+            http.close()
+        for opened in services._stores:
+            opened.close()
+
+
+def _events(app: ChiboApplication) -> int:
+    return app.recorder.max_notification_id() or 0
+
+
+READS = (
+    "/api/cells/c1",
+    "/api/cells/c1/meetings",
+    "/api/meetings/mt-jan",
+    "/api/cells/c1/resolutions",
+    "/api/resolutions/nq1",
+    "/api/records/nq1/history",
+    "/api/records/mt-jan?on=2026-02-01",
+)
+
+
+@pytest.mark.parametrize("path", READS)
+def test_reads_of_a_cells_records(matrix: tuple[ChiboApplication, Client], path: str) -> None:
+    _, client = matrix
+    answers = {caller: client(caller).get(path) for caller in CALLERS}
+    readable = {caller for caller, answer in answers.items() if answer.status_code == 200}
+    assert readable == C1_READERS
+    for caller in NOT_READERS:
+        assert answers[caller].status_code == 404, (caller, answers[caller].text)
+        assert answers[caller].headers["content-type"] == "application/problem+json"
+
+
+def test_lists_show_only_what_the_caller_may_read(matrix: tuple[ChiboApplication, Client]) -> None:
+    _, client = matrix
+    cells = {
+        caller: sorted(item["id"] for item in client(caller).get("/api/cells").json()["items"])
+        for caller in CALLERS
+    }
+    assert cells == {
+        "m01": ["c1", "c2"],
+        "m02": ["c1", "c2"],
+        "m03": ["c1", "c2"],
+        "m04": ["c1", "c2"],
+        "m05": ["c1", "c2"],
+        "m30": ["c1", "c2"],
+        "m10": ["c1"],
+        "m11": ["c1"],
+        "m12": ["c1"],
+        "m20": ["c2"],
+        "m21": ["c2"],
+        "m12@hn": [],
+    }
+
+
+def _attempt(kind: str, http: TestClient, n: int) -> Any:
+    """One action of `kind` on c1's records, distinct per caller (`n`)."""
+    if kind == "meeting":
+        return http.post(
+            "/api/cells/c1/meetings",
+            json={
+                "date": f"2026-{n % 9 + 2:02d}-{n + 1:02d}",
+                "id": f"mt-{n}",
+                "kind": "forum",
+                "present": ["m10", "m11", "m12", "m13", "m14"],
+            },
+        )
+    if kind == "progress":
+        return http.post(
+            "/api/resolutions/nq1/progress", json={"date": "2026-06-01", "note": f"tiến độ {n}"}
+        )
+    if kind == "inspection":
+        return http.post(
+            "/api/cells/c1/inspections",
+            json={
+                "date": "2026-06-01",
+                "id": f"kt-{n}",
+                "kind": "periodic",
+                "findings": "Sinh hoạt đều đặn",
+                "rating": "good",
+            },
+        )
+    key = f"meeting_missed/cell=c1/2025-{n + 1:02d}/1"
+    return http.post(f"/api/escalations/{key}/acknowledgement", json={"note": "Đã nhận"})
+
+
+@pytest.mark.parametrize("kind", sorted(ALLOWED))
+def test_commands_on_a_cells_records(matrix: tuple[ChiboApplication, Client], kind: str) -> None:
+    app, client = matrix
+    for n, caller in enumerate(CALLERS):
+        before = _events(app)
+        answer = _attempt(kind, client(caller), n)
+        if caller in ALLOWED[kind]:
+            assert answer.status_code in (200, 201), (kind, caller, answer.text)
+            assert _events(app) > before, (kind, caller)
+            continue
+        expected = 404 if caller in NOT_READERS else 403
+        assert answer.status_code == expected, (kind, caller, answer.status_code, answer.text)
+        assert answer.headers["content-type"] == "application/problem+json"
+        assert _events(app) == before, (kind, caller, "stored something")
+
+
+def test_the_auditor_reads_the_audit_and_does_nothing_else(
+    matrix: tuple[ChiboApplication, Client],
+) -> None:
+    _, client = matrix
+    assert client("m30").get("/api/audit/access-log").status_code == 200
+    for caller in ("m10", "m12", "m03", "m12@hn"):
+        assert client(caller).get("/api/audit/access-log").status_code == 403
