@@ -100,7 +100,7 @@ class Server(uvicorn.Server):
 def drive(
     base: str, services: Services, paths: set[str], clients: int, seconds: float, seed_: int
 ) -> dict[str, Any]:
-    api_progress = "/api/resolutions/{id}/progress" in paths
+    api_progress = "/api/resolutions/{resolution}/progress" in paths
     reads = ["/api/me", "/api/health"]
     reads += [p for p in ("/api/inbox", "/api/cells", "/api/cells/{cell}/meetings") if p in paths]
     latencies: dict[str, list[float]] = defaultdict(list)
@@ -125,7 +125,7 @@ def drive(
                     kind = path
                     status = http.get(path.replace("{cell}", cell), headers=headers).status_code
                 elif api_progress:
-                    kind = "POST /api/resolutions/{id}/progress"
+                    kind = "POST /api/resolutions/{resolution}/progress"
                     status = http.post(
                         f"/api/resolutions/{resolution}/progress",
                         json={"note": "Tiến độ (bench)", "date": PROGRESS_ON.isoformat()},
@@ -185,7 +185,7 @@ def main() -> None:
         services = make_api_services(settings, project_inline=False)
         services.check_temporal = lambda: True
         fastapi = create_app(services)
-        paths = {str(getattr(route, "path", "")) for route in fastapi.routes}
+        paths = set(fastapi.openapi()["paths"])
         stop = threading.Event()
         projector_store = make_read_store(settings)
         projector = Projector(services.app, projector_store, all_projections())
