@@ -69,6 +69,36 @@ class Body(BaseModel):
 class MeetingBody(Body):
     """`hold_meeting`: a meeting held on `date`, with the resolutions it adopted."""
 
+    model_config = ConfigDict(
+        frozen=True,
+        extra="forbid",
+        populate_by_name=True,
+        json_schema_extra={
+            "examples": [
+                {
+                    "date": "2026-03-05",
+                    "id": "c1-2026-03",
+                    "kind": "regular",
+                    "present": ["m10", "m11", "m12"],
+                    "excused": {"m13": "ốm"},
+                    "guests": ["m03"],
+                    "speakers": ["m10", "m12"],
+                    "resolutions": [
+                        {
+                            "id": "nq-c1-2026-03",
+                            "content": "Nạo vét mương thoát nước tổ dân phố",
+                            "requirements": "Thông toàn tuyến trước mùa mưa",
+                            "measures": "Huy động hộ dân, phối hợp phường",
+                            "deadline": "2026-04-30",
+                            "executors": ["m12"],
+                            "inspector": "m11",
+                        }
+                    ],
+                }
+            ]
+        },
+    )
+
     id: c.Id
     cell: c.Id | None = None
     kind: c.MeetingKind | Annotated[list[c.MeetingKind], Field(min_length=1, max_length=4)]
@@ -119,6 +149,13 @@ class MeetingBody(Body):
 class MinutesBody(Body):
     """`record_minutes` of the meeting in the path."""
 
+    model_config = ConfigDict(
+        frozen=True,
+        extra="forbid",
+        populate_by_name=True,
+        json_schema_extra={"examples": [{"date": "2026-03-06"}]},
+    )
+
     meeting: c.Id | None = None
 
     def command(self, ctx: Context, meeting: str) -> c.RecordMinutes:
@@ -128,6 +165,26 @@ class MinutesBody(Body):
 
 class ResolutionBody(Body):
     """One resolution decided at the meeting in the path (already recorded)."""
+
+    model_config = ConfigDict(
+        frozen=True,
+        extra="forbid",
+        populate_by_name=True,
+        json_schema_extra={
+            "examples": [
+                {
+                    "date": "2026-03-05",
+                    "id": "nq-c1-2026-03b",
+                    "content": "Vận động phân loại rác tại nguồn",
+                    "requirements": "100% hộ tham gia",
+                    "measures": "Tuyên truyền, kiểm tra hằng tuần",
+                    "deadline": "2026-06-30",
+                    "executors": ["m12", "m13"],
+                    "inspector": "m11",
+                }
+            ]
+        },
+    )
 
     id: c.Id
     kind: c.ResolutionKind = "resolution"
@@ -153,6 +210,15 @@ class ResolutionBody(Body):
 
 class ProgressBody(Body):
     """`report_progress` / `complete_resolution` (`by` is the caller)."""
+
+    model_config = ConfigDict(
+        frozen=True,
+        extra="forbid",
+        populate_by_name=True,
+        json_schema_extra={
+            "examples": [{"date": "2026-04-10", "note": "Đã nạo vét được một nửa tuyến"}]
+        },
+    )
 
     resolution: c.Id | None = None
     by: c.Id | None = None
@@ -260,6 +326,23 @@ class InspectionBody(Body):
     """`inspect`: an inspection of the cell concluded on `date` (R50–R53); `by` defaults
     to the caller, who must be one of them."""
 
+    model_config = ConfigDict(
+        frozen=True,
+        extra="forbid",
+        populate_by_name=True,
+        json_schema_extra={
+            "examples": [
+                {
+                    "date": "2026-06-01",
+                    "id": "kt-c1-2026",
+                    "kind": "periodic",
+                    "findings": "Chi bộ sinh hoạt đều đặn, biên bản đầy đủ",
+                    "rating": "good",
+                }
+            ]
+        },
+    )
+
     id: c.Id
     cell: c.Id | None = None
     kind: c.InspectionKind
@@ -288,6 +371,13 @@ class InspectionBody(Body):
 class AcknowledgementBody(Body):
     """An escalation seen by a recipient or a leader of the organisation."""
 
+    model_config = ConfigDict(
+        frozen=True,
+        extra="forbid",
+        populate_by_name=True,
+        json_schema_extra={"examples": [{"note": "Đã nhận, sẽ đôn đốc chi bộ"}]},
+    )
+
     by: c.Id | None = None
     note: c.Text = ""
 
@@ -300,6 +390,15 @@ class AcknowledgementBody(Body):
 
 class EscalationResolutionBody(Body):
     """An escalation resolved: `action` records what was done."""
+
+    model_config = ConfigDict(
+        frozen=True,
+        extra="forbid",
+        populate_by_name=True,
+        json_schema_extra={
+            "examples": [{"action": "Đã làm việc với bí thư chi bộ; chi bộ họp bổ sung ngày 8/3"}]
+        },
+    )
 
     by: c.Id | None = None
     action: Annotated[c.Text, Field(min_length=1)]

@@ -160,3 +160,18 @@ def test_successful_answers_have_a_schema(doc: dict[str, Any]) -> None:
         and not answer.get("content", {}).get("application/json", {}).get("schema")
     ]
     assert not bare, f"successful answers without a schema: {bare}"
+
+
+def test_every_body_example_is_a_valid_body() -> None:
+    """The examples a client copies from the document are accepted as they stand."""
+    from api import commands
+
+    checked = 0
+    for model in vars(commands).values():
+        if isinstance(model, type) and issubclass(model, commands.Body):
+            extra = model.model_config.get("json_schema_extra")
+            examples = extra.get("examples") if isinstance(extra, dict) else None
+            for example in examples if isinstance(examples, list) else []:
+                model.model_validate(example)
+                checked += 1
+    assert checked >= 7
