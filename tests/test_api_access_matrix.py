@@ -7,7 +7,9 @@ a member of c1 (m12) and of c2 (m21), each cell's secretary (m10, m20), c1's dep
 (m01), an inspection-commission member (m05), an auditor (m30, granted by the
 secretary's recorded command), and `m12@hn` of another organisation.
 
-Every read of c1's records and every kind of command on c1 is tried by every caller:
+Every read of c1's records and every kind of command on c1 (meetings, minutes,
+resolutions added, progress, extensions, cancellations, inspections, escalations
+acknowledged and resolved) is tried by every caller:
 what the table allows answers 2xx (and the action is stored), what it does not answers
 404 when the caller may not read the record (as if unknown) or 403 when they may, and
 stores nothing. The expected sets are written from API.md's table, by hand.
@@ -51,7 +53,11 @@ ALLOWED = {
     "inspection": {"m01", "m02", "m03", "m04", "m05"},
     # an escalation to m03 about c1: its recipient and the organisation's leaders
     "acknowledgement": {"m03", "m01", "m02"},
+    "escalation resolution": {"m03", "m01", "m02"},
 }
+CELL_BUSINESS = ALLOWED["meeting"]
+for kind in ("minutes", "resolution", "extension", "cancellation"):
+    ALLOWED[kind] = CELL_BUSINESS
 
 Client = Callable[[str], TestClient]
 
@@ -114,6 +120,39 @@ def matrix(
         )
     )
     for n in range(len(CALLERS)):
+        # A meeting without minutes, and resolutions to extend and to cancel, per caller.
+        hold(app, f"mm-{n}", on=date(2026, 1, 6), kind=["forum"], minutes_recorded=False)
+        for prefix in ("nq-ext", "nq-can"):
+            app.handle(
+                cmd(
+                    c.AdoptResolution,
+                    date(2026, 1, 5),
+                    actor="m10",
+                    meeting="mt-jan",
+                    resolution=c.ResolutionDraft(
+                        id=f"{prefix}-{n}",
+                        content="Sửa đường ngõ",
+                        requirements="Phẳng",
+                        measures="Góp công",
+                        deadline=date(2026, 12, 31),
+                        executors=["m12"],
+                        inspector="m11",
+                    ),
+                )
+            )
+        app.handle(
+            cmd(
+                c.RaiseEscalation,
+                date(2026, 3, 1),
+                actor="system",
+                organisation="tb",
+                kind="meeting_missed",
+                rule="R1",
+                subject={"cell": "c1"},
+                period=f"2024-{n + 1:02d}",
+                recipients=["m03"],
+            )
+        )
         app.handle(
             cmd(
                 c.RaiseEscalation,
@@ -229,6 +268,35 @@ def _attempt(kind: str, http: TestClient, n: int) -> Any:
                 "rating": "good",
             },
         )
+    if kind == "minutes":
+        return http.post(f"/api/meetings/mm-{n}/minutes", json={"date": "2026-01-07"})
+    if kind == "resolution":
+        return http.post(
+            "/api/meetings/mt-jan/resolutions",
+            json={
+                "date": "2026-06-01",
+                "id": f"nq-add-{n}",
+                "content": "Trồng cây xanh",
+                "requirements": "50 cây",
+                "measures": "Vận động",
+                "deadline": "2026-12-31",
+                "executors": ["m12"],
+                "inspector": "m11",
+            },
+        )
+    if kind == "extension":
+        return http.post(
+            f"/api/resolutions/nq-ext-{n}/extension",
+            json={"date": "2026-06-01", "new_deadline": "2027-03-31", "meeting": "mt-jan"},
+        )
+    if kind == "cancellation":
+        return http.post(
+            f"/api/resolutions/nq-can-{n}/cancellation",
+            json={"date": "2026-06-01", "meeting": "mt-jan", "reason": "Không còn phù hợp"},
+        )
+    if kind == "escalation resolution":
+        key = f"meeting_missed/cell=c1/2024-{n + 1:02d}/1"
+        return http.post(f"/api/escalations/{key}/resolution", json={"action": "Đã đôn đốc"})
     key = f"meeting_missed/cell=c1/2025-{n + 1:02d}/1"
     return http.post(f"/api/escalations/{key}/acknowledgement", json={"note": "Đã nhận"})
 
