@@ -110,8 +110,11 @@ def may_act(org: Organisation, cell: Cell, caller: str, on: date, action: CellAc
 
 
 def may_act_on_organisation(org: Organisation, caller: str, action: OrganisationAction) -> bool:
-    """Founding cells, roles, members, the member in charge, policy, granting auditors:
-    the organisation secretary and the standing committee."""
+    """Founding cells, roles, members, the member in charge, policy: the organisation
+    secretary and the standing committee; the auditor role is the secretary's to grant
+    and withdraw (API.md)."""
+    if action == "grant_auditor":
+        return caller == org.secretary
     return bool(organisation_roles(org, caller) & LEADERS)
 
 
