@@ -27,6 +27,7 @@ from fastapi.testclient import TestClient
 from api.accounts import AccountStore
 from api.app import create_app
 from api.deps import Services
+from audit.signing import generate_key
 from domain import commands as c
 from domain.access import Caller
 from domain.application import ChiboApplication
@@ -197,7 +198,14 @@ def matrix(
     for member in TB:
         accounts.add(Caller("tb", member), PASSWORD)
     accounts.add(Caller("hn", "m12"), PASSWORD)
-    services = Services(app=app, open_store=lambda: make_read_store(settings), project_inline=True)
+    key = settings.data_dir / "audit" / "ed25519.pem"
+    generate_key(key)
+    services = Services(
+        app=app,
+        open_store=lambda: make_read_store(settings),
+        project_inline=True,
+        audit_key_path=key,
+    )
     services.caught_up()
     clients: dict[str, TestClient] = {}
 
@@ -246,12 +254,49 @@ def test_reads_of_a_cells_records(matrix: tuple[ChiboApplication, Client], path:
         assert answers[caller].headers["content-type"] == "application/problem+json"
 
 
+READABLE_CELLS = {
+    "m01": ["c1", "c2"],
+    "m02": ["c1", "c2"],
+    "m03": ["c1", "c2"],
+    "m04": ["c1", "c2"],
+    "m05": ["c1", "c2"],
+    "m30": ["c1", "c2"],
+    "m10": ["c1"],
+    "m11": ["c1"],
+    "m12": ["c1"],
+    "m20": ["c2"],
+    "m21": ["c2"],
+    "m12@hn": [],
+}
+
+
+def test_compliance_and_escalations_show_only_readable_cells(
+    matrix: tuple[ChiboApplication, Client],
+) -> None:
+    _, client = matrix
+    for caller in CALLERS:
+        answer = client(caller).get("/api/compliance?period=2026").json()
+        assert sorted(item["cell"] for item in answer["items"]) == READABLE_CELLS[caller]
+        escalations = client(caller).get("/api/escalations?limit=1000").json()["items"]
+        about_c1 = [e for e in escalations if e["subject"].get("cell") == "c1"]
+        assert bool(about_c1) == (caller in C1_READERS), caller
+
+
+def test_the_inbox_is_the_callers_own(matrix: tuple[ChiboApplication, Client]) -> None:
+    _, client = matrix
+    for caller in CALLERS:
+        items = client(caller).get("/api/inbox?limit=1000").json()["items"]
+        # Every escalation of the fixture goes to m03 alone.
+        assert bool(items) == (caller == "m03"), caller
+
+
 def test_lists_show_only_what_the_caller_may_read(matrix: tuple[ChiboApplication, Client]) -> None:
     _, client = matrix
     cells = {
         caller: sorted(item["id"] for item in client(caller).get("/api/cells").json()["items"])
         for caller in CALLERS
     }
+    assert cells == READABLE_CELLS
     assert cells == {
         "m01": ["c1", "c2"],
         "m02": ["c1", "c2"],
@@ -379,3 +424,11 @@ def test_the_auditor_reads_the_audit_and_does_nothing_else(
     assert client("m30").get("/api/audit/access-log").status_code == 200
     for caller in ("m10", "m12", "m03", "m12@hn"):
         assert client(caller).get("/api/audit/access-log").status_code == 403
+    verifiers = {
+        caller
+        for caller in CALLERS
+        if client(caller).get("/api/audit/verification").status_code == 200
+    }
+    # Auditors and each organisation's secretary (hn's too): the report is about the
+    # store's chain as a whole and names no record.
+    assert verifiers == {"m30", "m01", "m12@hn"}
