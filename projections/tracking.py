@@ -4,6 +4,7 @@ names them)."""
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -125,4 +126,32 @@ def ensure_row(cur: Cursor, name: str) -> None:
     cur.execute(
         "INSERT INTO chibo_tracking (name, position) VALUES (%s, 0) ON CONFLICT (name) DO NOTHING",
         (name,),
+    )
+
+
+SCHEMAS_DDL = (
+    "CREATE TABLE IF NOT EXISTS chibo_projection_schemas ("
+    " name TEXT PRIMARY KEY, digest TEXT NOT NULL)"
+)
+"""Each projection's table layout as last created: a read model whose layout changed is
+dropped and rebuilt from the log (`chibo db init`), never left half old."""
+
+
+def schema_digest(ddl: Sequence[str]) -> str:
+    return hashlib.sha256("\n".join(ddl).encode()).hexdigest()
+
+
+def get_schema(cur: Cursor, name: str) -> str | None:
+    cur.execute(SCHEMAS_DDL)
+    cur.execute("SELECT digest FROM chibo_projection_schemas WHERE name = %s", (name,))
+    row = cur.fetchone()
+    return None if row is None else str(row[0])
+
+
+def set_schema(cur: Cursor, name: str, digest: str) -> None:
+    cur.execute(SCHEMAS_DDL)
+    cur.execute(
+        "INSERT INTO chibo_projection_schemas (name, digest) VALUES (%s, %s)"
+        " ON CONFLICT (name) DO UPDATE SET digest = excluded.digest",
+        (name, digest),
     )

@@ -18,10 +18,11 @@ from api.contacts import DDL as CONTACTS_DDL
 from api.deps import Services
 from domain.application import ChiboApplication
 from projections.backends import open_read_store
+from projections.projector import Projector
 from projections.registry import all_projections
 from projections.store import ReadStore
 from projections.tracking import DDL as TRACKING_DDL
-from projections.tracking import ensure_row
+from projections.tracking import ensure_row, get_position, get_schema, schema_digest, set_schema
 from workers.keystore import FileKeyStore
 from workers.settings import Settings
 
@@ -149,7 +150,6 @@ def init_db(settings: Settings) -> list[str]:
     if settings.backend == "postgres":
         _connect_postgres(settings).close()  # one clear message, not a pool's timeout
     app = make_app(settings, create_table=True)
-    app.close()
     store = make_read_store(settings, check=False)
     created = [
         "chibo_events",
@@ -162,13 +162,26 @@ def init_db(settings: Settings) -> list[str]:
         with store.transaction() as cur:
             for statement in (*TRACKING_DDL, *ACCOUNTS_DDL, *CONTACTS_DDL):
                 cur.execute(statement)
+            outdated = []
             for projection in all_projections():
-                for statement in projection.ddl:
-                    cur.execute(statement)
+                digest = schema_digest(projection.ddl)
+                known = get_schema(cur, projection.name)
                 ensure_row(cur, projection.name)
+                # A layout this code did not create (changed since, or from before
+                # layouts were recorded, with rows in it): dropped and rebuilt from the log.
+                if known != digest and (known is not None or get_position(cur, projection.name)):
+                    outdated.append(projection)
+                else:
+                    for statement in projection.ddl:
+                        cur.execute(statement)
+                set_schema(cur, projection.name, digest)
                 created.extend(projection.tables)
+        if outdated:
+            # Empty tables at position 0: the projector refills them from the log.
+            Projector(app, store, outdated).reset()
     finally:
         store.close()
+        app.close()
     return created
 
 
