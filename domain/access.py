@@ -31,7 +31,7 @@ Role = Literal[
     "in_charge",
 ]
 
-CellAction = Literal["cell_business", "inspection", "report_progress", "pledge"]
+CellAction = Literal["cell_business", "inspection"]
 """`cell_business`: announce and hold meetings, minutes, resolutions, extensions,
 cancellations, the thematic plan, tasks, pledges, transfers."""
 OrganisationAction = Literal["organisation_business", "grant_auditor"]
@@ -102,11 +102,7 @@ def may_act(org: Organisation, cell: Cell, caller: str, on: date, action: CellAc
         return True  # the organisation's leaders may do anything a cell does
     if action == "inspection":
         return bool(above & {"committee", "inspection_commission"})
-    if action == "cell_business":
-        return "cell_leader" in here or ("committee" in above and "in_charge" in here)
-    if action in ("report_progress", "pledge"):
-        return "cell_member" in here or "cell_leader" in here
-    return False
+    return "cell_leader" in here or ("committee" in above and "in_charge" in here)
 
 
 def may_act_on_organisation(org: Organisation, caller: str, action: OrganisationAction) -> bool:
