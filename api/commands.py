@@ -69,10 +69,7 @@ class Body(BaseModel):
 class MeetingBody(Body):
     """`hold_meeting`: a meeting held on `date`, with the resolutions it adopted."""
 
-    model_config = ConfigDict(
-        frozen=True,
-        extra="forbid",
-        populate_by_name=True,
+    model_config = ConfigDict(  # merged with Body's: only the examples are its own
         json_schema_extra={
             "examples": [
                 {
@@ -149,10 +146,7 @@ class MeetingBody(Body):
 class MinutesBody(Body):
     """`record_minutes` of the meeting in the path."""
 
-    model_config = ConfigDict(
-        frozen=True,
-        extra="forbid",
-        populate_by_name=True,
+    model_config = ConfigDict(  # merged with Body's: only the examples are its own
         json_schema_extra={"examples": [{"date": "2026-03-06"}]},
     )
 
@@ -166,10 +160,7 @@ class MinutesBody(Body):
 class ResolutionBody(Body):
     """One resolution decided at the meeting in the path (already recorded)."""
 
-    model_config = ConfigDict(
-        frozen=True,
-        extra="forbid",
-        populate_by_name=True,
+    model_config = ConfigDict(  # merged with Body's: only the examples are its own
         json_schema_extra={
             "examples": [
                 {
@@ -211,10 +202,7 @@ class ResolutionBody(Body):
 class ProgressBody(Body):
     """`report_progress` / `complete_resolution` (`by` is the caller)."""
 
-    model_config = ConfigDict(
-        frozen=True,
-        extra="forbid",
-        populate_by_name=True,
+    model_config = ConfigDict(  # merged with Body's: only the examples are its own
         json_schema_extra={
             "examples": [{"date": "2026-04-10", "note": "Đã nạo vét được một nửa tuyến"}]
         },
@@ -326,10 +314,7 @@ class InspectionBody(Body):
     """`inspect`: an inspection of the cell concluded on `date` (R50–R53); `by` defaults
     to the caller, who must be one of them."""
 
-    model_config = ConfigDict(
-        frozen=True,
-        extra="forbid",
-        populate_by_name=True,
+    model_config = ConfigDict(  # merged with Body's: only the examples are its own
         json_schema_extra={
             "examples": [
                 {
@@ -371,10 +356,7 @@ class InspectionBody(Body):
 class AcknowledgementBody(Body):
     """An escalation seen by a recipient or a leader of the organisation."""
 
-    model_config = ConfigDict(
-        frozen=True,
-        extra="forbid",
-        populate_by_name=True,
+    model_config = ConfigDict(  # merged with Body's: only the examples are its own
         json_schema_extra={"examples": [{"note": "Đã nhận, sẽ đôn đốc chi bộ"}]},
     )
 
@@ -391,10 +373,7 @@ class AcknowledgementBody(Body):
 class EscalationResolutionBody(Body):
     """An escalation resolved: `action` records what was done."""
 
-    model_config = ConfigDict(
-        frozen=True,
-        extra="forbid",
-        populate_by_name=True,
+    model_config = ConfigDict(  # merged with Body's: only the examples are its own
         json_schema_extra={
             "examples": [{"action": "Đã làm việc với bí thư chi bộ; chi bộ họp bổ sung ngày 8/3"}]
         },

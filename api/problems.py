@@ -83,6 +83,11 @@ PROBLEMS: dict[int | str, dict[str, Any]] = {
 """The error answers every route documents in the OpenAPI document."""
 
 
+def errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """The problem documents a route answers with, for its OpenAPI `responses=`."""
+    return {k: v for k, v in PROBLEMS.items() if k in statuses}
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(ProblemError)
     async def _problem(request: Request, error: ProblemError) -> JSONResponse:

@@ -4,20 +4,12 @@ Access itself is decided in `domain/access.py` (through `api/guard.py`)."""
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
 
 from api.deps import Services, cells_of
-from api.guard import not_found
-from api.problems import PROBLEMS, ProblemError
+from api.problems import errors
 from domain.access import ABOVE, Caller, may_read, organisation_roles
 from domain.cell import Cell
 from domain.organisation import Organisation
-
-
-def errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    """The problem documents a route answers with, for its OpenAPI `responses=`."""
-    return {k: v for k, v in PROBLEMS.items() if k in statuses}
-
 
 READ_ERRORS = errors(401, 422)
 """Errors of a list: no credentials, a bad parameter."""
@@ -35,8 +27,3 @@ def above(org: Organisation, caller: Caller) -> bool:
     """Whether the caller reads every cell of the organisation (leaders, committee,
     inspection commission, auditors)."""
     return bool(organisation_roles(org, caller.member) & ABOVE)
-
-
-def gone(what: str, key: str) -> ProblemError:
-    """A readable record the read models do not show (yet): 404 like an unknown one."""
-    return not_found(what, key)

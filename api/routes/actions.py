@@ -45,7 +45,7 @@ from api.commands import (
 from api.contacts import Contact, ContactStore
 from api.deps import CallerDep, OrganisationDep, Services, ServicesDep, cells_of
 from api.guard import not_found, readable, readable_cell, record, require_action
-from api.problems import PROBLEMS, ProblemError
+from api.problems import ProblemError, errors
 from domain import commands as c
 from domain.access import (
     ABOVE,
@@ -83,7 +83,7 @@ YearPath = Annotated[int, Path(ge=c.FIRST_DAY.year, le=c.LAST_DAY.year)]
 EscalationPath = Annotated[str, Path(min_length=1, max_length=c.TOKEN_MAX)]
 
 Record = dict[str, Any]
-ERRORS = {k: v for k, v in PROBLEMS.items() if k in (401, 403, 404, 409, 413, 422)}
+ERRORS = errors(401, 403, 404, 409, 413, 422)
 CREATED: dict[str, Any] = {"status_code": 201, "responses": ERRORS}
 DONE: dict[str, Any] = {"status_code": 200, "responses": ERRORS}
 

@@ -9,8 +9,7 @@ from pydantic import BaseModel
 from api.accounts import AccessRow
 from api.deps import CallerDep, OrganisationDep, Services, ServicesDep
 from api.pages import DEFAULT_LIMIT, Cursor, Limit, Page, decode, encode
-from api.problems import TITLES, Problem, ProblemError
-from api.reading import errors
+from api.problems import TITLES, Problem, ProblemError, errors
 from audit.signing import KeyFileError, load_public, public_path
 from audit.verify import verify_store
 from domain.access import Caller, organisation_roles

@@ -9,9 +9,9 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
 from api.deps import CallerDep, OrganisationDep, ServicesDep, today
-from api.guard import readable_cell
+from api.guard import not_found, readable_cell
 from api.pages import DEFAULT_LIMIT, Cursor, Limit, Page, page
-from api.reading import READ_ERRORS, RECORD_ERRORS, gone, readable_cells
+from api.reading import READ_ERRORS, RECORD_ERRORS, readable_cells
 from projections import cells as register
 from projections.cells import CellInfo, RosterEntry
 
@@ -89,7 +89,7 @@ def get_cell(
     store = svc.store()
     info = register.cell_info(store, cell, day)
     if info is None:
-        raise gone("chi bộ (cell)", cell)
+        raise not_found("chi bộ (cell)", cell)
     return CellRegister(
         **info.model_dump(),
         on=day,

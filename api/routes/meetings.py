@@ -5,9 +5,9 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from api.deps import CallerDep, OrganisationDep, ServicesDep, today
-from api.guard import readable, readable_cell
+from api.guard import not_found, readable, readable_cell
 from api.pages import DEFAULT_LIMIT, Cursor, Limit, Page, page
-from api.reading import RECORD_ERRORS, gone
+from api.reading import RECORD_ERRORS
 from domain.meeting import Meeting
 from projections import meetings as book
 from projections.meetings import MeetingRecord
@@ -38,5 +38,5 @@ def get_meeting(
     readable(svc, org, caller, Meeting, meeting, today())
     found = book.meeting(svc.store(), meeting)
     if found is None:
-        raise gone("cuộc họp (meeting)", meeting)
+        raise not_found("cuộc họp (meeting)", meeting)
     return found

@@ -7,9 +7,9 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from api.deps import CallerDep, OrganisationDep, ServicesDep, today
-from api.guard import readable, readable_cell
+from api.guard import not_found, readable, readable_cell
 from api.pages import DEFAULT_LIMIT, Cursor, Limit, Page, page
-from api.reading import RECORD_ERRORS, gone
+from api.reading import RECORD_ERRORS
 from domain.resolution import Report, Resolution
 from projections import resolutions as boards
 from projections.resolutions import BoardStatus, ResolutionRow
@@ -57,7 +57,7 @@ def get_resolution(
     record, _ = readable(svc, org, caller, Resolution, resolution, today())
     row = boards.resolution(svc.store(), resolution)
     if row is None:
-        raise gone("nghị quyết (resolution)", resolution)
+        raise not_found("nghị quyết (resolution)", resolution)
     return ResolutionDetail(
         **row.model_dump(),
         requirements=record.requirements,

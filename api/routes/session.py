@@ -11,7 +11,7 @@ from pydantic import BaseModel
 
 from api.accounts import BadCredentialsError, ThrottledError
 from api.deps import SESSION_COOKIE, CallerDep, OrganisationDep, ServicesDep, cells_of, today
-from api.problems import PROBLEMS, ProblemError
+from api.problems import ProblemError, errors
 from domain.access import cell_roles, organisation_roles
 
 router = APIRouter(tags=["session"])
@@ -42,7 +42,7 @@ class Health(BaseModel):
 @router.post(
     "/token",
     response_model=Token,
-    responses={k: v for k, v in PROBLEMS.items() if k in (401, 413, 422, 429)},
+    responses=errors(401, 413, 422, 429),
 )
 def token(
     request: Request,
@@ -76,7 +76,7 @@ def token(
     return Token(access_token=session.token, expires_in=session.expires_in)
 
 
-@router.get("/me", response_model=Me, responses={401: PROBLEMS[401]})
+@router.get("/me", response_model=Me, responses=errors(401))
 def me(svc: ServicesDep, caller: CallerDep, org: OrganisationDep) -> Me:
     """What the caller is, derived from the record today."""
     day = today()
