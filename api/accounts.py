@@ -203,6 +203,11 @@ class AccountStore:
         )
         return Caller(organisation=str(rows[0][0]), member=str(rows[0][1])) if rows else None
 
+    def logout(self, token: str) -> None:
+        """The session ends now (the cookie or bearer token no longer works)."""
+        with self.store.transaction() as cur:
+            cur.execute("DELETE FROM chibo_sessions WHERE token_hash = %s", (_digest(token),))
+
     def log_read(self, caller: Caller, cell: str, record: str, path: str) -> None:
         """A read of a cell's records by someone outside that cell (append-only)."""
         with self.store.transaction() as cur:

@@ -126,8 +126,10 @@ def print_banner(settings: Settings) -> None:
     ]
     if not settings.temporal_address:
         lines.append(f"  Temporal UI    http://{TEMPORAL_HOST}:{settings.temporal_ui_port}")
-    api = f"http://{settings.http_host}:{settings.http_port}/api"
+    site = f"http://{settings.http_host}:{settings.http_port}"
+    api = f"{site}/api"
     lines += [
+        f"  Web pages      {site}/  (đăng nhập / log in: {site}/login)",
         f"  HTTP API       {api}  (OpenAPI {api}/openapi.json, docs {api}/docs)",
         f"  database       {redact_url(settings.database_url)}",
         f"  data directory {settings.data_dir.resolve()}",

@@ -68,7 +68,7 @@ def api() -> None:
     read models that a running `chibo projector` keeps."""
     import uvicorn
 
-    from api.app import create_app
+    from web.site import create_site
     from workers.wiring import make_api_services
 
     processes.configure_logging()
@@ -76,7 +76,8 @@ def api() -> None:
     services = make_api_services(settings)
     try:
         uvicorn.run(
-            create_app(services),
+            create_site(services),
+            proxy_headers=True,
             host=settings.http_host,
             port=settings.http_port,
             log_config=None,

@@ -1,0 +1,1 @@
+"""The web pages: server-rendered Vietnamese pages over the HTTP API's routes."""
