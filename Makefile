@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: up test lint install lock clean openapi
+.PHONY: up demo test lint install lock clean openapi
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -16,6 +16,11 @@ install: $(STAMP)
 up: install
 	$(BIN)/chibo db init
 	$(BIN)/chibo up
+
+# The demo ward and one account per kind of user (password chibo-demo-2026).
+demo: install
+	$(BIN)/chibo db init
+	$(BIN)/chibo demo
 
 test: install
 	$(BIN)/pytest

@@ -11,6 +11,7 @@ import pytest
 from typer.testing import CliRunner, Result
 
 from api.accounts import AccountStore, BadCredentialsError
+from domain.organisation import Organisation
 from tests.factories import seed_ward
 from workers.cli import app as cli
 from workers.settings import Settings
@@ -120,3 +121,23 @@ def test_disable_refuses_an_unknown_account(url: str) -> None:
     result = run(url, "accounts", "disable", "tb", "m12")
     assert result.exit_code == 1, result.output
     assert "m12@tb" in result.output
+
+
+def test_demo_loads_the_ward_and_one_account_per_kind_of_user(settings: Settings) -> None:
+    """`chibo demo` on an empty store: the ward, accounts that log in, the auditor role
+    granted by the organisation secretary's command; a second run applies nothing."""
+    url = settings.database_url
+    first = run(url, "demo", "--password-stdin", stdin="mật-khẩu-thử\n")
+    assert first.exit_code == 0, first.output
+    for member in ("m01", "m03", "m10", "m12", "m20", "m30"):
+        assert f"{member}@tb" in first.output
+        assert login(url, f"{member}@tb", "mật-khẩu-thử")
+    app = make_app(settings)
+    try:
+        org = app.view(Organisation.id_for("tb"))
+        assert isinstance(org, Organisation) and org.auditors == ["m30"]
+        assert org.members["m10"].name == "Hoàng Văn Em"  # tests/scenarios/ward-q1.yaml
+    finally:
+        app.close()
+    again = run(url, "demo", "--password-stdin", stdin="mật-khẩu-thử\n")
+    assert again.exit_code == 0 and " 0 lệnh mới" in again.output, again.output

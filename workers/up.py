@@ -129,7 +129,7 @@ def print_banner(settings: Settings) -> None:
     site = f"http://{settings.http_host}:{settings.http_port}"
     api = f"{site}/api"
     lines += [
-        f"  Web pages      {site}/  (đăng nhập / log in: {site}/login)",
+        f"  Web pages      {site}/  (đăng nhập / log in: {site}/login; demo accounts: `make demo`)",
         f"  HTTP API       {api}  (OpenAPI {api}/openapi.json, docs {api}/docs)",
         f"  database       {redact_url(settings.database_url)}",
         f"  data directory {settings.data_dir.resolve()}",
