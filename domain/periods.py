@@ -73,3 +73,9 @@ def quarters_checked(start: date, end: date) -> list[tuple[date, date]]:
         for first, _ in months_checked(start, end)
         if first.month in (1, 4, 7, 10) and add_months(first, 3) - timedelta(days=1) < end
     ]
+
+
+def judged_on(start: date, end: date, today: date) -> date:
+    """The day a period is judged on: the day after it ends (its months' check days
+    fall on or before it), or today while it has not ended yet."""
+    return min(end + timedelta(days=1), max(today, start))

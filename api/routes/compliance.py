@@ -13,7 +13,7 @@ from api.guard import readable_cell
 from api.pages import DEFAULT_LIMIT, Cursor, Limit, Page, window
 from api.problems import ProblemError
 from api.reading import RECORD_ERRORS, readable_cells
-from domain.periods import bounds, month_of
+from domain.periods import bounds, judged_on, month_of
 from projections.compliance import CellCompliance, compliance
 
 router = APIRouter(tags=["compliance"])
@@ -76,7 +76,8 @@ def get_compliance(
     first, stop, following = window(len(keys), limit, cursor)
     store, items = svc.store(), []
     for key in keys[first:stop]:
-        figures = compliance(store, start, end, svc.app.policy_on, cell=key).cells[key]
+        on = judged_on(start, end, day)  # as `chibo compliance`: the day after the period
+        figures = compliance(store, start, on, svc.app.policy_on, cell=key).cells[key]
         items.append(
             CellComplianceItem(**figures.model_dump(), cell=key, period=name, start=start, end=end)
         )

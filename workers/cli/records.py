@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import date, timedelta
+from datetime import date
 from typing import Annotated
 
 import typer
@@ -13,7 +13,7 @@ from domain.cell import Cell
 from domain.commands import CreateOrganisation, EraseMember
 from domain.errors import DomainError
 from domain.organisation import Organisation
-from domain.periods import bounds
+from domain.periods import bounds, judged_on
 from projections.compliance import compliance, organisation_figures
 from projections.escalations import inbox as escalation_inbox
 from projections.escalations import known_recipient
@@ -179,8 +179,7 @@ def compliance_command(
 ) -> None:
     """Compliance of each cell over a period (months and quarters ended by its end)."""
     start, end = _period(period)
-    # A period is judged on the day after it ends (today, if it has not ended yet).
-    end = min(end + timedelta(days=1), max(date.today(), start))
+    end = judged_on(start, end, date.today())
     settings = load_settings()
     application, store = make_app(settings), make_read_store(settings)
     try:
