@@ -12,7 +12,6 @@ from datetime import date
 from typing import Any
 
 import pytest
-from fastapi.testclient import TestClient
 
 from api.deps import Services
 from domain import commands as c
@@ -82,7 +81,7 @@ def api_inbox(svc: Services, member: str) -> list[dict[str, Any]]:
 
 
 def status_of(svc: Services, key: str) -> str:
-    return next(i["status"] for i in api_inbox(svc, "m03") if i["key"] == key)
+    return str(next(i["status"] for i in api_inbox(svc, "m03") if i["key"] == key))
 
 
 def test_the_inbox_shows_each_escalation_with_its_evidence(svc: Services) -> None:
@@ -128,7 +127,7 @@ def test_a_reader_of_the_cell_sees_the_escalation_without_the_forms(svc: Service
     page = http.get(f"/escalations/{MISSED}")
     assert page.status_code == 200
     assert "Chi bộ không sinh hoạt thường kỳ trong tháng" in page.text
-    assert "/acknowledgement" not in page.text and "/resolution\"" not in page.text
+    assert "/acknowledgement" not in page.text and '/resolution"' not in page.text
     assert "Chỉ người nhận cảnh báo" in page.text
 
 
@@ -189,13 +188,13 @@ def test_acknowledge_then_resolve_from_the_escalation_page(svc: Services) -> Non
     assert status_of(svc, MISSED) == "resolved"
     page = http.get(f"/escalations/{MISSED}")
     assert "Đã xử lý" in page.text and "Chi bộ họp bổ sung 8/3" in page.text
-    assert "<form class=\"card\"" not in page.text
+    assert '<form class="card"' not in page.text
 
     open_inbox = http.get("/inbox").text
-    assert f"/escalations/{MISSED}\"" not in open_inbox
-    assert f"/escalations/{OVERDUE}\"" in open_inbox
+    assert f'/escalations/{MISSED}"' not in open_inbox
+    assert f'/escalations/{OVERDUE}"' in open_inbox
     everything = http.get("/inbox?all=1").text
-    assert f"/escalations/{MISSED}\"" in everything
+    assert f'/escalations/{MISSED}"' in everything
 
 
 def test_a_leader_may_handle_what_was_sent_to_the_member_in_charge(svc: Services) -> None:
@@ -280,7 +279,7 @@ def test_the_board_shows_months_by_cells_and_each_cells_figures(svc: Services) -
     assert "Đã dự" in rows[0] and "Đảng viên m03" in rows[0]
     assert "Chưa dự" in rows[1]
     # Charts: inline SVG with a title, the same numbers as text.
-    assert text.count("<svg") == 2 and "<title id=\"att-title\">" in text
+    assert text.count("<svg") == 2 and '<title id="att-title">' in text
     assert "Chi bộ Tổ dân phố số 1: đã họp 2 tháng" in text
 
 

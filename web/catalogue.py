@@ -227,16 +227,22 @@ VI: dict[str, str] = {
     "board.attendance": "Tỷ lệ dự sinh hoạt",
     "board.target": "chỉ tiêu {target}%",
     "board.resolutions": "Nghị quyết",
-    "board.resolution_counts": "ban hành {adopted}; xong đúng hạn {on_time}; xong muộn {late}; đang thực hiện {open}",
+    "board.resolution_counts": (
+        "ban hành {adopted}; xong đúng hạn {on_time}; xong muộn {late}; đang thực hiện {open}"
+    ),
     "board.overdue": "Nghị quyết quá hạn",
     "board.deadline": "hạn",
     "board.inspections": "Kiểm tra, giám sát",
     "board.inspections_count": "{count} lần trong năm (định kỳ {months} tháng)",
     "board.inspection_due": "Đến hạn kiểm tra",
-    "board.attendance_chart": "Tỷ lệ đảng viên dự sinh hoạt của từng chi bộ năm {year}, vạch đứng là chỉ tiêu",
+    "board.attendance_chart": (
+        "Tỷ lệ đảng viên dự sinh hoạt của từng chi bộ năm {year}, vạch đứng là chỉ tiêu"
+    ),
     "board.attendance_caption": "Vạch đứng: chỉ tiêu tỷ lệ dự sinh hoạt. Số liệu có ở bảng trên.",
     "board.visits": "Cấp ủy dự sinh hoạt chi bộ theo quý",
-    "board.visits_caption": "Đảng ủy viên phụ trách dự sinh hoạt chi bộ mỗi quý, và cấp ủy viên đã dự",
+    "board.visits_caption": (
+        "Đảng ủy viên phụ trách dự sinh hoạt chi bộ mỗi quý, và cấp ủy viên đã dự"
+    ),
     "board.quarter_n": "Quý {quarter}",
     "board.in_charge": "Phụ trách: {name}",
     "board.visited": "Đã dự",

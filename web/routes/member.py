@@ -7,6 +7,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import date
+from functools import partial
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -102,15 +103,17 @@ def _my_task(request: Request, viewer: Viewer, cell: str, year: int) -> MyTask:
     )
 
 
+def _board(viewer: Viewer, cell: str, cursor: str | None) -> Any:
+    return resolution_board(
+        cell, viewer.svc, viewer.caller, viewer.org, status=None, limit=200, cursor=cursor
+    )
+
+
 def _my_resolutions(viewer: Viewer, on: date) -> list[MyResolution]:
-    svc, caller, org, me = viewer.svc, viewer.caller, viewer.org, viewer.member
+    me = viewer.member
     found = []
     for cell in viewer.readable_cells:
-        rows: list[ResolutionRow] = every(
-            lambda cur, cell=cell: resolution_board(
-                cell, svc, caller, org, status=None, limit=200, cursor=cur
-            )
-        )
+        rows: list[ResolutionRow] = every(partial(_board, viewer, cell))
         for row in rows:
             if me in row.executors or row.inspector == me:
                 found.append(

@@ -32,11 +32,11 @@ from domain.periods import add_months
 from projections.meetings import MeetingRecord
 from projections.resolutions import ResolutionRow
 from web.auth import CsrfDep, Viewer, ViewerDep
-from web.catalogue import t
 from web.forms import Form, Refusal, attempt, read_form
 from web.render import render
 
 router = APIRouter()
+
 
 def every(fetch: Callable[[str | None], Any]) -> list[Any]:
     """All items of a paged route function, following `next_cursor` to the end."""
@@ -63,7 +63,9 @@ def member_names(viewer: Viewer) -> dict[str, str]:
 
 def my_inbox(viewer: Viewer, everything: bool) -> list[InboxItem]:
     return every(
-        lambda cur: inbox(viewer.svc, viewer.caller, viewer.org, all=everything, limit=200, cursor=cur)
+        lambda cur: inbox(
+            viewer.svc, viewer.caller, viewer.org, all=everything, limit=200, cursor=cur
+        )
     )
 
 
@@ -245,7 +247,10 @@ def board(
         )
     }
     names = cell_names(viewer)
-    rows = [_cell_row(viewer, cell, names.get(cell, cell), int(year), on, figures[cell]) for cell in figures]
+    rows = [
+        _cell_row(viewer, cell, names.get(cell, cell), int(year), on, figures[cell])
+        for cell in figures
+    ]
     return render(
         request,
         "supervisor_board.html",
@@ -297,12 +302,16 @@ def _cell_row(viewer: Viewer, cell: str, name: str, year: int, on: date, figures
             )
         )
     overdue = every(
-        lambda cur: resolution_board(cell, svc, caller, org, status="overdue", limit=200, cursor=cur)
+        lambda cur: resolution_board(
+            cell, svc, caller, org, status="overdue", limit=200, cursor=cur
+        )
     )
     due = [
         row.key
         for row in every(
-            lambda cur: escalations(svc, caller, org, cell=cell, status="open", limit=200, cursor=cur)
+            lambda cur: escalations(
+                svc, caller, org, cell=cell, status="open", limit=200, cursor=cur
+            )
         )
         if row.kind == "inspection_overdue"
     ]
