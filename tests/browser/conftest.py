@@ -1,7 +1,8 @@
 """The whole site served for real over TCP, and Chromium driving it.
 
-- `site`: the seeded ward (tests/factories.py) with an account for each of its members
-  (password PASSWORD), `web.site.create_site` served by uvicorn on a free port of
+- `site`: the seeded ward (tests/factories.py), an account (password PASSWORD) for each
+  member a test uses, made on first use (`site.account(member)`, which `page_as` calls),
+  and `web.site.create_site` served by uvicorn on a free port of
   127.0.0.1 in a background thread, and the projector running on another thread (as in
   production: the read models catch up on their own, no inline projection).
 - `workflows`: request it beside `site` for the month walkthrough — the dispatcher and a
@@ -9,6 +10,7 @@
 - `browser`: one Chromium for the session (`/usr/bin/chromium`).
 - `page_as(member, phone=False)`: a fresh browser context logged in through the login
   form by typing, like a person; desktop 1280×800, or a 360×740 phone; locale vi-VN.
+- `fresh_page(phone=False)`: the same, not logged in, on the login form.
 - `shot(page, name)`: a full-page PNG in docs/screenshots/<name>.png.
 
 Tests here carry the `browser` marker; without Chromium they are skipped, except in CI
