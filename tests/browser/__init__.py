@@ -1,0 +1,2 @@
+"""Browser tests: Playwright driving Debian's Chromium against the whole site served
+over TCP (tests/browser/conftest.py)."""
