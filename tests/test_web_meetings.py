@@ -232,6 +232,56 @@ def test_the_open_resolutions_are_offered_for_review_checked(svc: Services) -> N
     assert api.get("/api/meetings/c1-2026-04").json()["reviewed"] == ["nq-c1-2026-03"]
 
 
+def test_an_announcement_refused_by_r7_keeps_what_was_typed(svc: Services) -> None:
+    http, csrf = page_as(svc, "m10")
+    form = http.get("/cells/c1/meetings/announce")
+    data = {
+        "csrf": csrf,
+        "idem": idem_of(form.text),
+        "id": "c1-2026-03-cd",
+        "kind": ["thematic"],
+        "date": "2026-03-01",
+        "scheduled_on": "2026-03-12",
+        "place": "Hội trường phường",
+        "content": "Chuyên đề học tập và làm theo tư tưởng Hồ Chí Minh",
+        "documents": "Tài liệu chuyên đề",
+    }
+    answer = http.post("/cells/c1/meetings/announce", data=data)
+    assert answer.status_code == 422 and "Quy tắc R7" in answer.text
+    assert checked(answer.text, "kind", "thematic") and not checked(answer.text, "kind", "regular")
+    assert 'value="Hội trường phường"' in input_tag(answer.text, "place")
+    assert 'value="2026-03-12"' in input_tag(answer.text, "scheduled_on")
+    assert ">Tài liệu chuyên đề</textarea>" in answer.text
+    assert api_as(svc, "m10").get("/api/meetings/c1-2026-03-cd").status_code == 404
+    answer = http.post("/cells/c1/meetings/announce", data=data | {"preparers": ["m12"]})
+    assert answer.status_code == 303, answer.text
+    record = api_as(svc, "m10").get("/api/meetings/c1-2026-03-cd").json()
+    assert record["kinds"] == ["thematic"] and record["scheduled_on"] == "2026-03-12"
+
+
+def test_a_refused_resolution_is_marked_in_its_own_block(svc: Services) -> None:
+    http, csrf = page_as(svc, "m10")
+    form = http.get("/cells/c1/meetings/new")
+    second = {
+        "res-1-id": "nq-c1-2026-03b",
+        "res-1-content": "Vận động phân loại rác",
+        "res-1-requirements": "100% hộ tham gia",
+        "res-1-measures": "Tuyên truyền",
+        "res-1-deadline": "2026-06-30",
+        "res-1-executors": ["m12"],
+        "res-1-inspector": "",
+    }
+    blank_first = {f"res-0-{name}": "" for name in ("id", "content", "deadline", "inspector")}
+    data = meeting_form(csrf, idem_of(form.text), **(second | blank_first))
+    data = {k: v for k, v in data.items() if k in blank_first or not k.startswith("res-0-")}
+    answer = http.post("/cells/c1/meetings/new", data=data)
+    assert answer.status_code == 422 and "Quy tắc R20" in answer.text
+    # the blank block is dropped: the refused one is shown first, its inspector marked
+    assert 'value="nq-c1-2026-03b"' in input_tag(answer.text, "res-0-id")
+    tag = re.search(r'<select id="f-res-0-inspector"[^>]*>', answer.text)
+    assert tag and 'aria-invalid="true"' in tag.group(0)
+
+
 def test_a_refused_meeting_names_the_rule_keeps_what_was_typed_and_stores_nothing(
     svc: Services,
 ) -> None:

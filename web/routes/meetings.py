@@ -234,11 +234,12 @@ class Block:
 
 
 def blocks_of(form: Form) -> list[Block]:
-    """The resolution blocks posted (`res-N-…`), in order; one empty block when none."""
+    """The resolution blocks posted (`res-N-…`) that are not blank, in order and numbered
+    from 0 as the API numbers them; one empty block when none."""
     indices = sorted({int(m.group(1)) for key in (form.data or {}) if (m := BLOCK.match(str(key)))})
     found = [
         Block(
-            index=position,
+            index=n,
             values={
                 name: form.get(f"res-{n}-{name}")
                 for name in RESOLUTION_FIELDS
@@ -246,9 +247,12 @@ def blocks_of(form: Form) -> list[Block]:
             },
             executors=form.all(f"res-{n}-executors"),
         )
-        for position, n in enumerate(indices)
+        for n in indices
     ]
-    return found or [Block(index=0, values={}, executors=[])]
+    kept = [b for b in found if not b.blank]  # numbered as the API numbers `resolutions`
+    for position, block in enumerate(kept):
+        block.index = position
+    return kept or [Block(index=0, values={}, executors=[])]
 
 
 def draft_of(block: Block) -> dict[str, Any]:
