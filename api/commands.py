@@ -143,6 +143,51 @@ class MeetingBody(Body):
         )
 
 
+class AnnouncementBody(Body):
+    """`announce_meeting`: content, time and place announced ahead (R7); the meeting is
+    later recorded held under the same `id`."""
+
+    model_config = ConfigDict(  # merged with Body's: only the examples are its own
+        json_schema_extra={
+            "examples": [
+                {
+                    "date": "2026-03-01",
+                    "id": "c1-2026-03",
+                    "kind": "regular",
+                    "scheduled_on": "2026-03-05",
+                    "place": "Nhà văn hóa tổ dân phố số 1",
+                    "content": "Sơ kết quý I, triển khai nhiệm vụ quý II",
+                    "documents": ["Dự thảo nghị quyết tháng 3"],
+                    "preparers": ["m10"],
+                }
+            ]
+        },
+    )
+
+    id: c.Id
+    cell: c.Id | None = None
+    kind: c.MeetingKind | Annotated[list[c.MeetingKind], Field(min_length=1, max_length=4)]
+    scheduled_on: c.Day
+    place: c.Text = ""
+    content: c.Text = ""
+    documents: c.Names = Field(default_factory=list)
+    preparers: c.Ids = Field(default_factory=list)
+
+    def command(self, ctx: Context, cell: str) -> c.AnnounceMeeting:
+        matches("cell", self.cell, cell)
+        return c.AnnounceMeeting(
+            **ctx.fields(),
+            meeting=self.id,
+            cell=cell,
+            kind=self.kind if isinstance(self.kind, list) else [self.kind],
+            scheduled_on=self.scheduled_on,
+            place=self.place,
+            content=self.content,
+            documents=self.documents,
+            preparers=self.preparers,
+        )
+
+
 class MinutesBody(Body):
     """`record_minutes` of the meeting in the path."""
 
@@ -155,6 +200,47 @@ class MinutesBody(Body):
     def command(self, ctx: Context, meeting: str) -> c.RecordMinutes:
         matches("meeting", self.meeting, meeting)
         return c.RecordMinutes(**ctx.fields(), meeting=meeting)
+
+
+class SealBody(Body):
+    """`seal_minutes` of the meeting in the path: approved, no longer changed (R11)."""
+
+    model_config = ConfigDict(  # merged with Body's: only the examples are its own
+        json_schema_extra={"examples": [{"date": "2026-03-07"}]},
+    )
+
+    meeting: c.Id | None = None
+
+    def command(self, ctx: Context, meeting: str) -> c.SealMinutes:
+        matches("meeting", self.meeting, meeting)
+        return c.SealMinutes(**ctx.fields(), meeting=meeting)
+
+
+class AmendmentBody(Body):
+    """`amend_minutes`: a correction of recorded minutes, with its reason (R11)."""
+
+    model_config = ConfigDict(  # merged with Body's: only the examples are its own
+        json_schema_extra={
+            "examples": [
+                {
+                    "date": "2026-03-10",
+                    "reason": "Ghi thiếu ý kiến của đồng chí m12",
+                    "change": "Bổ sung ý kiến: đề nghị làm thêm rãnh thoát nước",
+                }
+            ]
+        },
+    )
+
+    meeting: c.Id | None = None
+    reason: c.Text
+    """Required; a blank reason is refused by R11."""
+    change: c.Text
+
+    def command(self, ctx: Context, meeting: str) -> c.AmendMinutes:
+        matches("meeting", self.meeting, meeting)
+        return c.AmendMinutes(
+            **ctx.fields(), meeting=meeting, reason=self.reason, change=self.change
+        )
 
 
 class ResolutionBody(Body):

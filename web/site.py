@@ -24,11 +24,11 @@ from domain.errors import DomainError
 from web.auth import CsrfError, LoginRequiredError
 from web.catalogue import t
 from web.render import STATIC, render
-from web.routes import member, session, supervisor
+from web.routes import meetings, member, session, supervisor
 
 log = logging.getLogger("chibo.web")
 
-PAGES = [session, member, supervisor]
+PAGES = [session, meetings, member, supervisor]
 """Every router of pages; each module is one kind of user's pages."""
 
 Handler = Callable[[Request, Any], Awaitable[Response] | Response]

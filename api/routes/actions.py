@@ -25,6 +25,8 @@ from fastapi import APIRouter, Header, Path, Query
 from api import deps
 from api.commands import (
     AcknowledgementBody,
+    AmendmentBody,
+    AnnouncementBody,
     AuditorBody,
     CancellationBody,
     ContactBody,
@@ -36,6 +38,7 @@ from api.commands import (
     MinutesBody,
     ProgressBody,
     ResolutionBody,
+    SealBody,
     TasksBody,
     ThematicPlanBody,
     TransferInBody,
@@ -123,6 +126,24 @@ def current(svc: Services, cls: type[Aggregate], key: str) -> Record:
 # --- meetings ------------------------------------------------------------------------------
 
 
+@router.post("/cells/{cell}/announcements", **CREATED)
+def announce_meeting(
+    cell: IdPath,
+    body: AnnouncementBody,
+    svc: ServicesDep,
+    caller: CallerDep,
+    org: OrganisationDep,
+    idempotency_key: IdempotencyKey = None,
+) -> Record:
+    """`announce_meeting`: content, time, place, documents and preparers (R6, R7); the
+    meeting is recorded held later with `POST /cells/{cell}/meetings` and the same id."""
+    ctx = context(caller, idempotency_key, body.date)
+    found = readable_cell(svc, org, caller, cell, ctx.on)
+    require_action(org, found, caller, ctx.on, "cell_business")
+    apply(svc, body.command(ctx, cell))
+    return current(svc, Meeting, body.id)
+
+
 @router.post("/cells/{cell}/meetings", **CREATED)
 def hold_meeting(
     cell: IdPath,
@@ -152,6 +173,40 @@ def record_minutes(
     idempotency_key: IdempotencyKey = None,
 ) -> Record:
     """`record_minutes` of an earlier meeting (R11)."""
+    ctx = context(caller, idempotency_key, body.date)
+    _, cell = readable(svc, org, caller, Meeting, meeting, ctx.on)
+    require_action(org, cell, caller, ctx.on, "cell_business")
+    apply(svc, body.command(ctx, meeting))
+    return current(svc, Meeting, meeting)
+
+
+@router.post("/meetings/{meeting}/seal", **DONE)
+def seal_minutes(
+    meeting: IdPath,
+    body: SealBody,
+    svc: ServicesDep,
+    caller: CallerDep,
+    org: OrganisationDep,
+    idempotency_key: IdempotencyKey = None,
+) -> Record:
+    """`seal_minutes`: the recorded minutes approved and closed to change (R11)."""
+    ctx = context(caller, idempotency_key, body.date)
+    _, cell = readable(svc, org, caller, Meeting, meeting, ctx.on)
+    require_action(org, cell, caller, ctx.on, "cell_business")
+    apply(svc, body.command(ctx, meeting))
+    return current(svc, Meeting, meeting)
+
+
+@router.post("/meetings/{meeting}/amendments", **DONE)
+def amend_minutes(
+    meeting: IdPath,
+    body: AmendmentBody,
+    svc: ServicesDep,
+    caller: CallerDep,
+    org: OrganisationDep,
+    idempotency_key: IdempotencyKey = None,
+) -> Record:
+    """`amend_minutes`: a reasoned correction of recorded (or sealed) minutes (R11)."""
     ctx = context(caller, idempotency_key, body.date)
     _, cell = readable(svc, org, caller, Meeting, meeting, ctx.on)
     require_action(org, cell, caller, ctx.on, "cell_business")
