@@ -13,7 +13,9 @@ from typing import Any
 import pytest
 
 from api.deps import Services
+from domain import commands as c
 from tests.api_support import bearer, client, login, seeded
+from tests.factories import cmd
 from tests.web_support import csrf_of, log_in, site
 from workers.settings import Settings
 
@@ -474,3 +476,54 @@ def test_csrf_fields_are_on_every_form(svc: Services) -> None:
         page = http.get(path).text
         assert page.count("<form") == page.count(f'name="csrf" value="{csrf}"')
         assert csrf_of(page) == csrf
+
+
+def test_a_recorded_pledge_shows_beside_the_members_task(svc: Services) -> None:
+    http = site(svc)
+    csrf = log_in(http, "m10")
+    url = f"/cells/c1/year/{TODAY.year}"
+    answer = http.post(url, data={"csrf": csrf, "form": "tasks", "task_m12": "Tuyên truyền"})
+    assert answer.status_code == 303
+    svc.app.handle(
+        cmd(
+            c.RecordPledge,
+            TODAY,
+            actor="m10",
+            cell="c1",
+            year=TODAY.year,
+            member="m12",
+            pledge="Gương mẫu phân loại rác",
+        )
+    )
+    svc.caught_up()
+    page = http.get(url).text
+    row = page[page.index("<td>Đảng viên m12 (m12)</td>") :]
+    assert row.startswith(
+        "<td>Đảng viên m12 (m12)</td><td>Tuyên truyền</td><td>Gương mẫu phân loại rác</td>"
+    )
+    assert "Chưa có cam kết" in page  # the others
+
+
+def test_a_refused_plan_shows_its_rule_and_keeps_the_topics(svc: Services) -> None:
+    http = site(svc)
+    csrf = log_in(http, "m10")
+    url = f"/cells/c1/year/{TODAY.year}"
+    answer = http.post(
+        url,
+        data={
+            "csrf": csrf,
+            "form": "plan",
+            "topic": ["Chuyên đề về đạo đức", "Chuyên đề về kinh tế"],
+            "preparer": ["m20", "m11"],  # m20 belongs to c2
+        },
+    )
+    assert answer.status_code == 422
+    assert "Quy tắc R7" in answer.text
+    assert 'value="Chuyên đề về đạo đức"' in answer.text
+    assert 'value="Chuyên đề về kinh tế"' in answer.text
+    assert '<option value="m11" selected>' in answer.text
+    assert "Chưa có kế hoạch sinh hoạt chuyên đề" in answer.text  # nothing stored
+
+    answer = http.post(url, data={"csrf": csrf, "form": "plan", "topic": ["", ""]})
+    assert answer.status_code == 422
+    assert "Cần sửa: Các chuyên đề" in answer.text
