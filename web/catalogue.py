@@ -264,6 +264,7 @@ VI: dict[str, str] = {
     "event.DeadlineExtended": "Gia hạn thời hạn",
     "event.Cancelled": "Hủy bỏ",
     "event.MarkedOverdue": "Ghi nhận quá hạn",
+    "event.Drafted": "Chi ủy dự thảo phân công nhiệm vụ đảng viên",
     "event.TasksAdded": "Bổ sung nhiệm vụ đảng viên",
     "event.PledgeRecorded": "Ghi nhận bản cam kết của đảng viên",
     "event.Planned": "Lập kế hoạch kiểm tra",

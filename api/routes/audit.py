@@ -17,7 +17,7 @@ from api.accounts import AccessRow
 from api.deps import CallerDep, OrganisationDep, Services, ServicesDep, today
 from api.pages import DEFAULT_LIMIT, Cursor, Limit, Page, decode, encode
 from api.problems import TITLES, Problem, ProblemError, errors
-from audit.bundle import Window, export_window
+from audit.bundle import BUNDLE_FORMAT, Window, export_window
 from audit.signing import KeyFileError, load_public, public_path
 from audit.verify import verify_store
 from domain.access import Caller, organisation_roles
@@ -110,6 +110,28 @@ def access_log(
 
 
 BUNDLE_MEDIA = "application/json"
+BUNDLE_SCHEMA = {
+    "type": "object",
+    "description": "A `chibo-audit-bundle/1` file (audit/bundle.py); binary values base64.",
+    "required": ["format", "window", "public_key", "anchor", "events", "chain", "checkpoints"],
+    "properties": {
+        "format": {"type": "string", "const": BUNDLE_FORMAT},
+        "window": {
+            "type": "object",
+            "properties": {
+                "by": {"type": "string", "enum": ["recorded", "business"]},
+                "from": {"type": ["string", "null"]},
+                "to": {"type": ["string", "null"]},
+            },
+        },
+        "public_key": {"type": "string"},
+        "anchor": {"type": "string"},
+        "record_anchors": {"type": "object"},
+        "events": {"type": "array", "items": {"type": "object"}},
+        "chain": {"type": "array", "items": {"type": "object"}},
+        "checkpoints": {"type": "array", "items": {"type": "object"}},
+    },
+}
 
 
 @router.get(
@@ -118,7 +140,7 @@ BUNDLE_MEDIA = "application/json"
     responses={
         200: {
             "description": "The bundle (`chibo-audit-bundle/1`), as an attachment.",
-            "content": {BUNDLE_MEDIA: {}},
+            "content": {BUNDLE_MEDIA: {"schema": BUNDLE_SCHEMA}},
         },
         **AUDIT_ERRORS,
         503: {"model": Problem, "description": TITLES[503]},
@@ -133,10 +155,10 @@ def audit_bundle(
     ] = None,
     to_date: Annotated[date | None, Query(description="business date up to (default: now)")] = None,
 ) -> Response:
-    """Auditors: the audit bundle `chibo audit export` writes — the whole log, or the
-    stretch dated `from_date`…`to_date` (`--from-date/--to-date`): the events, their chain, the signed checkpoints among them,
-    the anchors and the public key, to verify with no database
-    (`chibo audit verify --bundle FILE`)."""
+    """Auditors: the audit bundle `chibo audit export` writes, of the whole log or of
+    the stretch dated `from_date`…`to_date` (its `--from-date/--to-date`): the events,
+    their chain, the signed checkpoints among them, the anchors and the public key, to
+    verify with no database (`chibo audit verify --bundle FILE`)."""
     _require(org, caller, secretary_too=False)
     if from_date is not None and to_date is not None and from_date > to_date:
         raise ProblemError(422, "from_date sau to_date (from_date is after to_date)")

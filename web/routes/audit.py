@@ -91,9 +91,7 @@ def member_name(viewer: Viewer, member: str) -> str:
 
 
 def _cell_names(viewer: Viewer) -> list[CellSummary]:
-    return every(
-        lambda cursor: list_cells(viewer.svc, viewer.caller, viewer.org, MAX_PAGE, cursor)
-    )
+    return every(lambda cursor: list_cells(viewer.svc, viewer.caller, viewer.org, MAX_PAGE, cursor))
 
 
 @router.get("/audit", response_class=HTMLResponse)
@@ -220,9 +218,7 @@ def cell_on(request: Request, cell: str, viewer: ViewerDep, on: str | None = Non
 
 
 @router.get("/audit/bundle")
-def bundle(
-    viewer: ViewerDep, from_date: str | None = None, to_date: str | None = None
-) -> Response:
+def bundle(viewer: ViewerDep, from_date: str | None = None, to_date: str | None = None) -> Response:
     """The audit bundle as the API gives it (auditors only), to save and verify offline."""
     return audit_bundle(
         viewer.svc,
