@@ -118,7 +118,8 @@ def test_the_timeline_shows_who_what_when_and_why(svc: Services) -> None:
     assert "15/01/2026" in html and "20/01/2026" in html
     assert "Ghi chú: Đã nạo vét một nửa" in html
     assert datetime.now(UTC).strftime("%d/%m/%Y ") in html  # recorded today (UTC)
-    assert html.index("Thông qua") < html.index("Báo cáo tiến độ")  # oldest first
+    rows = html[html.index('id="h-timeline"') :]
+    assert rows.index("Thông qua <small") < rows.index("Báo cáo tiến độ <small")  # oldest first
     assert "Hồ sơ hiện tại" in html and "28/02/2026" in html  # the deadline in the data
     # The look-up form leads to the same page.
     found = http.get("/audit/records", params={"ref": "nq-c1-01"})

@@ -27,7 +27,7 @@ from api.routes.meetings import minutes_book
 from api.routes.records import HistoryItem, RecordState, record_history, record_state
 from api.routes.resolutions import resolution_board
 from web.auth import Viewer, ViewerDep
-from web.catalogue import day, t
+from web.catalogue import day, field_label, has, t
 from web.render import render
 
 router = APIRouter()
@@ -74,7 +74,7 @@ def _moment(text: str | None, name: str) -> datetime | None:
 def shown(value: Any) -> Any:
     """An event's data as people read it: ISO dates as dd/mm/yyyy, nested as it is."""
     if isinstance(value, dict):
-        return {str(k): shown(v) for k, v in value.items()}
+        return {label(str(k)): shown(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [shown(v) for v in value]
     if isinstance(value, str) and ISO_DAY.match(value):
@@ -82,6 +82,11 @@ def shown(value: Any) -> Any:
     if isinstance(value, bool):
         return t("word.yes") if value else t("word.no")
     return value
+
+
+def label(name: str) -> str:
+    """A field of a record's data in Vietnamese (its code name when none is known)."""
+    return t(f"audit.field.{name}") if has(f"audit.field.{name}") else field_label(name)
 
 
 def member_name(viewer: Viewer, member: str) -> str:
