@@ -1,15 +1,23 @@
-"""Auditors' endpoints: the log's verification, and who read which cell's records."""
+"""Auditors' endpoints: the log's verification, a bundle of it to verify elsewhere, and
+who read which cell's records."""
 
 from __future__ import annotations
 
+import tempfile
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
+from fastapi.responses import Response
 from pydantic import BaseModel
 
 from api.accounts import AccessRow
-from api.deps import CallerDep, OrganisationDep, Services, ServicesDep
+from api.deps import CallerDep, OrganisationDep, Services, ServicesDep, today
 from api.pages import DEFAULT_LIMIT, Cursor, Limit, Page, decode, encode
 from api.problems import TITLES, Problem, ProblemError, errors
+from audit.bundle import BUNDLE_FORMAT, Window, export_window
 from audit.signing import KeyFileError, load_public, public_path
 from audit.verify import verify_store
 from domain.access import Caller, organisation_roles
@@ -99,3 +107,74 @@ def access_log(
     rows = svc.accounts().access_log(org.key, limit=start + limit + 1)
     following = encode(start + limit) if len(rows) > start + limit else None
     return Page[AccessRow](items=rows[start : start + limit], next_cursor=following)
+
+
+BUNDLE_MEDIA = "application/json"
+BUNDLE_SCHEMA = {
+    "type": "object",
+    "description": "A `chibo-audit-bundle/1` file (audit/bundle.py); binary values base64.",
+    "required": ["format", "window", "public_key", "anchor", "events", "chain", "checkpoints"],
+    "properties": {
+        "format": {"type": "string", "const": BUNDLE_FORMAT},
+        "window": {
+            "type": "object",
+            "properties": {
+                "by": {"type": "string", "enum": ["recorded", "business"]},
+                "from": {"type": ["string", "null"]},
+                "to": {"type": ["string", "null"]},
+            },
+        },
+        "public_key": {"type": "string"},
+        "anchor": {"type": "string"},
+        "record_anchors": {"type": "object"},
+        "events": {"type": "array", "items": {"type": "object"}},
+        "chain": {"type": "array", "items": {"type": "object"}},
+        "checkpoints": {"type": "array", "items": {"type": "object"}},
+    },
+}
+
+
+@router.get(
+    "/bundle",
+    response_class=Response,
+    responses={
+        200: {
+            "description": "The bundle (`chibo-audit-bundle/1`), as an attachment.",
+            "content": {BUNDLE_MEDIA: {"schema": BUNDLE_SCHEMA}},
+        },
+        **AUDIT_ERRORS,
+        503: {"model": Problem, "description": TITLES[503]},
+    },
+)
+def audit_bundle(
+    svc: ServicesDep,
+    caller: CallerDep,
+    org: OrganisationDep,
+    from_date: Annotated[
+        date | None, Query(description="business date from (default: the beginning)")
+    ] = None,
+    to_date: Annotated[date | None, Query(description="business date up to (default: now)")] = None,
+) -> Response:
+    """Auditors: the audit bundle `chibo audit export` writes, of the whole log or of
+    the stretch dated `from_date`…`to_date` (its `--from-date/--to-date`): the events,
+    their chain, the signed checkpoints among them, the anchors and the public key, to
+    verify with no database (`chibo audit verify --bundle FILE`)."""
+    _require(org, caller, secretary_too=False)
+    if from_date is not None and to_date is not None and from_date > to_date:
+        raise ProblemError(422, "from_date sau to_date (from_date is after to_date)")
+    public = _public_key(svc)
+    whole = from_date is None and to_date is None
+    window = Window.recorded(None, None) if whole else Window.business(from_date, to_date)
+    with tempfile.TemporaryDirectory(prefix="chibo-bundle-") as folder:
+        path = Path(folder) / "bundle.json"
+        export_window(svc.app, svc.store(), public, window, path)
+        content = path.read_bytes()
+    name = f"chibo-audit-{org.key}-{today().isoformat()}.json"
+    return Response(
+        content,
+        media_type=BUNDLE_MEDIA,
+        headers={
+            "Content-Disposition": f'attachment; filename="{name}"',
+            "Cache-Control": "no-store",
+        },
+    )
