@@ -90,3 +90,22 @@ def test_a_business_date_window(svc: Services) -> None:
 def test_anyone_but_an_auditor_is_refused(svc: Services, member: str) -> None:
     http = client(svc)
     assert_problem(http.get("/api/audit/bundle", headers=bearer(login(http, member))), 403)
+
+
+def test_no_bundle_while_the_log_holds_another_organisations_records(svc: Services) -> None:
+    """R80: the bundle is the whole chain; with another organisation's records in it,
+    an auditor of `tb` may not download it (an administrator exports it)."""
+    svc.app.handle(
+        cmd(
+            c.CreateOrganisation,
+            date(2026, 1, 3),
+            actor="m90",
+            organisation="hn",
+            name="Đảng ủy khác",
+            secretary="m90",
+        )
+    )
+    svc.caught_up()
+    http = client(svc)
+    body = assert_problem(http.get("/api/audit/bundle", headers=bearer(login(http, "m30"))), 403)
+    assert body["rule"] == "R80"

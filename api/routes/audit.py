@@ -22,6 +22,7 @@ from audit.signing import KeyFileError, load_public, public_path
 from audit.verify import verify_store
 from domain.access import Caller, organisation_roles
 from domain.organisation import Organisation
+from projections.organisations import list_organisations
 
 router = APIRouter(prefix="/audit", tags=["audit"])
 
@@ -160,6 +161,14 @@ def audit_bundle(
     their chain, the signed checkpoints among them, the anchors and the public key, to
     verify with no database (`chibo audit verify --bundle FILE`)."""
     _require(org, caller, secretary_too=False)
+    others = [o.key for o in list_organisations(svc.store()) if o.key != org.key]
+    if others:  # R80: a bundle holds the whole chain, and the chain holds their records
+        raise ProblemError(
+            403,
+            "nhật ký có hồ sơ của tổ chức khác; quản trị viên xuất gói bằng `chibo audit"
+            " export` (the log holds other organisations' records: R80)",
+            rule="R80",
+        )
     if from_date is not None and to_date is not None and from_date > to_date:
         raise ProblemError(422, "from_date sau to_date (from_date is after to_date)")
     public = _public_key(svc)
