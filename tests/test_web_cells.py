@@ -241,7 +241,7 @@ def test_an_executor_reports_progress_then_completion_in_two_taps(svc: Services)
         "/resolutions/nq2/completion",
         data={"csrf": csrf, "idem": idem_of(page, "/resolutions/nq2/completion"), "next": "/me"},
     )
-    assert answer.status_code == 303 and answer.headers["location"] == "/me"
+    assert answer.status_code == 303 and answer.headers["location"] == "/me?notice=saved"
     found = api_get(svc, "m10", "/resolutions/nq2")
     assert found["status"] == "completed" and found["closed_on"] == TODAY.isoformat()
     assert found["progress"][0]["note"] == "Đã họp tổ"

@@ -25,7 +25,7 @@ import socket
 import threading
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from contextlib import contextmanager
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -39,12 +39,14 @@ from playwright.async_api import (
     async_playwright,
     expect,
 )
+from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
 from api.deps import Services
 from domain.access import Caller
 from projections.projector import Projector
 from projections.registry import all_projections
+from tests.conftest import _binary
 from tests.factories import seed_ward
 from web.catalogue import t
 from web.site import create_site
@@ -166,19 +168,17 @@ def site(settings: Settings) -> Iterator[Site]:
         services.close()
 
 
-@pytest.fixture
-async def workflows(site: Site, temporal_dev: WorkflowEnvironment) -> AsyncIterator[Site]:
-    """The site with the dispatcher and a real worker behind it (mark the test
-    `temporal`): commands start and signal workflows on the Temporal dev server, whose
-    activities record reminders and escalations."""
+@asynccontextmanager
+async def behind(site: Site, env: WorkflowEnvironment) -> AsyncIterator[Site]:
+    """The dispatcher and a real worker behind the site, on `env`'s Temporal server."""
     settings = site.settings
     app = site.services.app
     dispatcher_store = make_read_store(settings)
-    dispatcher = Dispatcher(app, dispatcher_store, temporal_dev.client, settings.task_queue)
+    dispatcher = Dispatcher(app, dispatcher_store, env.client, settings.task_queue)
     activities = ChiboActivities(app, lambda: make_read_store(settings))
     stop = threading.Event()
     try:
-        async with build_worker(temporal_dev.client, settings.task_queue, activities):
+        async with build_worker(env.client, settings.task_queue, activities):
             dispatching = asyncio.create_task(dispatcher.run_forever(stop, asyncio.sleep))
             try:
                 yield site
@@ -188,6 +188,32 @@ async def workflows(site: Site, temporal_dev: WorkflowEnvironment) -> AsyncItera
     finally:
         activities.close()
         dispatcher_store.close()
+
+
+@pytest.fixture
+async def workflows(site: Site, temporal_dev: WorkflowEnvironment) -> AsyncIterator[Site]:
+    """The site with the dispatcher and a real worker behind it (mark the test
+    `temporal`): commands start and signal workflows on the Temporal dev server, whose
+    activities record reminders and escalations."""
+    async with behind(site, temporal_dev) as served:
+        yield served
+
+
+@pytest.fixture
+async def own_workflows(site: Site) -> AsyncIterator[Site]:
+    """As `workflows`, on a Temporal dev server of its own: the organisation's calendar
+    workflow (`calendar-tb`, one id per organisation) must start here, not be found
+    already running on the shared server for another test's ward."""
+    env = await WorkflowEnvironment.start_local(
+        dev_server_existing_path=_binary("temporal"),
+        data_converter=pydantic_data_converter,
+        dev_server_extra_args=["--log-level", "error"],
+    )
+    try:
+        async with behind(site, env) as served:
+            yield served
+    finally:
+        await env.shutdown()
 
 
 @pytest.fixture(scope="session")

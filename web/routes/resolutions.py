@@ -114,6 +114,8 @@ async def _post(
     if refusal is not None:
         return _page(request, viewer, resolution, which=which, form=form, refusal=refusal)
     target = local_path(form.get("next")) if follow_next else None
+    if target is not None:  # back where the member tapped, saying it was saved
+        target += ("&" if "?" in target else "?") + "notice=saved"
     return RedirectResponse(target or f"/resolutions/{resolution}?notice=saved", status_code=303)
 
 
