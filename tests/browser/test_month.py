@@ -107,14 +107,14 @@ async def test_a_cells_month_through_the_pages(
     await shot(secretary, "year")
 
     # --- the executor reports completion from a phone, in two taps ----------------------
-    member = await page_as("m12", phone=True)
-    await member.goto(f"{site.url}/me")
-    await expect(member.locator("main")).to_contain_text("Tổng vệ sinh mương thoát nước")
-    await shot(member, "me-phone")
-    done = member.locator(f'form[action="/resolutions/{resolution}/completion"]')
+    executor = await page_as("m12", phone=True)
+    await executor.goto(f"{site.url}/me")
+    await expect(executor.locator("main")).to_contain_text("Tổng vệ sinh mương thoát nước")
+    await shot(executor, "me-phone")
+    done = executor.locator(f'form[action="/resolutions/{resolution}/completion"]')
     await done.get_by_role("button").click()
-    await expect(member.locator("main")).to_contain_text(t("notice.saved"))
-    width = await member.evaluate("document.documentElement.scrollWidth")
+    await expect(executor.locator("main")).to_contain_text(t("notice.saved"))
+    width = await executor.evaluate("document.documentElement.scrollWidth")
     assert width <= 360, width
 
     # --- the workflows raise c2's missed meeting to m04, who handles it -----------------
