@@ -25,6 +25,7 @@ COPY projections/ projections/
 COPY audit/ audit/
 COPY workflows/ workflows/
 COPY api/ api/
+COPY web/ web/
 COPY workers/ workers/
 RUN pip install --no-cache-dir -c constraints.txt . \
     && rm -rf /tmp/chibo-build

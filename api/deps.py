@@ -43,18 +43,29 @@ class Services:
     audit_key_path: Path | None = None
     """The audit key (or its `.pub`) that `GET /api/audit/verification` checks with."""
     _local: threading.local = field(default_factory=threading.local)
-    _stores: list[ReadStore] = field(default_factory=list)
+    _owners: dict[threading.Thread, ReadStore] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _projecting: threading.Lock = field(default_factory=threading.Lock)
 
     def store(self) -> ReadStore:
-        """This thread's read store (a connection is never shared between threads)."""
+        """This thread's read store (a connection is never shared between threads). The
+        server's worker threads come and go (anyio retires idle ones): the store of a
+        thread that has ended is closed when another opens, so connections stay as many
+        as the live threads."""
         store: ReadStore | None = getattr(self._local, "store", None)
         if store is None:
             store = self._local.store = self.open_store()
             with self._lock:
-                self._stores.append(store)
+                for thread in [t for t in self._owners if not t.is_alive()]:
+                    self._owners.pop(thread).close()
+                self._owners[threading.current_thread()] = store
         return store
+
+    @property
+    def _stores(self) -> list[ReadStore]:
+        """The stores open now (tests close them)."""
+        with self._lock:
+            return list(self._owners.values())
 
     def accounts(self) -> AccountStore:
         return AccountStore(self.store())
@@ -74,9 +85,9 @@ class Services:
 
     def close(self) -> None:
         with self._lock:
-            for store in self._stores:
+            for store in self._owners.values():
                 store.close()
-            self._stores.clear()
+            self._owners.clear()
         self.app.close()
 
 

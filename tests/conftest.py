@@ -58,6 +58,20 @@ def _reset_pg(url: str) -> None:
 
 
 @pytest.fixture(scope="session", autouse=True)
+def quick_passwords() -> Iterator[None]:
+    """Argon2 at its lightest in tests: hundreds of logins, and the hash's strength is
+    not what they test (production keeps argon2-cffi's defaults, `api/accounts.py`)."""
+    from argon2 import PasswordHasher
+
+    from api import accounts
+
+    before = accounts._hasher
+    accounts._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    yield
+    accounts._hasher = before
+
+
+@pytest.fixture(scope="session", autouse=True)
 def own_config_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """The default audit key lives in the user's configuration directory: the tests
     (and the `chibo` processes they start) use one of their own, never the machine's."""

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import socket
+import threading
 from collections.abc import Iterator
 
 import pytest
@@ -209,3 +210,19 @@ def test_no_password_or_token_in_any_log(svc: Services, caplog: pytest.LogCaptur
     assert "chibo.api.access" in {r.name for r in caplog.records}, "no access log written"
     for secret in (PASSWORD, "wrong-Pa55word", "leak-Pa55word", token):
         assert secret not in logged
+
+
+def test_connections_of_ended_threads_are_closed(settings: Settings) -> None:
+    """The server's worker threads come and go; each opens its own read store. Fifty
+    threads one after another leave at most two connections open, not fifty (a leak
+    that exhausted PostgreSQL's connections under the pages' tests)."""
+    svc = make_api_services(settings, project_inline=True)
+    try:
+        for _ in range(50):
+            worker = threading.Thread(target=svc.store)
+            worker.start()
+            worker.join()
+        svc.store()
+        assert len(svc._stores) <= 2
+    finally:
+        svc.close()

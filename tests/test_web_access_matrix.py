@@ -23,10 +23,8 @@ from collections.abc import Callable, Iterator
 from urllib.parse import urldefrag
 
 import pytest
-from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 
-from api import accounts
 from api.deps import Services
 from domain.application import ChiboApplication
 from tests import test_api_access_matrix as api_matrix
@@ -88,15 +86,6 @@ Pages = Callable[[str], TestClient]
 
 class PageMissingWarning(UserWarning):
     """A page of c1's records is not built yet, so its access was not checked."""
-
-
-@pytest.fixture(autouse=True)
-def quick_passwords(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Argon2 at its lightest for these accounts (a dozen callers log in per test; the
-    hashing is not what is tested here)."""
-    monkeypatch.setattr(
-        accounts, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
-    )
 
 
 @pytest.fixture

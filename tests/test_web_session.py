@@ -6,10 +6,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from fastapi.routing import APIRoute
 
 from api.deps import SESSION_COOKIE, Services
 from tests.api_support import seeded
 from tests.web_support import csrf_of, log_in, site
+from web.auth import check_csrf
+from web.site import PAGES
 from workers.settings import Settings
 
 
@@ -104,3 +107,24 @@ def test_pages_answer_errors_in_html_and_the_api_in_problem_documents(svc: Servi
     assert api.status_code == 404
     assert api.headers["content-type"].startswith("application/problem+json")
     assert http.get("/static/chibo.css").status_code == 200
+
+
+def test_every_form_that_changes_something_checks_the_csrf_token() -> None:
+    """Every POST page route depends on `check_csrf` (login and logout check theirs in
+    the route itself, tested above), so no form can be posted from another site."""
+    posts = [
+        route
+        for module in PAGES
+        for route in module.router.routes
+        if isinstance(route, APIRoute)
+        and "POST" in route.methods
+        and not route.path.startswith("/api")
+        and route.path not in ("/login", "/logout")
+    ]
+    assert len(posts) >= 12, [r.path for r in posts]
+    unguarded = [
+        route.path
+        for route in posts
+        if check_csrf not in [d.call for d in route.dependant.dependencies]
+    ]
+    assert not unguarded, unguarded

@@ -41,10 +41,20 @@ async def _until_link(page: Page, selector: str) -> None:
         await page.reload()
 
 
+@pytest.mark.parametrize("phone", [False, True], ids=["desktop", "phone"])
 async def test_a_cells_month_through_the_pages(
-    own_workflows: Site, page_as: NewPage, shot: Shot
+    own_workflows: Site, page_as: NewPage, shot: Shot, phone: bool
 ) -> None:
+    """Everyone on a desktop, then everyone on a 360-px phone (the member always is)."""
     site = own_workflows
+
+    async def look(page: Page, name: str) -> None:
+        """A screenshot of the page; on a phone, the page fits the screen's width."""
+        if phone:
+            width = await page.evaluate("document.documentElement.scrollWidth")
+            assert width <= 360, (name, width)
+        await shot(page, f"{name}-phone" if phone else name)
+
     site.services.app.handle(
         cmd(c.GrantAuditor, date(2026, 1, 2), "m01", organisation="tb", member="m30")
     )
@@ -54,9 +64,9 @@ async def test_a_cells_month_through_the_pages(
     deadline = today + timedelta(days=30)
 
     # --- the secretary announces the meeting, then records it -------------------------
-    secretary = await page_as("m10")
+    secretary = await page_as("m10", phone=phone)
     await secretary.goto(f"{site.url}/cells/c1")
-    await shot(secretary, "cell")
+    await look(secretary, "cell")
     await secretary.goto(f"{site.url}/cells/c1/meetings/announce")
     form = secretary.locator("main form")
     await form.locator('[name="id"]').fill(meeting)
@@ -64,7 +74,7 @@ async def test_a_cells_month_through_the_pages(
     await form.locator('[name="scheduled_on"]').fill(today.isoformat())
     await form.locator('[name="place"]').fill("Nhà văn hóa tổ dân phố số 1")
     await form.locator('[name="content"]').fill("Kiểm điểm công tác tháng, vệ sinh môi trường")
-    await shot(secretary, "meeting-announce")
+    await look(secretary, "meeting-announce")
     await secretary.get_by_role("button", name=t("meeting.announce_submit")).click()
     await expect(secretary.locator("main")).to_contain_text(meeting)
 
@@ -92,37 +102,36 @@ async def test_a_cells_month_through_the_pages(
         "Tổng vệ sinh mương thoát nước"
     )
     await expect(form.locator('[name="reason-m13"]')).to_have_value("Ốm")
-    await shot(secretary, "meeting-refused")
+    await look(secretary, "meeting-refused")
     await form.locator('[name="res-0-deadline"]').fill(deadline.isoformat())
     await secretary.get_by_role("button", name=t("meeting.record_submit")).click()
     await expect(secretary).to_have_url(f"{site.url}/meetings/{meeting}?notice=saved")
     main = secretary.locator("main")
     for text in ("Đảng viên m12", "Ốm", resolution, "Tổng vệ sinh mương thoát nước"):
         await expect(main).to_contain_text(text)
-    await shot(secretary, "meeting")
+    await look(secretary, "meeting")
     await secretary.goto(f"{site.url}/cells/c1/resolutions")
     await expect(secretary.locator("main")).to_contain_text(day(deadline))
-    await shot(secretary, "resolutions")
+    await look(secretary, "resolutions")
     await secretary.goto(f"{site.url}/cells/c1/year/{today.year}")
-    await shot(secretary, "year")
+    await look(secretary, "year")
 
     # --- the executor reports completion from a phone, in two taps ----------------------
     executor = await page_as("m12", phone=True)
     await executor.goto(f"{site.url}/me")
     await expect(executor.locator("main")).to_contain_text("Tổng vệ sinh mương thoát nước")
+    assert await executor.evaluate("document.documentElement.scrollWidth") <= 360
     await shot(executor, "me-phone")
     done = executor.locator(f'form[action="/resolutions/{resolution}/completion"]')
     await done.get_by_role("button").click()
     await expect(executor.locator("main")).to_contain_text(t("notice.saved"))
-    width = await executor.evaluate("document.documentElement.scrollWidth")
-    assert width <= 360, width
 
     # --- the workflows raise c2's missed meeting to m04, who handles it -----------------
-    in_charge = await page_as("m04")
+    in_charge = await page_as("m04", phone=phone)
     await in_charge.goto(f"{site.url}/inbox")
     link = 'a[href^="/escalations/meeting_missed/cell=c2/"]'
     await _until_link(in_charge, link)
-    await shot(in_charge, "inbox")
+    await look(in_charge, "inbox")
     await in_charge.locator(link).first.click()
     key = in_charge.url.split("/escalations/", 1)[1]
     await expect(in_charge.locator("main")).to_contain_text("R1")
@@ -132,28 +141,28 @@ async def test_a_cells_month_through_the_pages(
     await in_charge.get_by_label(t("field.action")).fill("Chi bộ họp bổ sung, đã kiểm điểm")
     await in_charge.get_by_role("button", name=t("escalation.resolve_button")).click()
     await expect(in_charge.locator("main")).to_contain_text(t("status.resolved"))
-    await shot(in_charge, "escalation")
+    await look(in_charge, "escalation")
     await in_charge.goto(f"{site.url}/inbox")
     await expect(in_charge.locator(f'a[href="/escalations/{key}"]')).to_have_count(0)
 
-    supervisor = await page_as("m01")
+    supervisor = await page_as("m01", phone=phone)
     await supervisor.goto(f"{site.url}/board?period={today.year}")
     await expect(supervisor.locator("main svg").first).to_be_visible()
-    await shot(supervisor, "board")
+    await look(supervisor, "board")
 
     # --- the auditor: every step of the resolution, and the cell before the meeting -----
-    auditor = await page_as("m30")
+    auditor = await page_as("m30", phone=phone)
     await auditor.goto(f"{site.url}/audit")
-    await shot(auditor, "audit")
+    await look(auditor, "audit")
     await auditor.goto(f"{site.url}/audit/records/{resolution}")
     timeline = auditor.locator("main")
     # Adopted by the secretary, completed by the executor, both on today's business date.
     for text in (t("event.Adopted"), t("event.Completed"), "m10", "m12", day(today)):
         await expect(timeline).to_contain_text(text)
-    await shot(auditor, "audit-timeline")
+    await look(auditor, "audit-timeline")
     before = today - timedelta(days=1)
     await auditor.goto(f"{site.url}/audit/cells/c1?on={before.isoformat()}")
     await expect(auditor.locator("main")).not_to_contain_text(meeting)
     await auditor.goto(f"{site.url}/audit/cells/c1?on={today.isoformat()}")
     await expect(auditor.locator("main")).to_contain_text(meeting)
-    await shot(auditor, "audit-cell")
+    await look(auditor, "audit-cell")
