@@ -17,6 +17,7 @@ from api.deps import Services
 from api.routes import (
     actions,
     audit,
+    calendar,
     cells,
     compliance,
     meetings,
@@ -60,7 +61,7 @@ def create_app(services: Services) -> FastAPI:
         access_log.info(
             "%s %s %d %.1fms",
             request.method,
-            request.url.path,
+            logged_path(request.url.path),
             response.status_code,
             (time.perf_counter() - started) * 1000,
         )
@@ -68,6 +69,13 @@ def create_app(services: Services) -> FastAPI:
 
     _problem_media_type(app)
     return app
+
+
+def logged_path(path: str) -> str:
+    """The path as logged: a calendar feed's path holds its secret token."""
+    if path.startswith("/api/calendar/"):
+        return "/api/calendar/***.ics"
+    return path
 
 
 TOO_LARGE = f"tối đa {MAX_BODY} byte (body larger than allowed)"
@@ -119,4 +127,15 @@ def _problem_media_type(app: FastAPI) -> None:
     app.openapi = openapi  # type: ignore[method-assign]
 
 
-ROUTERS = [session, cells, meetings, resolutions, notices, compliance, records, audit, actions]
+ROUTERS = [
+    session,
+    cells,
+    meetings,
+    resolutions,
+    notices,
+    compliance,
+    records,
+    audit,
+    actions,
+    calendar,
+]

@@ -774,3 +774,16 @@ def attendance_rate(store: ReadStore, cell: str, start: date, end: date) -> floa
     )
     present, counted = rows[0]
     return rate_of(int(present or 0), int(counted or 0))
+
+
+def cell_meetings(store: ReadStore, cell: str) -> list[MeetingRecord]:
+    """Every meeting of the cell, announced or held, by the day it is held or scheduled
+    (the calendar feed shows both; the minutes book only the held ones)."""
+    with store.transaction() as cur:
+        cur.execute(
+            f"SELECT {_COLUMNS} FROM rm_meetings m WHERE m.cell = %s"
+            " ORDER BY COALESCE(m.held_on, m.scheduled_on), m.meeting",
+            (cell,),
+        )
+        rows = cur.fetchall()
+    return [_record(row, []) for row in rows]

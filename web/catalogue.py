@@ -692,6 +692,36 @@ VI: dict[str, str] = {
     "event.Acknowledged": "Tiếp nhận cảnh báo",
     "event.Resolved": "Xử lý xong cảnh báo",
     "event.Sent": "Gửi nhắc việc",
+    # --- contacts and calendar -------------------------------------------------------------
+    "member.reach": "Nhận thông báo và lịch",
+    "member.contact_link": "Địa chỉ thư điện tử nhận nhắc việc, cảnh báo",
+    "member.calendar_link": "Đường dẫn lịch sinh hoạt và hạn nghị quyết",
+    "contact.title": "Nơi nhận thông báo",
+    "contact.back": "Quay lại",
+    "contact.for_member": "Của đồng chí {name} ({member})",
+    "contact.intro": "Nhắc việc và cảnh báo được gửi đến địa chỉ thư điện tử này.",
+    "contact.email_hint": "Để trống nếu không muốn nhận thư.",
+    "contact.digest_hint": "Gộp các thông báo trong ngày thành một thư, thay vì mỗi việc một thư.",
+    "contact.privacy": "Địa chỉ thư là dữ liệu cá nhân: lưu ngoài sổ sự kiện, có thể sửa và xóa.",
+    "contact.column": "Nơi nhận thông báo",
+    "contact.edit": "Sửa",
+    "field.email": "Thư điện tử",
+    "field.digest": "Nhận một thư tổng hợp mỗi ngày",
+    "calendar.title": "Lịch của tôi",
+    "calendar.intro": "Thêm đường dẫn này vào ứng dụng lịch (điện thoại, máy tính) để thấy các"
+    " buổi sinh hoạt của chi bộ và hạn các nghị quyết đồng chí thực hiện hoặc kiểm tra."
+    " Ai có đường dẫn đều xem được lịch: không chia sẻ.",
+    "calendar.new_link": "Đường dẫn mới",
+    "calendar.copy": "Sao chép đường dẫn này vào ứng dụng lịch:",
+    "calendar.shown_once": "Đường dẫn chỉ hiện một lần. Nếu mất, hãy tạo đường dẫn mới.",
+    "calendar.state": "Đường dẫn hiện tại",
+    "calendar.active_since": "Đang dùng, tạo ngày {day}.",
+    "calendar.none": "Chưa có đường dẫn lịch.",
+    "calendar.create": "Tạo đường dẫn lịch",
+    "calendar.replace": "Tạo đường dẫn mới",
+    "calendar.replace_hint": "Tạo đường dẫn mới thì đường dẫn cũ thôi hoạt động.",
+    "calendar.revoke": "Thu hồi đường dẫn",
+    "notice.calendar_revoked": "Đã thu hồi đường dẫn lịch: đường dẫn cũ không còn dùng được.",
 }
 
 CATALOGUES: dict[str, dict[str, str]] = {"vi": VI}

@@ -14,6 +14,7 @@ from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 
 from api.accounts import DDL as ACCOUNTS_DDL
+from api.calendar import DDL as CALENDAR_DDL
 from api.contacts import DDL as CONTACTS_DDL
 from api.deps import Services
 from domain.application import ChiboApplication
@@ -157,10 +158,11 @@ def init_db(settings: Settings) -> list[str]:
         "chibo_tracking",
         "chibo_accounts",
         "chibo_contacts",
+        "chibo_calendar_tokens",
     ]
     try:
         with store.transaction() as cur:
-            for statement in (*TRACKING_DDL, *ACCOUNTS_DDL, *CONTACTS_DDL):
+            for statement in (*TRACKING_DDL, *ACCOUNTS_DDL, *CONTACTS_DDL, *CALENDAR_DDL):
                 cur.execute(statement)
             outdated = []
             for projection in all_projections():

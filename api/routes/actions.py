@@ -529,6 +529,28 @@ def set_contact(
 ) -> Contact:
     """Where the member's notices go: the member themself or their cell secretary.
     Personal data kept outside the event log, so it can be changed and erased."""
+    _contact_keeper(svc, org, caller, member)
+    return ContactStore(svc.store()).set(org.key, member, body.email, body.digest, caller.member)
+
+
+@router.get(
+    "/members/{member}/contact",
+    response_model=Contact,
+    responses=errors(401, 403, 404, 422),
+)
+def get_contact(
+    member: IdPath, svc: ServicesDep, caller: CallerDep, org: OrganisationDep
+) -> Contact:
+    """Where the member's notices go now (no address yet: `email` null); readable by
+    whoever may set it."""
+    _contact_keeper(svc, org, caller, member)
+    found = ContactStore(svc.store()).get(org.key, member)
+    return found if found is not None else Contact(member=member, email=None, digest=False)
+
+
+def _contact_keeper(svc: Services, org: Organisation, caller: Caller, member: str) -> None:
+    """The member themself or their cell secretary (403); 404 for a member the caller
+    may not read, as if unknown."""
     day = deps.today()
     if member not in org.members:
         raise not_found("đảng viên (member)", member)
@@ -542,4 +564,3 @@ def set_contact(
         raise ProblemError(
             403, "không được phép (not allowed): the member themself or their cell secretary"
         )
-    return ContactStore(svc.store()).set(org.key, member, body.email, body.digest, caller.member)
