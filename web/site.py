@@ -24,11 +24,11 @@ from domain.errors import DomainError
 from web.auth import CsrfError, LoginRequiredError
 from web.catalogue import t
 from web.render import STATIC, render
-from web.routes import audit, cells, meetings, member, resolutions, session, supervisor
+from web.routes import audit, cells, mail, meetings, member, resolutions, session, supervisor
 
 log = logging.getLogger("chibo.web")
 
-PAGES = [session, cells, meetings, resolutions, member, supervisor, audit]
+PAGES = [session, cells, meetings, resolutions, member, supervisor, audit, mail]
 """Every router of pages; each module is one kind of user's pages."""
 
 Handler = Callable[[Request, Any], Awaitable[Response] | Response]
