@@ -136,6 +136,8 @@ def start_sink(folder: Path, port: int, host: str = SINK_HOST) -> Controller:
 
 def run_mailsink(settings: Settings) -> int:
     """`chibo mailsink`: serves until SIGINT/SIGTERM; 1 when the port cannot be had."""
+    # aiosmtpd's own log names every sender and recipient at INFO: only its warnings.
+    logging.getLogger("mail.log").setLevel(logging.WARNING)
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
