@@ -42,6 +42,9 @@ class Services:
     check_temporal: Callable[[], bool] = lambda: True
     audit_key_path: Path | None = None
     """The audit key (or its `.pub`) that `GET /api/audit/verification` checks with."""
+    mail_dir: Path | None = None
+    """The embedded mail sink's folder, which the page `/mail` lists (None: mail goes to a
+    real server, and there is no such page)."""
     _local: threading.local = field(default_factory=threading.local)
     _owners: dict[threading.Thread, ReadStore] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)

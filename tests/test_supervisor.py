@@ -274,7 +274,14 @@ def test_build_specs_with_embedded_temporal(tmp_path: Path) -> None:
         temporal_address="", data_dir=tmp_path, temporal_port=17233, temporal_ui_port=18233
     )
     specs = build_specs(settings, python="/py")
-    assert [s.name for s in specs] == ["temporal", "worker", "projector", "dispatcher", "api"]
+    assert [s.name for s in specs] == [
+        "temporal",
+        "mailsink",
+        "worker",
+        "projector",
+        "dispatcher",
+        "api",
+    ]
     temporal = specs[0]
     argv = list(temporal.argv)
     assert argv[1:3] == ["server", "start-dev"]
@@ -285,6 +292,7 @@ def test_build_specs_with_embedded_temporal(tmp_path: Path) -> None:
     assert argv[argv.index("--port") + 1] == "17233"
     assert argv[argv.index("--ui-port") + 1] == "18233"
     assert temporal.ready is not None
+    assert specs[1].ready is not None  # the worker starts once the sink listens
     for spec in specs[1:]:
         assert list(spec.argv) == ["/py", "-m", "workers", spec.name]
         assert spec.env is not None
@@ -292,7 +300,11 @@ def test_build_specs_with_embedded_temporal(tmp_path: Path) -> None:
 
 
 def test_build_specs_with_external_temporal(tmp_path: Path) -> None:
-    settings = Settings(temporal_address="temporal.example:7233", data_dir=tmp_path)
+    settings = Settings(
+        temporal_address="temporal.example:7233",
+        data_dir=tmp_path,
+        smtp_url="smtp://mail.example:587",
+    )
     specs = build_specs(settings, python="/py")
     assert [s.name for s in specs] == ["worker", "projector", "dispatcher", "api"]
     for spec in specs:

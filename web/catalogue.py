@@ -478,6 +478,33 @@ VI: dict[str, str] = {
     "board.visited": "Đã dự",
     "board.not_visited": "Chưa dự",
     "board.quarter_running": "Quý chưa kết thúc",
+    # --- mail sink -----------------------------------------------------------------------
+    "mail.title": "Thư đã gửi",
+    "mail.sink_note": (
+        "Đây là hộp thư cục bộ của bản cài đặt mặc định: chưa cấu hình máy chủ thư"
+        " (CHIBO_SMTP_URL để trống), nên mọi thư nhắc việc và cảnh báo hệ thống gửi đi"
+        " được giữ lại ở đây thay vì đến hộp thư của người nhận."
+    ),
+    "mail.sees_all": "Bạn xem được mọi thư đã gửi.",
+    "mail.sees_own": "Các thư gửi đến địa chỉ của bạn: {address}",
+    "mail.no_address": (
+        "Bạn chưa có địa chỉ thư điện tử được ghi nhận, nên không có thư nào gửi cho bạn."
+    ),
+    "mail.none": "Chưa có thư nào.",
+    "mail.caption": "Thư đã gửi, mới nhất trước ({count} thư)",
+    "mail.arrived": "Thời điểm nhận",
+    "mail.to": "Người nhận",
+    "mail.from": "Người gửi",
+    "mail.date": "Ngày ghi trong thư",
+    "mail.subject": "Tiêu đề",
+    "mail.message_id": "Mã thư (Message-ID)",
+    "mail.no_subject": "(không có tiêu đề)",
+    "mail.stored_twice": "Nhận nhiều lần",
+    "mail.back": "← Danh sách thư đã gửi",
+    "mail.text": "Nội dung (văn bản)",
+    "mail.no_text": "Thư không có phần văn bản thuần.",
+    "mail.html": "Nội dung (HTML)",
+    "mail.html_note": "Hiển thị trong khung cách ly: không chạy mã, không tải gì từ bên ngoài.",
     # --- auditors ------------------------------------------------------------------------
     "audit.desk_title": "Kiểm tra lịch sử hồ sơ",
     "audit.back_desk": "← Về trang kiểm tra lịch sử",

@@ -28,6 +28,7 @@ from web.routes import (
     audit,
     cells,
     contacts,
+    mail,
     meetings,
     member,
     resolutions,
@@ -37,7 +38,7 @@ from web.routes import (
 
 log = logging.getLogger("chibo.web")
 
-PAGES = [session, cells, meetings, resolutions, member, contacts, supervisor, audit]
+PAGES = [session, cells, meetings, resolutions, member, contacts, supervisor, audit, mail]
 """Every router of pages; each module is one kind of user's pages."""
 
 Handler = Callable[[Request, Any], Awaitable[Response] | Response]

@@ -119,6 +119,22 @@ class Settings(BaseSettings):
         }
         return env
 
+    # --- mail (issue 13; the same block as the mail delivery's, kept once on merge) ---
+    smtp_url: str = ""
+    """`smtp://user:password@host:587` (STARTTLS) or `smtps://…`; empty: the local sink."""
+    mail_from: str = "chibo <chibo@localhost>"
+    mail_sink_port: int = Field(default=8025, ge=1, le=65535)
+    """Where `chibo up`'s embedded mail sink listens when `smtp_url` is empty."""
+
+    @property
+    def effective_smtp_url(self) -> str:
+        return self.smtp_url or f"smtp://127.0.0.1:{self.mail_sink_port}"
+
+    @property
+    def mail_dir(self) -> Path:
+        """Where the embedded mail sink keeps every message it receives."""
+        return self.data_dir / "mail"
+
 
 def redact_url(url: str) -> str:
     """The URL with its password (if any) masked, fit for a terminal or a log."""

@@ -1,7 +1,8 @@
 """`chibo up`: the whole embedded system in one terminal, under a `Supervisor`.
 
 Starts the Temporal dev server (unless `CHIBO_TEMPORAL_ADDRESS` names an external one),
-then the worker, the projector and the dispatcher. All state lives in
+the local mail sink (unless `CHIBO_SMTP_URL` names a mail server), then the worker, the
+projector, the dispatcher and the API with the pages. All state lives in
 `settings.data_dir`, so a second `chibo up` finds the same data.
 """
 
@@ -13,6 +14,7 @@ import sys
 from functools import partial
 from pathlib import Path
 
+from workers.mailsink import SINK_HOST
 from workers.settings import Settings, redact_url
 from workers.supervisor import ProcessSpec, Supervisor, wait_for_port
 
@@ -77,6 +79,14 @@ def temporal_spec(settings: Settings) -> ProcessSpec:
     return ProcessSpec(name="temporal", argv=argv, ready=ready)
 
 
+def mailsink_spec(settings: Settings, env: dict[str, str], python: str) -> ProcessSpec:
+    """The local mail sink, listening before the worker that sends to it starts."""
+    ready = partial(wait_for_port, SINK_HOST, settings.mail_sink_port)
+    return ProcessSpec(
+        name="mailsink", argv=[python, "-m", "workers", "mailsink"], env=env, ready=ready
+    )
+
+
 def chibo_env(settings: Settings) -> dict[str, str]:
     """Our environment, pointing the children at the (maybe embedded) Temporal."""
     return os.environ | {
@@ -89,6 +99,8 @@ def build_specs(settings: Settings, python: str = sys.executable) -> list[Proces
     """Everything `chibo up` runs, in start order."""
     specs = [] if settings.temporal_address else [temporal_spec(settings)]
     env = chibo_env(settings)
+    if not settings.smtp_url:
+        specs.append(mailsink_spec(settings, env, python))
     specs += [
         ProcessSpec(name=name, argv=[python, "-m", "workers", name], env=env)
         for name in CHIBO_PROCESSES
@@ -104,6 +116,13 @@ def run_up(settings: Settings) -> int:
         print(
             f"port {settings.temporal_port} is already in use (another `chibo up`?); "
             "stop it, set CHIBO_TEMPORAL_PORT, or set CHIBO_TEMPORAL_ADDRESS to use it",
+            file=sys.stderr,
+        )
+        return 1
+    if not settings.smtp_url and wait_for_port(SINK_HOST, settings.mail_sink_port):
+        print(
+            f"port {settings.mail_sink_port} is already in use (another `chibo up`?); "
+            "stop it, set CHIBO_MAIL_SINK_PORT, or set CHIBO_SMTP_URL to use a mail server",
             file=sys.stderr,
         )
         return 1
@@ -131,6 +150,16 @@ def print_banner(settings: Settings) -> None:
     lines += [
         f"  Web pages      {site}/  (đăng nhập / log in: {site}/login; demo accounts: `make demo`)",
         f"  HTTP API       {api}  (OpenAPI {api}/openapi.json, docs {api}/docs)",
+    ]
+    if settings.smtp_url:
+        lines.append(f"  mail           {redact_url(settings.smtp_url)}")
+    else:
+        lines += [
+            f"  mail sink      smtp://{SINK_HOST}:{settings.mail_sink_port} (local, keeps"
+            f" every message in {settings.mail_dir.resolve()})",
+            f"  sent mail      {site}/mail  (thư đã gửi / the mails the system sent)",
+        ]
+    lines += [
         f"  database       {redact_url(settings.database_url)}",
         f"  data directory {settings.data_dir.resolve()}",
     ]

@@ -203,6 +203,7 @@ def make_api_services(settings: Settings, *, project_inline: bool = False) -> Se
         project_inline=project_inline,
         check_temporal=lambda: _temporal_reachable(settings),
         audit_key_path=settings.audit_key_path,
+        mail_dir=None if settings.smtp_url else settings.mail_dir,
     )
 
 

@@ -22,7 +22,8 @@ def db_init() -> None:
 
 @app.command()
 def up() -> None:
-    """Start and supervise the whole embedded system (Temporal, worker, projector, dispatcher)."""
+    """Start and supervise the whole embedded system (Temporal, worker, projector, dispatcher,
+    API and pages; the local mail sink when CHIBO_SMTP_URL is empty)."""
     from workers.up import run_up
 
     settings = load_settings()
@@ -60,6 +61,19 @@ def dispatcher() -> None:
     """Follow the event log and start or signal workflows."""
     processes.configure_logging()
     processes.run_dispatcher(load_settings())
+
+
+@app.command()
+def mailsink() -> None:
+    """Run the local mail sink alone: an SMTP server on 127.0.0.1:CHIBO_MAIL_SINK_PORT
+    that keeps every message under the data directory's `mail/` (the page /mail lists
+    them); `chibo up` runs it when CHIBO_SMTP_URL is empty."""
+    from workers.mailsink import run_mailsink
+
+    processes.configure_logging()
+    code = run_mailsink(load_settings())
+    if code:
+        raise typer.Exit(code)
 
 
 @app.command()
