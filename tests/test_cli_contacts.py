@@ -10,7 +10,9 @@ from collections.abc import Iterator
 import pytest
 from typer.testing import CliRunner, Result
 
+from api.calendar import CalendarTokens
 from api.contacts import Contact, ContactStore
+from domain.access import Caller
 from tests.factories import seed_ward
 from workers.cli import app as cli
 from workers.settings import Settings
@@ -89,3 +91,26 @@ def test_a_malformed_address_is_a_usage_error(url: str) -> None:
     assert "not an address" not in result.output  # never quoted back
     assert stored(url, "m12") is None
     assert run(url, "contacts", "set", "tb", "m12").exit_code == 2  # --email is required
+
+
+def test_erasing_a_member_removes_their_contact_and_calendar_link(settings: Settings) -> None:
+    """Both live outside the log: `chibo members erase` deletes them outright."""
+    app = make_app(settings)
+    try:
+        seed_ward(app)
+    finally:
+        app.close()
+    store = make_read_store(settings)
+    try:
+        ContactStore(store).set("tb", "m12", "m12@example.vn", False, "m10")
+        token = CalendarTokens(store).issue(Caller("tb", "m12"))
+        answer = CliRunner().invoke(
+            cli,
+            ["members", "erase", "tb", "m12", "--legal-basis", "yêu cầu", "--request-ref", "r1"],
+            env={"CHIBO_DATABASE_URL": settings.database_url},
+        )
+        assert answer.exit_code == 0, answer.output
+        assert ContactStore(store).get("tb", "m12") is None
+        assert CalendarTokens(store).caller_for(token) is None
+    finally:
+        store.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from api.calendar import CalendarTokens
 from api.contacts import ContactStore
 from domain import commands as c
 from domain.application import ChiboApplication
@@ -14,6 +15,7 @@ def erase_member(
     keys: FileKeyStore | None,
     command: c.EraseMember,
     contacts: ContactStore | None = None,
+    calendar: CalendarTokens | None = None,
 ) -> Outcome:
     """Records the erasure (`Organisation.MemberDataErased`: the read models blank the
     member's name and excuse reasons as soon as the projector reads it), then destroys
@@ -24,4 +26,6 @@ def erase_member(
         keys.erase(command.member)
     if contacts is not None:  # the e-mail address lives outside the log: deleted outright
         contacts.erase(command.organisation, command.member)
+    if calendar is not None:  # the feed's link would still name the member's meetings
+        calendar.erase(command.organisation, command.member)
     return outcome

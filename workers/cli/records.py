@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from api.calendar import CalendarTokens
 from api.contacts import ContactStore
 from domain.cell import Cell
 from domain.commands import CreateOrganisation, EraseMember
@@ -111,7 +112,9 @@ def members_erase(
     )
     store = make_read_store(settings)
     try:
-        outcome = erase_member(application, keys, command, ContactStore(store))
+        outcome = erase_member(
+            application, keys, command, ContactStore(store), CalendarTokens(store)
+        )
     except DomainError as error:
         fail(f"từ chối (refused) {error}", REFUSED)
     finally:
