@@ -14,8 +14,8 @@ from pathlib import Path
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
-from api.contacts import ContactStore
 from api.problems import ProblemError
+from api.routes.actions import get_contact
 from web.auth import Viewer, ViewerDep
 from web.mailbox import MailSummary, addressed_to, list_mail, read_mail
 from web.render import render
@@ -41,8 +41,8 @@ def _folder(viewer: Viewer) -> Path:
 
 
 def _own_address(viewer: Viewer) -> str | None:
-    contact = ContactStore(viewer.svc.store()).get(viewer.org.key, viewer.member)
-    return contact.email if contact is not None else None
+    """Through the API, like every page: the member may always read their own."""
+    return get_contact(viewer.member, viewer.svc, viewer.caller, viewer.org).email
 
 
 def visible_mail(viewer: Viewer) -> tuple[list[MailSummary], str | None, bool]:
