@@ -542,4 +542,6 @@ def set_contact(
         raise ProblemError(
             403, "không được phép (not allowed): the member themself or their cell secretary"
         )
-    return ContactStore(svc.store()).set(org.key, member, body.email, body.digest, caller.member)
+    return ContactStore(svc.store()).set(
+        org.key, member, body.email, body.digest, caller.member, list(body.kinds)
+    )
