@@ -11,7 +11,11 @@ import contextlib
 import email
 import email.policy
 import hashlib
+import os
+import signal
 import socket
+import subprocess
+import sys
 import threading
 import time
 import uuid
@@ -19,6 +23,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from email.message import EmailMessage
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -43,6 +48,7 @@ from workflows.dispatcher import Dispatcher
 from workflows.messages import Envelope as MailEnvelope
 from workflows.messages import NoticeView, compose
 
+ROOT = Path(__file__).resolve().parent.parent
 ADDRESSES = {m: f"{m}@example.org" for m in ("m01", "m03", "m10", "m11", "m12")}
 
 
@@ -292,3 +298,145 @@ def test_message_names_kind_cell_and_evidence() -> None:
     text = body.get_content()
     assert "Nghị quyết: nq1" in text and "Người nhận: m11, m12" in text
     assert "Xem và xử lý tại: http://h/me" in text
+
+
+# --- the worker SIGKILLed in the middle of sending ------------------------------------------
+
+
+@dataclass
+class StallingInbox(Inbox):
+    """Holds one message inside DATA (before answering 250) until its client is gone,
+    then drops it: a careful server takes responsibility only once it has answered."""
+
+    stall: str = ""
+    stalled: threading.Event = field(default_factory=threading.Event)
+    dropped: threading.Event = field(default_factory=threading.Event)
+
+    async def handle_DATA(  # noqa: N802 (aiosmtpd calls the hook by this name)
+        self, server: SMTP, session: Session, envelope: Envelope
+    ) -> str:
+        raw = envelope.content
+        assert isinstance(raw, bytes)
+        message_id = str(email.message_from_bytes(raw, policy=email.policy.default)["Message-ID"])
+        if message_id == self.stall and not self.stalled.is_set():
+            self.stalled.set()
+            try:
+                deadline = time.monotonic() + 120
+                while time.monotonic() < deadline:
+                    transport = server.transport
+                    if transport is None or transport.is_closing():
+                        break
+                    await asyncio.sleep(0.05)
+            finally:
+                # Gone (or cancelled by aiosmtpd when the connection was lost): not ours.
+                self.dropped.set()
+            return "421 closing"
+        return await super().handle_DATA(server, session, envelope)
+
+
+def start_worker(settings: Settings, temporal: str, port: int) -> subprocess.Popen[bytes]:
+    """`chibo worker` in a process of its own, on the test's database and queue."""
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(ROOT),
+        "CHIBO_DATABASE_URL": settings.database_url,
+        "CHIBO_TASK_QUEUE": settings.task_queue,
+        "CHIBO_TEMPORAL_ADDRESS": temporal,
+        "CHIBO_DATA_DIR": str(settings.data_dir),
+        "CHIBO_SMTP_URL": f"smtp://127.0.0.1:{port}",
+        "CHIBO_PUBLIC_URL": "http://chibo.test",
+    }
+    code = "from workers.cli import main; main()"
+    return subprocess.Popen(
+        [sys.executable, "-c", code, "worker"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+async def test_worker_killed_mid_send_loses_and_duplicates_nothing(
+    temporal_dev: WorkflowEnvironment, settings: Settings
+) -> None:
+    env = temporal_dev
+    today = date.today()
+    app = make_app(settings)
+    store = make_read_store(settings)
+    seed_ward(app, today - timedelta(days=30))
+    set_contacts(settings)
+    subject = {"cell": "c1", "resolution": f"nq-{uuid.uuid4().hex[:6]}"}
+    common = {"organisation": "tb", "rule": "R24", "subject": subject}
+    app.handle(
+        cmd(
+            c.SendReminder,
+            today,
+            kind="resolution_deadline_approaching",
+            recipients=["m11", "m12"],
+            **common,
+        )
+    )
+    app.handle(
+        cmd(
+            c.RaiseEscalation,
+            today,
+            kind="resolution_overdue",
+            level=1,
+            recipients=["m10", "m11"],
+            evidence=["ev"],
+            **common,
+        )
+    )
+    reminder = f"resolution_deadline_approaching/cell=c1/resolution={subject['resolution']}"
+    reminder += f"/{today.isoformat()}"
+    overdue = f"resolution_overdue/cell=c1/resolution={subject['resolution']}/-/1"
+    expected = {
+        mid(f"{reminder}|0|m11"): ("reminder", reminder, "m11"),
+        mid(f"{reminder}|0|m12"): ("reminder", reminder, "m12"),
+        mid(f"{overdue}|0|m10"): ("escalation", overdue, "m10"),
+        mid(f"{overdue}|0|m11"): ("escalation", overdue, "m11"),
+    }
+    inbox, port = StallingInbox(stall=mid(f"{reminder}|0|m12")), free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    address = env.client.service_client.config.target_host
+    dispatcher = Dispatcher(app, store, env.client, settings.task_queue)
+    worker = start_worker(settings, address, port)
+    try:
+        while await dispatcher.run_once():
+            pass
+        deliveries_started = [w for w in dispatcher.started if w.startswith("delivery-")]
+        assert len(deliveries_started) == 2
+        await until(inbox.stalled.is_set, "the message to stall", seconds=90)
+        worker.send_signal(signal.SIGKILL)  # while the message is inside DATA
+        worker.wait(timeout=30)
+        await until(inbox.dropped.is_set, "the server to drop the orphaned message")
+        assert mid(f"{reminder}|0|m12") not in inbox.ids()
+
+        worker = start_worker(settings, address, port)
+        # The killed attempt is retried once its timeout (30 s) has passed.
+        await until(lambda: set(expected) <= set(inbox.ids()), "every message", seconds=150)
+        for workflow_id in deliveries_started:
+            await env.client.get_workflow_handle(workflow_id).result()
+        ids = inbox.ids()
+        assert sorted(ids) == sorted(expected), "each message arrives exactly once"
+        by_id = {r.message_id: r for r in inbox.received}
+        for message_id, (_, _, member) in expected.items():
+            assert by_id[message_id].rcpt == [ADDRESSES[member]]
+        recorded = set()
+        for notice, key in (("reminder", reminder), ("escalation", overdue)):
+            cls = Reminder if notice == "reminder" else Escalation
+            record: Any = app.repository.get(cls.id_for(key))
+            recorded |= {(d.message_id, d.recipient) for d in record.deliveries}
+            assert len(record.deliveries) == 2
+        assert recorded == {(m, member) for m, (_, _, member) in expected.items()}
+    finally:
+        if worker.poll() is None:
+            worker.send_signal(signal.SIGTERM)
+            worker.wait(timeout=30)
+        for workflow_id in dispatcher.started:
+            with contextlib.suppress(RPCError):
+                await env.client.get_workflow_handle(workflow_id).terminate("test over")
+        controller.stop()
+        store.close()
+        app.close()

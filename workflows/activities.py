@@ -89,7 +89,8 @@ class MailConfig:
     smtp_url: str
     sender: str
     public_url: str
-    timeout: float = 60.0
+    timeout: float = 20.0
+    """Seconds per SMTP operation: below the activity's timeout (workflows/delivery.py)."""
 
 
 def send_mail(url: str, message: EmailMessage, timeout: float) -> None:

@@ -24,7 +24,10 @@ with workflow.unsafe.imports_passed_through():
     from workflows.clock import until
     from workflows.models import DeliveryInput, DeliveryRequest, DigestInput, DigestResult
 
-SEND_TIMEOUT = timedelta(minutes=2)
+SEND_TIMEOUT = timedelta(seconds=30)
+"""Longer than the SMTP client's own timeout (`MailConfig.timeout`), so an attempt gives
+up by itself before the server hands the message to another: a worker that dies
+mid-send is retried after this long."""
 SEND_RETRY = RetryPolicy(
     initial_interval=timedelta(seconds=2),
     backoff_coefficient=2.0,
@@ -97,6 +100,6 @@ class DailyDigest:
         return await workflow.execute_activity(
             defs.deliver_digests,
             inp,
-            start_to_close_timeout=SEND_TIMEOUT * 5,
+            start_to_close_timeout=SEND_TIMEOUT * 10,
             retry_policy=SEND_RETRY,
         )
