@@ -366,7 +366,7 @@ async def test_worker_killed_mid_send_loses_and_duplicates_nothing(
     seed_ward(app, today - timedelta(days=30))
     set_contacts(settings)
     subject = {"cell": "c1", "resolution": f"nq-{uuid.uuid4().hex[:6]}"}
-    common = {"organisation": "tb", "rule": "R24", "subject": subject}
+    common: dict[str, Any] = {"organisation": "tb", "rule": "R24", "subject": subject}
     app.handle(
         cmd(
             c.SendReminder,
