@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
@@ -20,6 +20,7 @@ from domain import commands as c
 from domain.cell import Cell
 from domain.errors import DomainError
 from domain.meeting import default_roles
+from domain.notices import EscalationKind, ReminderKind
 
 
 @dataclass(frozen=True)
@@ -495,6 +496,10 @@ Email = Annotated[
 ]
 
 
+NoticeKindName = Literal[EscalationKind, ReminderKind]
+"""Every kind of escalation and reminder a member may choose to receive."""
+
+
 class ContactBody(BaseModel):
     """Where a member's notices go (personal data, kept outside the log: erasable)."""
 
@@ -502,3 +507,5 @@ class ContactBody(BaseModel):
     email: Email | None = None
     digest: bool = False
     """True: one daily message instead of one per notice."""
+    kinds: list[NoticeKindName] = Field(default_factory=list, max_length=64)
+    """The notice kinds wanted by e-mail; empty: every kind."""

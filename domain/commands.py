@@ -535,6 +535,18 @@ class NotifyEscalation(Command):
     channel: Id = "inbox"
 
 
+class RecordDelivery(Command):
+    """A notice's message reached a recipient's server over a channel (recorded once per
+    message id and channel: a repeat records nothing)."""
+
+    notice: Literal["escalation", "reminder"]
+    key: Token
+    channel: Id
+    recipient: Id
+    message_id: Token
+    round: Annotated[int, Field(ge=0, le=MAX_COUNT)] = 0
+
+
 class AcknowledgeEscalation(Command):
     escalation: Token
     by: Id

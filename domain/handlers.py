@@ -510,6 +510,16 @@ def notify_escalation(unit: UnitOfWork, cmd: c.NotifyEscalation) -> Result:
     return {"escalation": cmd.escalation}
 
 
+def record_delivery(unit: UnitOfWork, cmd: c.RecordDelivery) -> Result:
+    notice: Escalation | Reminder = (
+        unit.get(Escalation, cmd.key) if cmd.notice == "escalation" else unit.get(Reminder, cmd.key)
+    )
+    recorded = notice.record_delivery(
+        cmd.meta, cmd.channel, cmd.recipient, cmd.message_id, cmd.round
+    )
+    return {cmd.notice: cmd.key, "message_id": cmd.message_id, "recorded": recorded}
+
+
 def _supervises(unit: UnitOfWork, esc: Escalation, member: str) -> bool:
     """The organisation's leaders handle any escalation of it (domain/access.py)."""
     org = unit.view(Organisation, esc.organisation)
@@ -569,6 +579,7 @@ HANDLERS: dict[type[c.Command], Handler] = {
     c.RaiseEscalation: raise_escalation,
     c.SendReminder: send_reminder,
     c.NotifyEscalation: notify_escalation,
+    c.RecordDelivery: record_delivery,
     c.AcknowledgeEscalation: acknowledge_escalation,
     c.ResolveEscalation: resolve_escalation,
 }

@@ -12,6 +12,7 @@ secretary is also the supervisor of last resort.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -55,6 +56,60 @@ class Notice(BaseModel):
     channel: str
 
 
+NoticeKind = Literal["escalation", "reminder"]
+"""Which record a delivery is of."""
+
+
+def notice_message_id(key: str, round: int, recipient: str) -> str:
+    """The `Message-ID` of a notice's message to one recipient: derived, never random,
+    so every retry or replay sends (and the server sees) the same id. Round 0 is the
+    first notification, n the n-th re-notification (`Escalation.Notified`)."""
+    digest = hashlib.sha256(f"{key}|{round}|{recipient}".encode()).hexdigest()[:32]
+    return f"<{digest}@chibo>"
+
+
+def digest_message_id(organisation: str, member: str, day: date) -> str:
+    """The `Message-ID` of a member's daily digest (one per member and day)."""
+    text = f"digest|{organisation}|{member}|{day.isoformat()}"
+    return f"<{hashlib.sha256(text.encode()).hexdigest()[:32]}@chibo>"
+
+
+class Delivery(BaseModel):
+    """One message that reached a recipient's server over a channel (e-mail, webhook)."""
+
+    model_config = ConfigDict(frozen=True)
+    channel: str
+    recipient: str
+    message_id: str
+    round: int
+    delivered_on: date
+
+
+class DeliveryRecorded(DomainEvent):
+    """Shared body of `Escalation.Delivered` and `Reminder.Delivered`."""
+
+    key: str
+    """The notice's key, so a reader needs no other event to name it."""
+    channel: str
+    recipient: str
+    message_id: str
+    round: int
+
+    def apply(self, notice: Any) -> None:
+        delivery = Delivery(
+            channel=self.channel,
+            recipient=self.recipient,
+            message_id=self.message_id,
+            round=self.round,
+            delivered_on=self.occurred_on,
+        )
+        notice.deliveries = [*notice.deliveries, delivery]
+
+
+def is_delivered(deliveries: Sequence[Delivery], message_id: str, channel: str) -> bool:
+    return any(d.message_id == message_id and d.channel == channel for d in deliveries)
+
+
 class Escalation(Aggregate):
     TOPIC = "chibo.Escalation"
     KIND = "escalation"
@@ -72,6 +127,7 @@ class Escalation(Aggregate):
     raised_on: date
     status: EscalationStatus = "open"
     notices: list[Notice] = Field(default_factory=list)
+    deliveries: list[Delivery] = Field(default_factory=list)
     acknowledged_by: str | None = None
     acknowledgement: str | None = None
     resolved_by: str | None = None
@@ -104,6 +160,9 @@ class Escalation(Aggregate):
                 notified_on=self.occurred_on, recipients=self.recipients, channel=self.channel
             )
             esc.notices = [*esc.notices, notice]
+
+    class Delivered(DeliveryRecorded):
+        TOPIC = "chibo.Escalation.Delivered"
 
     class Acknowledged(DomainEvent):
         TOPIC = "chibo.Escalation.Acknowledged"
@@ -138,6 +197,28 @@ class Escalation(Aggregate):
 
     def notify(self, meta: Meta, recipients: list[str], channel: str) -> None:
         self.trigger(self.Notified, meta, recipients=sorted(set(recipients)), channel=channel)
+
+    def record_delivery(
+        self, meta: Meta, channel: str, recipient: str, message_id: str, round: int
+    ) -> bool:
+        """Once per message and channel: False (nothing recorded) when already recorded."""
+        told = {*self.recipients, *(m for n in self.notices for m in n.recipients)}
+        if recipient not in told:
+            raise DomainError(None, f"{recipient} is not a recipient of escalation {self.key}")
+        if round > len(self.notices):
+            raise DomainError(None, f"escalation {self.key} has no notification round {round}")
+        if is_delivered(self.deliveries, message_id, channel):
+            return False
+        self.trigger(
+            self.Delivered,
+            meta,
+            key=self.key,
+            channel=channel,
+            recipient=recipient,
+            message_id=message_id,
+            round=round,
+        )
+        return True
 
     def acknowledge(self, meta: Meta, by: str, note: str, supervisor: bool = False) -> None:
         """By a recipient, or a `supervisor` (`domain.access.may_handle_notice`)."""
@@ -183,6 +264,7 @@ class Reminder(Aggregate):
     period: str | None
     recipients: list[str]
     sent_on: date
+    deliveries: list[Delivery] = Field(default_factory=list)
 
     class Sent(Created):
         TOPIC = "chibo.Reminder.Sent"
@@ -198,9 +280,33 @@ class Reminder(Aggregate):
             fields = self.model_dump(include=set(Reminder.model_fields) - {"sent_on"})
             return Reminder.start(self, sent_on=self.occurred_on, **fields)
 
+    class Delivered(DeliveryRecorded):
+        TOPIC = "chibo.Reminder.Delivered"
+
     @staticmethod
     def id_for(key: str) -> Any:
         return aggregate_id(Reminder.KIND, key)
+
+    def record_delivery(
+        self, meta: Meta, channel: str, recipient: str, message_id: str, round: int
+    ) -> bool:
+        """Once per message and channel: False (nothing recorded) when already recorded."""
+        if recipient not in self.recipients:
+            raise DomainError(None, f"{recipient} is not a recipient of reminder {self.key}")
+        if round != 0:
+            raise DomainError(None, f"reminder {self.key} is sent once (round 0)")
+        if is_delivered(self.deliveries, message_id, channel):
+            return False
+        self.trigger(
+            self.Delivered,
+            meta,
+            key=self.key,
+            channel=channel,
+            recipient=recipient,
+            message_id=message_id,
+            round=round,
+        )
+        return True
 
     @classmethod
     def send(cls, meta: Meta, **fields: Any) -> Reminder:

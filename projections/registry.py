@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from projections.cells import CellsProjection
+from projections.deliveries import DeliveriesProjection
 from projections.escalations import EscalationsProjection
 from projections.inspections import InspectionsProjection
 from projections.meetings import MeetingsProjection
@@ -21,6 +22,7 @@ PROJECTIONS: tuple[type[Projection], ...] = (
     TasksProjection,
     EscalationsProjection,
     RemindersProjection,
+    DeliveriesProjection,
 )
 """In the order the projector applies a batch."""
 

@@ -47,7 +47,7 @@ IO_MODULES = {
 }
 """Libraries that reach a database, the network, processes or files."""
 
-WORKFLOW_DEFINITIONS = ("workflows.followup", "workflows.calendar")
+WORKFLOW_DEFINITIONS = ("workflows.followup", "workflows.calendar", "workflows.delivery")
 """Modules Temporal's sandbox re-imports: deterministic, so no I/O at any depth."""
 
 SQL = re.compile(r"^\s*(SELECT|INSERT|UPDATE|DELETE|CREATE|DROP|ALTER|WITH)\s", re.IGNORECASE)

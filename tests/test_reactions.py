@@ -13,6 +13,7 @@ from domain.resolution import Resolution
 from projections.registry import PROJECTIONS
 from workers.cli import app
 from workflows.calendar import OrganisationCalendar
+from workflows.delivery import NoticeDelivery
 from workflows.dispatcher import REACTIONS, Signals, Starts
 from workflows.followup import ResolutionFollowUp
 from workflows.reactions import IGNORED, event_types, reaction_rows
@@ -48,6 +49,7 @@ def test_dispatcher_table_names_workflow_definitions() -> None:
         OrganisationCalendar.schedule,
         ResolutionFollowUp.run,
         ResolutionFollowUp.changed,
+        NoticeDelivery.run,
     }
     for reaction in REACTIONS.values():
         assert isinstance(reaction, Starts | Signals)

@@ -136,7 +136,6 @@ def log_in(http: httpx.Client, member: str) -> None:
     assert answer.status_code == 303, answer.text[:500]
 
 
-@pytest.mark.xfail(reason="needs the mail delivery activity", strict=False)
 def test_up_then_import_puts_notices_in_the_sink_that_the_page_lists(up: Up) -> None:
     settings = up.settings
     wait_until(

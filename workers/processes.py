@@ -15,9 +15,8 @@ from audit.verify import SigningRefusedError, sign_checkpoint
 from projections.projector import Projector
 from projections.registry import all_projections
 from workers.settings import Settings
-from workers.wiring import connect_temporal, make_app, make_read_store
+from workers.wiring import connect_temporal, make_activities, make_app, make_read_store
 from workers.worker import build_worker
-from workflows.activities import ChiboActivities
 from workflows.dispatcher import Dispatcher
 
 log = logging.getLogger("chibo")
@@ -128,7 +127,7 @@ def run_worker(settings: Settings) -> None:
         if client is None:
             return
         app = make_app(settings)
-        activities = ChiboActivities(app, lambda: make_read_store(settings))
+        activities = make_activities(settings, app)
         worker = build_worker(client, settings.task_queue, activities, settings.worker_cache_size)
         log.info("worker polling task queue %s", settings.task_queue)
         try:

@@ -54,6 +54,27 @@ class Settings(BaseSettings):
     http_host: str = "127.0.0.1"
     """Where `chibo api` (and `chibo up`) serve the HTTP API."""
     http_port: int = Field(default=8000, ge=1, le=65535)
+    smtp_url: str = ""
+    """`smtp://user:password@host:587` (STARTTLS when the server offers it) or
+    `smtps://…` (implicit TLS); empty: the local mail sink on `mail_sink_port`."""
+    mail_from: str = "chibo <chibo@localhost>"
+    mail_sink_port: int = Field(default=8025, ge=1, le=65535)
+    """Where `chibo up`'s embedded mail sink listens when `smtp_url` is empty."""
+    public_url: str = ""
+    """Base URL of the pages, for links in messages; empty: `http://{http_host}:{http_port}`."""
+
+    @property
+    def effective_smtp_url(self) -> str:
+        return self.smtp_url or f"smtp://127.0.0.1:{self.mail_sink_port}"
+
+    @property
+    def mail_dir(self) -> Path:
+        """Where the local mail sink keeps every message it receives."""
+        return self.data_dir / "mail"
+
+    @property
+    def effective_public_url(self) -> str:
+        return (self.public_url or f"http://{self.http_host}:{self.http_port}").rstrip("/")
 
     @field_validator("database_url")
     @classmethod
@@ -118,22 +139,6 @@ class Settings(BaseSettings):
             "POSTGRES_MAX_OVERFLOW": "4",
         }
         return env
-
-    # --- mail (issue 13; the same block as the mail delivery's, kept once on merge) ---
-    smtp_url: str = ""
-    """`smtp://user:password@host:587` (STARTTLS) or `smtps://…`; empty: the local sink."""
-    mail_from: str = "chibo <chibo@localhost>"
-    mail_sink_port: int = Field(default=8025, ge=1, le=65535)
-    """Where `chibo up`'s embedded mail sink listens when `smtp_url` is empty."""
-
-    @property
-    def effective_smtp_url(self) -> str:
-        return self.smtp_url or f"smtp://127.0.0.1:{self.mail_sink_port}"
-
-    @property
-    def mail_dir(self) -> Path:
-        """Where the embedded mail sink keeps every message it receives."""
-        return self.data_dir / "mail"
 
 
 def redact_url(url: str) -> str:

@@ -16,6 +16,7 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from api.accounts import DDL as ACCOUNTS_DDL
 from api.calendar import DDL as CALENDAR_DDL
 from api.contacts import DDL as CONTACTS_DDL
+from api.contacts import ContactStore
 from api.deps import Services
 from domain.application import ChiboApplication
 from projections.backends import open_read_store
@@ -26,6 +27,7 @@ from projections.tracking import DDL as TRACKING_DDL
 from projections.tracking import ensure_row, get_position, get_schema, schema_digest, set_schema
 from workers.keystore import FileKeyStore
 from workers.settings import Settings
+from workflows.activities import ChiboActivities, MailConfig
 
 REQUIRED_TABLES = {
     "sqlite": ("stored_events", "chibo_chain", "chibo_tracking"),
@@ -159,6 +161,7 @@ def init_db(settings: Settings) -> list[str]:
         "chibo_accounts",
         "chibo_contacts",
         "chibo_calendar_tokens",
+        "chibo_contact_kinds",
     ]
     try:
         with store.transaction() as cur:
@@ -185,6 +188,24 @@ def init_db(settings: Settings) -> list[str]:
         store.close()
         app.close()
     return created
+
+
+def mail_config(settings: Settings) -> MailConfig:
+    return MailConfig(
+        smtp_url=settings.effective_smtp_url,
+        sender=settings.mail_from,
+        public_url=settings.effective_public_url,
+    )
+
+
+def make_activities(settings: Settings, app: ChiboApplication) -> ChiboActivities:
+    """The worker's activities: the records, the read models, the contacts and the mail."""
+    return ChiboActivities(
+        app,
+        lambda: make_read_store(settings),
+        mail=mail_config(settings),
+        contacts=ContactStore,
+    )
 
 
 async def connect_temporal(settings: Settings) -> Client:

@@ -4,30 +4,53 @@ id derives from the workflow id and step, so a retried activity changes nothing 
 
 from __future__ import annotations
 
+import smtplib
+import ssl
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any
+from email.message import EmailMessage
+from typing import Any, Protocol
+from urllib.parse import unquote, urlsplit
+
+from temporalio import activity
 
 from domain import commands as c
 from domain.application import ChiboApplication
 from domain.cell import Cell
-from domain.notices import Leaders, deadline_reminded_to, overdue_escalated_to
+from domain.notices import (
+    Escalation,
+    Leaders,
+    Reminder,
+    deadline_reminded_to,
+    digest_message_id,
+    is_delivered,
+    notice_message_id,
+    overdue_escalated_to,
+)
 from domain.organisation import Organisation
 from domain.periods import bounds, previous, quarter_of
 from domain.policy import Policy
 from domain.resolution import Resolution
+from projections import escalations as escalation_register
 from projections import meetings as meeting_register
+from projections import reminders as reminder_register
 from projections.projector import Projector
 from projections.registry import all_projections
 from projections.store import ReadStore
 from workflows import activity_defs as defs
 from workflows import checks
 from workflows.activity_defs import implements
+from workflows.messages import Envelope, NoticeView, compose, compose_digest
 from workflows.models import (
     Check,
     CheckRequest,
     CheckResult,
+    DeliveryOutcome,
+    DeliveryRequest,
+    DigestInput,
+    DigestResult,
     FollowUpInfo,
     MeetingCheck,
     MemberCheck,
@@ -40,6 +63,91 @@ from workflows.models import (
 SYSTEM_ACTOR = "chibo"
 
 
+class ContactLike(Protocol):
+    @property
+    def member(self) -> str: ...
+    @property
+    def email(self) -> str | None: ...
+    @property
+    def digest(self) -> bool: ...
+    def wants(self, kind: str) -> bool: ...
+
+
+class ContactBook(Protocol):
+    """Where members' addresses are kept (`api.contacts.ContactStore`, given by the
+    composition root: contacts live outside the event log, above this room)."""
+
+    def get(self, organisation: str, member: str) -> ContactLike | None: ...
+    def digest_members(self, organisation: str) -> Sequence[ContactLike]: ...
+
+
+@dataclass(frozen=True)
+class MailConfig:
+    """How messages leave: the server (`smtp://`, `smtps://`), the sender, the pages'
+    base URL for links (from `workers.settings`)."""
+
+    smtp_url: str
+    sender: str
+    public_url: str
+    timeout: float = 20.0
+    """Seconds per SMTP operation: below the activity's timeout (workflows/delivery.py)."""
+
+
+def send_mail(url: str, message: EmailMessage, timeout: float) -> None:
+    """Hands `message` to the server at `url`; returns once it answered 250 to the data
+    (from then on the message is the server's), raises otherwise."""
+    parts = urlsplit(url)
+    host = parts.hostname or "127.0.0.1"
+    client: smtplib.SMTP
+    if parts.scheme == "smtps":
+        context = ssl.create_default_context()
+        client = smtplib.SMTP_SSL(host, parts.port or 465, timeout=timeout, context=context)
+    elif parts.scheme == "smtp":
+        client = smtplib.SMTP(host, parts.port or 25, timeout=timeout)
+    else:
+        raise ValueError(f"CHIBO_SMTP_URL: unsupported scheme {parts.scheme!r}")
+    with client:
+        client.ehlo()
+        if parts.scheme == "smtp" and client.has_extn("starttls"):
+            client.starttls(context=ssl.create_default_context())
+            client.ehlo()
+        if parts.username:
+            client.login(unquote(parts.username), unquote(parts.password or ""))
+        client.send_message(message)
+
+
+def notice_view(notice: Escalation | Reminder, round: int) -> NoticeView:
+    """What a message says of a notice's round, read from its record."""
+    if isinstance(notice, Reminder):
+        return NoticeView(
+            notice="reminder",
+            key=notice.key,
+            organisation=notice.organisation,
+            kind=notice.kind,
+            rule=notice.rule,
+            subject=notice.subject,
+            period=notice.period,
+            on=notice.sent_on,
+            recipients=notice.recipients,
+        )
+    told = notice.notices[round - 1] if round else None
+    return NoticeView(
+        notice="escalation",
+        key=notice.key,
+        organisation=notice.organisation,
+        kind=notice.kind,
+        rule=notice.rule,
+        subject=notice.subject,
+        period=notice.period,
+        on=told.notified_on if told else notice.raised_on,
+        recipients=told.recipients if told else notice.recipients,
+        level=notice.level,
+        round=round,
+        evidence=notice.evidence,
+        details=notice.details,
+    )
+
+
 class ChiboActivities:
     """Activities bound to the command-side Application and the read models (sync: they
     run in a thread pool, each thread with its own read-store connection)."""
@@ -49,8 +157,12 @@ class ChiboActivities:
         app: ChiboApplication,
         open_store: Callable[[], ReadStore],
         catch_up_timeout: float = 60.0,
+        mail: MailConfig | None = None,
+        contacts: Callable[[ReadStore], ContactBook] | None = None,
     ) -> None:
         self.app = app
+        self.mail = mail
+        self._contacts = contacts
         self._open_store = open_store
         self._local = threading.local()
         self._stores: list[ReadStore] = []
@@ -225,8 +337,122 @@ class ChiboActivities:
         )
         return True
 
+    # --- delivery ---------------------------------------------------------------------------
+
+    def contact_book(self) -> ContactBook | None:
+        return self._contacts(self.store()) if self._contacts and self.mail else None
+
+    def _notice(self, notice: str, key: str) -> Escalation | Reminder:
+        cls: type[Escalation] | type[Reminder] = Escalation if notice == "escalation" else Reminder
+        found: Escalation | Reminder = self.app.repository.get(cls.id_for(key))
+        return found
+
+    def _record_delivery(
+        self, notice: str, key: str, recipient: str, message_id: str, round: int, on: date
+    ) -> None:
+        self.app.handle(
+            c.RecordDelivery(
+                actor=SYSTEM_ACTOR,
+                command_id=f"delivery:{message_id}:email:{notice}:{key}",
+                correlation_id=activity.info().workflow_id or "",
+                occurred_on=on,
+                notice="escalation" if notice == "escalation" else "reminder",
+                key=key,
+                channel="email",
+                recipient=recipient,
+                message_id=message_id,
+                round=round,
+            )
+        )
+
+    @staticmethod
+    def _today(offset_seconds: float) -> date:
+        """The business day of this attempt, on the workflow's clock (server time)."""
+        scheduled = activity.info().current_attempt_scheduled_time
+        return (scheduled + timedelta(seconds=offset_seconds)).date()
+
+    @implements(defs.deliver_email)
+    def deliver_email(self, req: DeliveryRequest) -> DeliveryOutcome:
+        """Checks the record, sends, then records: a retry after a crash finds the record
+        and sends nothing; the one window left is docs/failure-model.md's."""
+        book = self.contact_book()
+        notice = self._notice(req.notice, req.key)
+        contact = book.get(notice.organisation, req.recipient) if book else None
+        if contact is None or not contact.email:
+            return "no_address"
+        if not contact.wants(notice.kind):
+            return "excluded"
+        if contact.digest:
+            return "digest"
+        message_id = notice_message_id(req.key, req.round, req.recipient)
+        if is_delivered(notice.deliveries, message_id, req.channel):
+            return "already"
+        assert self.mail is not None  # a contact book is only given with a mail setup
+        envelope = Envelope(self.mail.sender, contact.email, message_id, self.mail.public_url)
+        message = compose(notice_view(notice, req.round), req.recipient, envelope)
+        send_mail(self.mail.smtp_url, message, self.mail.timeout)
+        on = max(self._today(req.clock.offset_seconds), notice_view(notice, req.round).on)
+        self._record_delivery(req.notice, req.key, req.recipient, message_id, req.round, on)
+        return "sent"
+
+    @implements(defs.deliver_digests)
+    def deliver_digests(self, req: DigestInput) -> DigestResult:
+        """One message per digest member with notices of the day; each notice in it
+        records the digest's Message-ID, so a retry sends none of them again."""
+        book = self.contact_book()
+        result = DigestResult()
+        if book is None or self.mail is None:
+            return result
+        store = self.read_models()
+        day = req.day
+        keys: list[tuple[str, str]] = [
+            ("escalation", row.key)
+            for row in escalation_register.escalations(store, organisation=req.organisation)
+            if row.raised_on == day
+        ]
+        keys += [
+            ("reminder", row.key)
+            for row in reminder_register.reminders(store, req.organisation)
+            if row.sent_on == day
+        ]
+        notices = [(kind, self._notice(kind, key)) for kind, key in keys]
+        for contact in book.digest_members(req.organisation):
+            if not contact.email:
+                continue
+            mine = [
+                (kind, n)
+                for kind, n in notices
+                if contact.member in n.recipients and contact.wants(n.kind)
+            ]
+            if not mine:
+                continue
+            message_id = digest_message_id(req.organisation, contact.member, day)
+            if not any(is_delivered(n.deliveries, message_id, "email") for _, n in mine):
+                envelope = Envelope(
+                    self.mail.sender, contact.email, message_id, self.mail.public_url
+                )
+                views = [notice_view(n, 0) for _, n in mine]
+                send_mail(
+                    self.mail.smtp_url,
+                    compose_digest(views, contact.member, day, envelope),
+                    self.mail.timeout,
+                )
+                result.sent.append(contact.member)
+            for kind, n in mine:  # also completes a record an earlier attempt left half done
+                self._record_delivery(
+                    kind, n.key, contact.member, message_id, 0, day + timedelta(days=1)
+                )
+        return result
+
     def all(self) -> list[Any]:
-        return [self.followup_info, self.followup_step, self.calendar_plan, self.run_check]
+        return [
+            self.followup_info,
+            self.followup_step,
+            self.calendar_plan,
+            self.run_check,
+            self.deliver_email,
+            self.deliver_digests,
+        ]
 
 
 def _year_checks(ctx: checks.Context, arg: str, on: date) -> list[checks.Finding]:

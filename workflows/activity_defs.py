@@ -17,6 +17,10 @@ from workflows.models import (
     Check,
     CheckRequest,
     CheckResult,
+    DeliveryOutcome,
+    DeliveryRequest,
+    DigestInput,
+    DigestResult,
     FollowUpInfo,
     PlanRequest,
     StepRequest,
@@ -54,4 +58,23 @@ def followup_step(req: StepRequest) -> bool:
     raise NotImplementedError("runs in the worker: ChiboActivities.followup_step")
 
 
-ALL = (calendar_plan, run_check, followup_info, followup_step)
+@activity.defn
+def deliver_email(req: DeliveryRequest) -> DeliveryOutcome:
+    """Sends one notice to one recipient by e-mail, unless recorded already; records it."""
+    raise NotImplementedError("runs in the worker: ChiboActivities.deliver_email")
+
+
+@activity.defn
+def deliver_digests(req: DigestInput) -> DigestResult:
+    """Sends each digest member of the organisation their notices of the day, once."""
+    raise NotImplementedError("runs in the worker: ChiboActivities.deliver_digests")
+
+
+ALL = (
+    calendar_plan,
+    run_check,
+    followup_info,
+    followup_step,
+    deliver_email,
+    deliver_digests,
+)

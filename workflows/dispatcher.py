@@ -24,11 +24,13 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from domain.cell import Cell
 from domain.meeting import Meeting
+from domain.notices import Escalation, Reminder
 from domain.organisation import Organisation
 from domain.resolution import Resolution
 from projections.store import ReadStore
 from projections.tracking import get_position, set_position
 from workflows.calendar import OrganisationCalendar, calendar_workflow_id
+from workflows.delivery import NoticeDelivery, delivery_workflow_id
 from workflows.followup import ResolutionFollowUp, followup_workflow_id
 from workflows.models import (
     CalendarInput,
@@ -36,6 +38,7 @@ from workflows.models import (
     ChangeKind,
     Check,
     Clock,
+    DeliveryInput,
     FollowUpInput,
     MeetingCheck,
     MemberCheck,
@@ -71,12 +74,13 @@ Action = StartWorkflow | Signal
 @dataclass(frozen=True)
 class Context:
     """What a reaction reads besides its event: the clock workflows run on, a record's
-    user-facing id (`key_of`, workflow ids use those) and the organisation a cell's
-    record belongs to (`org_of`)."""
+    user-facing id (`key_of`, workflow ids use those), the organisation a cell's
+    record belongs to (`org_of`) and a record as it stood at a version (`record_at`)."""
 
     clock: Clock
     key_of: Callable[[UUID], str]
     org_of: Callable[[UUID], str]
+    record_at: Callable[[UUID, int], Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -148,6 +152,41 @@ def _changed(kind: ChangeKind) -> Callable[[Any, Context], tuple[str, Change]]:
     return given
 
 
+def _deliver_sent(
+    event: Reminder.Sent | Escalation.Raised, ctx: Context
+) -> tuple[str, DeliveryInput]:
+    """A notice's first notification (round 0) to the recipients it was raised for."""
+    notice = "reminder" if isinstance(event, Reminder.Sent) else "escalation"
+    inp = DeliveryInput(
+        notice=notice,
+        key=event.key,
+        organisation=event.organisation,
+        round=0,
+        recipients=event.recipients,
+        on=event.occurred_on,
+        clock=ctx.clock,
+    )
+    return delivery_workflow_id(notice, event.key, 0), inp
+
+
+def _deliver_notified(event: Escalation.Notified, ctx: Context) -> tuple[str, DeliveryInput]:
+    """A re-notification: round n is the escalation's n-th `Notified` event."""
+    if ctx.record_at is None:
+        raise ValueError("delivering a re-notification needs the record (Context.record_at)")
+    esc: Escalation = ctx.record_at(event.originator_id, event.originator_version)
+    round_ = len(esc.notices)
+    inp = DeliveryInput(
+        notice="escalation",
+        key=esc.key,
+        organisation=esc.organisation,
+        round=round_,
+        recipients=event.recipients,
+        on=event.occurred_on,
+        clock=ctx.clock,
+    )
+    return delivery_workflow_id("escalation", esc.key, round_), inp
+
+
 REACTIONS: dict[type[Any], Reaction] = {
     Organisation.Registered: Starts(OrganisationCalendar.run, _calendar),
     Meeting.Held: Signals(OrganisationCalendar.schedule, _meeting_held),
@@ -158,9 +197,18 @@ REACTIONS: dict[type[Any], Reaction] = {
     Resolution.Completed: Signals(ResolutionFollowUp.changed, _changed("completed")),
     Resolution.DeadlineExtended: Signals(ResolutionFollowUp.changed, _changed("extended")),
     Resolution.Cancelled: Signals(ResolutionFollowUp.changed, _changed("cancelled")),
+    Reminder.Sent: Starts(NoticeDelivery.run, _deliver_sent),
+    Escalation.Raised: Starts(NoticeDelivery.run, _deliver_sent),
+    Escalation.Notified: Starts(NoticeDelivery.run, _deliver_notified),
 }
 """The behaviour map: what each stored event asks of Temporal (by its exact class:
 event classes are never subclassed). Every other event asks nothing."""
+
+
+DELIVERIES = frozenset(
+    e for e, r in REACTIONS.items() if isinstance(r, Starts) and r.run is NoticeDelivery.run
+)
+"""Events whose reaction delivers messages to people (off in simulations)."""
 
 
 def actions_for(
@@ -168,10 +216,14 @@ def actions_for(
     clock: Clock,
     key_of: Callable[[UUID], str],
     org_of: Callable[[UUID], str],
+    record_at: Callable[[UUID, int], Any] | None = None,
+    deliver: bool = True,
 ) -> list[Action]:
-    """What `event` asks of Temporal, by `REACTIONS`."""
+    """What `event` asks of Temporal, by `REACTIONS` (without deliveries unless `deliver`)."""
     reaction = REACTIONS.get(type(event))
-    return [] if reaction is None else [reaction.action(event, Context(clock, key_of, org_of))]
+    if reaction is None or (not deliver and type(event) in DELIVERIES):
+        return []
+    return [reaction.action(event, Context(clock, key_of, org_of, record_at))]
 
 
 class Dispatcher:
@@ -183,8 +235,11 @@ class Dispatcher:
         task_queue: str,
         batch_size: int = 100,
         clock: Clock | None = None,
+        deliver: bool = True,
     ) -> None:
         self.app = app
+        self.deliver = deliver
+        """False: notices are not delivered to people (a simulation's are not real)."""
         self.store = store
         self.client = client
         self.task_queue = task_queue
@@ -197,6 +252,9 @@ class Dispatcher:
     def key_of(self, originator_id: UUID) -> str:
         key: str = self.app.repository.get(originator_id).key
         return key
+
+    def record_at(self, originator_id: UUID, version: int) -> Any:
+        return self.app.repository.get(originator_id, version=version)
 
     def org_of(self, originator_id: UUID) -> str:
         record: Any = self.app.repository.get(originator_id)
@@ -219,7 +277,10 @@ class Dispatcher:
         )
         for notification in notifications:
             event = self.app.mapper.to_domain_event(notification)
-            for action in actions_for(event, self.clock, self.key_of, self.org_of):
+            actions = actions_for(
+                event, self.clock, self.key_of, self.org_of, self.record_at, self.deliver
+            )
+            for action in actions:
                 await self.execute(action)
         if notifications:
             # After the whole batch: a crash re-delivers it, and every effect is idempotent

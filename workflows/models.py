@@ -200,3 +200,45 @@ class Progress(BaseModel):
     busy: bool
     next_due: date | None
     finished: bool = False
+
+
+NoticeKindName = Literal["escalation", "reminder"]
+DeliveryOutcome = Literal["sent", "already", "no_address", "excluded", "digest"]
+
+
+class DeliveryInput(BaseModel):
+    """One notification round of a notice, to deliver to each of its recipients."""
+
+    notice: NoticeKindName
+    key: str
+    organisation: str
+    round: int = 0
+    recipients: list[str]
+    on: date
+    """The business day of the notification (a digest groups by it)."""
+    clock: Clock = Field(default_factory=Clock)
+
+
+class DeliveryRequest(BaseModel):
+    """One message: a notice's round to one recipient over one channel."""
+
+    notice: NoticeKindName
+    key: str
+    round: int
+    recipient: str
+    channel: str = "email"
+    clock: Clock = Field(default_factory=Clock)
+    """Business time of the workflow, so the record says the day it was delivered."""
+
+
+class DigestInput(BaseModel):
+    """An organisation's daily digest of `day`, sent once the day is over."""
+
+    organisation: str
+    day: date
+    clock: Clock = Field(default_factory=Clock)
+
+
+class DigestResult(BaseModel):
+    sent: list[str] = Field(default_factory=list)
+    """The members a digest was sent to by this call (not those already recorded)."""

@@ -530,7 +530,9 @@ def set_contact(
     """Where the member's notices go: the member themself or their cell secretary.
     Personal data kept outside the event log, so it can be changed and erased."""
     _contact_keeper(svc, org, caller, member)
-    return ContactStore(svc.store()).set(org.key, member, body.email, body.digest, caller.member)
+    return ContactStore(svc.store()).set(
+        org.key, member, body.email, body.digest, caller.member, list(body.kinds)
+    )
 
 
 @router.get(

@@ -111,8 +111,9 @@ class Simulation:
         # Business time = server time + offset: the scenario's first day starts now.
         offset = _midnight(s.start) - await self.env.get_current_time()
         self.clock = Clock(offset_seconds=offset.total_seconds())
+        # A simulated year's notices are not real: nobody is sent them.
         self.dispatcher = Dispatcher(
-            self.app, self.store, self.client, TASK_QUEUE, clock=self.clock
+            self.app, self.store, self.client, TASK_QUEUE, clock=self.clock, deliver=False
         )
         projector_store = make_read_store(self.settings)
         activities = ChiboActivities(self.app, lambda: make_read_store(self.settings))
