@@ -114,3 +114,28 @@ def test_erasing_a_member_removes_their_contact_and_calendar_link(settings: Sett
         assert CalendarTokens(store).caller_for(token) is None
     finally:
         store.close()
+
+
+def test_the_kinds_of_notice_wanted_by_email(url: str) -> None:
+    answer = run(
+        url,
+        "contacts",
+        "set",
+        "tb",
+        "m12",
+        "--email",
+        "m12@example.vn",
+        "--kind",
+        "resolution_overdue",
+        "--kind",
+        "resolution_deadline_approaching",
+    )
+    assert answer.exit_code == 0, answer.output
+    assert stored(url, "m12") == Contact(
+        member="m12",
+        email="m12@example.vn",
+        digest=False,
+        kinds=["resolution_deadline_approaching", "resolution_overdue"],
+    )
+    wrong = run(url, "contacts", "set", "tb", "m12", "--email", "m12@example.vn", "--kind", "x")
+    assert wrong.exit_code == 2 and "kinds" in wrong.output, wrong.output

@@ -134,3 +134,25 @@ def test_my_calendar_link_is_shown_once_works_and_is_revoked(svc: Services) -> N
     assert location == "/me/calendar?notice=calendar_revoked"
     assert "Đã thu hồi đường dẫn lịch" in http.get(location).text
     assert http.get(path).status_code == 404
+
+
+def test_the_member_chooses_which_kinds_of_notice_come_by_email(svc: Services) -> None:
+    http = site(svc)
+    log_in(http, "m12")
+    page = http.get("/me/contact").text
+    assert "Sắp đến hạn thực hiện nghị quyết" in page and "Loại thông báo muốn nhận qua thư" in page
+    answer = post_form(
+        http,
+        "/me/contact",
+        {"email": "m12@example.vn", "kinds": "resolution_deadline_approaching"},
+    )
+    assert answer.status_code == 303, answer.text
+    assert contact(svc, "m12") == Contact(
+        member="m12",
+        email="m12@example.vn",
+        digest=False,
+        kinds=["resolution_deadline_approaching"],
+    )
+    again = http.get("/me/contact").text
+    assert 'value="resolution_deadline_approaching" checked' in again
+    assert 'value="resolution_overdue" checked' not in again

@@ -301,3 +301,31 @@ def test_a_plain_member_sees_only_their_cell_on_the_board(svc: Services) -> None
     assert page.status_code == 200
     assert "Chi bộ Tổ dân phố số 1" in page.text
     assert "Chi bộ Trường Tiểu học" not in page.text
+
+
+def test_the_escalation_page_says_when_and_how_each_person_was_notified(svc: Services) -> None:
+    """Issue 13: a delivery recorded by the worker shows on the escalation's page."""
+    raise_escalations(svc)
+    http = site(svc)
+    log_in(http, "m03")
+    before = http.get(f"/escalations/{MISSED}").text
+    assert "Chưa gửi thư cho ai" in before
+    svc.app.handle(
+        cmd(
+            c.RecordDelivery,
+            date(2026, 3, 2),
+            actor="chibo",
+            notice="escalation",
+            key=MISSED,
+            channel="email",
+            recipient="m03",
+            message_id="<abc@chibo>",
+            round=0,
+        )
+    )
+    svc.caught_up()
+    after = http.get(f"/escalations/{MISSED}").text
+    assert "Chưa gửi thư cho ai" not in after
+    row = after.split("Đã thông báo cho ai", 1)[1].split("</table>", 1)[0]
+    for text in ("02/03/2026", "Đảng viên m03", "Thư điện tử", "Lần đầu"):
+        assert text in row, text

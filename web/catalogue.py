@@ -358,6 +358,20 @@ VI: dict[str, str] = {
     "field.tasks": "Nhiệm vụ",
     "field.meeting": "Kỳ sinh hoạt",
     "field.new_deadline": "Thời hạn mới",
+    # --- deliveries (issue 13) ---
+    "field.kinds": "Loại thông báo muốn nhận qua thư",
+    "contact.kinds_hint": "Không chọn loại nào: nhận mọi loại.",
+    "escalation.deliveries": "Đã thông báo cho ai, khi nào, qua kênh nào",
+    "escalation.to": "Người nhận",
+    "escalation.channel": "Kênh",
+    "escalation.round": "Lần",
+    "escalation.round_first": "Lần đầu",
+    "escalation.round_again": "Nhắc lại lần {n}",
+    "escalation.no_deliveries": (
+        "Chưa gửi thư cho ai (người nhận chưa có địa chỉ thư hoặc chọn thư tổng hợp hằng ngày)."
+    ),
+    "channel.email": "Thư điện tử",
+    "channel.webhook": "Hệ thống khác (webhook)",
     # --- a member's page -----------------------------------------------------------------
     "member.title": "Việc của tôi",
     "member.tasks": "Nhiệm vụ được phân công năm {year}",

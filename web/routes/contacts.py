@@ -7,6 +7,7 @@ Every read and change goes through the API's route functions (`get_contact`,
 
 from __future__ import annotations
 
+import typing
 import uuid
 
 from fastapi import APIRouter, Request
@@ -23,11 +24,15 @@ from api.routes.calendar import (
     revoke_calendar_token,
 )
 from api.routes.cells import get_cell
+from domain.notices import EscalationKind, ReminderKind
 from web.auth import CsrfDep, Viewer, ViewerDep
 from web.forms import Form, Refusal, attempt, read_form
 from web.render import render
 
 router = APIRouter()
+
+NOTICE_KINDS = [*typing.get_args(ReminderKind), *typing.get_args(EscalationKind)]
+"""What a member may choose to receive by e-mail (none chosen: everything)."""
 
 
 def _contact_page(
@@ -50,6 +55,8 @@ def _contact_page(
         own=member == viewer.member,
         email=form.get("email") if form is not None else (current.email or ""),
         digest=form.checked("digest") if form is not None else current.digest,
+        kinds=NOTICE_KINDS,
+        wanted=set(form.all("kinds")) if form is not None else set(current.kinds),
         action=action,
         back=back,
         refusal=refusal,
@@ -59,10 +66,16 @@ def _contact_page(
 
 def _save_contact(viewer: Viewer, member: str, form: Form) -> Refusal | None:
     def act() -> Contact:
-        body = ContactBody(email=form.optional("email"), digest=form.checked("digest"))
+        body = ContactBody.model_validate(
+            {
+                "email": form.optional("email"),
+                "digest": form.checked("digest"),
+                "kinds": form.all("kinds"),
+            }
+        )
         return set_contact(member, body, viewer.svc, viewer.caller, viewer.org)
 
-    _, refusal = attempt(act, known_fields=["email", "digest"])
+    _, refusal = attempt(act, known_fields=["email", "digest", "kinds"])
     return refusal
 
 

@@ -46,17 +46,24 @@ def contacts_set(
     digest: Annotated[
         bool, typer.Option("--digest", help="one message a day instead of one per notice")
     ] = False,
+    kinds: Annotated[
+        list[str] | None,
+        typer.Option("--kind", help="a notice kind wanted by e-mail (repeat; none: every kind)"),
+    ] = None,
 ) -> None:
-    """Set a registered member's e-mail address and digest choice (replaces the old)."""
+    """Set a registered member's e-mail address, digest choice and the kinds of notice
+    they want by e-mail (replaces the old)."""
     try:
-        body = ContactBody(email=email, digest=digest)
+        body = ContactBody.model_validate({"email": email, "digest": digest, "kinds": kinds or []})
     except ValidationError as error:
         fail("không hợp lệ (invalid): " + "; ".join(validation_lines(error)), USAGE)
     settings = load_settings()
     _registered(settings, organisation, member)
     store = make_read_store(settings)
     try:
-        ContactStore(store).set(organisation, member, body.email, body.digest, ADMIN)
+        ContactStore(store).set(
+            organisation, member, body.email, body.digest, ADMIN, list(body.kinds)
+        )
     finally:
         store.close()
     mode = "daily digest" if body.digest else "each notice"
