@@ -4,6 +4,9 @@ and which kinds of notice they want by e-mail.
 Personal data (an e-mail address identifies a person), so it is kept outside the
 immutable event log, in the read-model database beside the accounts, where it can be
 changed and erased (`ContactStore.erase`; an erasure of the member must call it too).
+When members' personal data is sealed (`CHIBO_PERSONAL_KEYS_DIR`), the address is
+stored sealed under the member's own key, like their name in the log: a copy of the
+database shows no address, and erasing the key makes every copy unreadable.
 """
 
 from __future__ import annotations
@@ -12,7 +15,11 @@ from datetime import UTC, datetime
 
 from pydantic import BaseModel, Field
 
+from domain.personal import PersonalDataCipher
 from projections.store import ReadStore
+
+SEALED = "sealed:"
+"""Prefix of an address stored sealed (an address never starts with it)."""
 
 DDL = (
     "CREATE TABLE IF NOT EXISTS chibo_contacts ("
@@ -43,8 +50,25 @@ class Contact(BaseModel):
 
 
 class ContactStore:
-    def __init__(self, store: ReadStore) -> None:
-        self.store = store
+    def __init__(self, store: ReadStore, cipher: PersonalDataCipher | None = None) -> None:
+        self.store, self.cipher = store, cipher
+
+    @staticmethod
+    def _context(organisation: str) -> str:
+        return f"contact.email:{organisation}"
+
+    def _seal(self, organisation: str, member: str, email: str | None) -> str | None:
+        if email is None or self.cipher is None:
+            return email
+        return SEALED + self.cipher.seal(member, self._context(organisation), email)
+
+    def _open(self, organisation: str, member: str, stored: str | None) -> str | None:
+        """The address (None when there is none, or its key was erased)."""
+        if stored is None or not stored.startswith(SEALED):
+            return stored
+        if self.cipher is None:
+            return None
+        return self.cipher.open(member, self._context(organisation), stored[len(SEALED) :])
 
     def set(
         self,
@@ -67,7 +91,14 @@ class ContactStore:
                 "INSERT INTO chibo_contacts"
                 " (organisation, member, email, digest, updated_at, updated_by)"
                 " VALUES (%s, %s, %s, %s, %s, %s)",
-                (organisation, member, email, int(digest), now, by),
+                (
+                    organisation,
+                    member,
+                    self._seal(organisation, member, email),
+                    int(digest),
+                    now,
+                    by,
+                ),
             )
             for kind in wanted:
                 cur.execute(
@@ -91,7 +122,7 @@ class ContactStore:
         )
         return Contact(
             member=member,
-            email=rows[0][0],
+            email=self._open(organisation, member, rows[0][0]),
             digest=bool(rows[0][1]),
             kinds=[row[0] for row in kinds],
         )

@@ -50,6 +50,12 @@ class ChiboApplication(Application[UUID], CommandBus):
         self._views = threading.local()
         super().__init__(env)
 
+    @property
+    def personal(self) -> PersonalDataCipher | None:
+        """The members' keys, when personal data is sealed: also for the personal data
+        kept outside the log (contacts), sealed the same way."""
+        return self._personal
+
     def construct_mapper(self) -> Mapper[UUID]:
         mapper = PydanticMapper(transcoder=OrjsonTranscoder())
         mapper.personal = self._personal

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner, Result
@@ -15,6 +16,7 @@ from api.contacts import Contact, ContactStore
 from domain.access import Caller
 from tests.factories import seed_ward
 from workers.cli import app as cli
+from workers.keystore import FileKeyStore
 from workers.settings import Settings
 from workers.wiring import make_app, make_read_store
 
@@ -139,3 +141,31 @@ def test_the_kinds_of_notice_wanted_by_email(url: str) -> None:
     )
     wrong = run(url, "contacts", "set", "tb", "m12", "--email", "m12@example.vn", "--kind", "x")
     assert wrong.exit_code == 2 and "kinds" in wrong.output, wrong.output
+
+
+def test_an_address_is_sealed_under_the_members_key(url: str, tmp_path: Path) -> None:
+    """With sealed personal data, the database holds no address; the key's erasure
+    makes every copy unreadable (docs/personal-data.md)."""
+    keys = tmp_path / "keys"
+    env = {"CHIBO_DATABASE_URL": url, "CHIBO_PERSONAL_KEYS_DIR": str(keys)}
+    runner = CliRunner()
+    answer = runner.invoke(
+        cli, ["contacts", "set", "tb", "m12", "--email", "m12@example.vn"], env=env
+    )
+    assert answer.exit_code == 0, answer.output
+    store = make_read_store(Settings(database_url=url))
+    try:
+        (raw,) = store.query("SELECT email FROM chibo_contacts WHERE member = 'm12'")[0]
+        assert raw.startswith("sealed:") and "example.vn" not in raw
+        assert ContactStore(store).get("tb", "m12") == Contact(
+            member="m12", email=None, digest=False
+        ), "without the key, no address"
+        shown = runner.invoke(cli, ["contacts", "show", "tb", "m12"], env=env)
+        assert "m12@example.vn" in shown.output, shown.output
+        assert FileKeyStore(keys).erase("m12")
+        cipher = FileKeyStore(keys)
+        assert ContactStore(store, cipher).get("tb", "m12") == Contact(
+            member="m12", email=None, digest=False
+        )
+    finally:
+        store.close()

@@ -133,10 +133,14 @@ def make_app(settings: Settings, *, create_table: bool = False) -> ChiboApplicat
         _create_sqlite_file(settings)
     else:
         check_database(settings)
-    keys = FileKeyStore(settings.personal_keys_dir) if settings.personal_keys_dir else None
     return ChiboApplication(
-        env=settings.eventsourcing_env(create_table=create_table), personal=keys
+        env=settings.eventsourcing_env(create_table=create_table), personal=personal_keys(settings)
     )
+
+
+def personal_keys(settings: Settings) -> FileKeyStore | None:
+    """The members' keys, when their personal data is sealed (`CHIBO_PERSONAL_KEYS_DIR`)."""
+    return FileKeyStore(settings.personal_keys_dir) if settings.personal_keys_dir else None
 
 
 def make_read_store(settings: Settings, *, check: bool = True) -> ReadStore:
@@ -204,7 +208,7 @@ def make_activities(settings: Settings, app: ChiboApplication) -> ChiboActivitie
         app,
         lambda: make_read_store(settings),
         mail=mail_config(settings),
-        contacts=ContactStore,
+        contacts=lambda store: ContactStore(store, app.personal),
     )
 
 

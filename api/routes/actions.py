@@ -530,7 +530,7 @@ def set_contact(
     """Where the member's notices go: the member themself or their cell secretary.
     Personal data kept outside the event log, so it can be changed and erased."""
     _contact_keeper(svc, org, caller, member)
-    return ContactStore(svc.store()).set(
+    return ContactStore(svc.store(), svc.app.personal).set(
         org.key, member, body.email, body.digest, caller.member, list(body.kinds)
     )
 
@@ -546,7 +546,7 @@ def get_contact(
     """Where the member's notices go now (no address yet: `email` null); readable by
     whoever may set it."""
     _contact_keeper(svc, org, caller, member)
-    found = ContactStore(svc.store()).get(org.key, member)
+    found = ContactStore(svc.store(), svc.app.personal).get(org.key, member)
     return found if found is not None else Contact(member=member, email=None, digest=False)
 
 

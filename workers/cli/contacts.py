@@ -14,7 +14,7 @@ from api.contacts import ContactStore
 from domain.organisation import Organisation
 from workers.cli.app import REFUSED, USAGE, app, console, fail, load_settings, validation_lines
 from workers.settings import Settings
-from workers.wiring import make_app, make_read_store
+from workers.wiring import make_app, make_read_store, personal_keys
 
 contacts_app = typer.Typer(
     no_args_is_help=True, help="Where members' notices go (e-mail, daily digest)."
@@ -61,7 +61,7 @@ def contacts_set(
     _registered(settings, organisation, member)
     store = make_read_store(settings)
     try:
-        ContactStore(store).set(
+        ContactStore(store, personal_keys(settings)).set(
             organisation, member, body.email, body.digest, ADMIN, list(body.kinds)
         )
     finally:
@@ -81,7 +81,7 @@ def contacts_show(
     _registered(settings, organisation, member)
     store = make_read_store(settings)
     try:
-        found = ContactStore(store).get(organisation, member)
+        found = ContactStore(store, personal_keys(settings)).get(organisation, member)
     finally:
         store.close()
     email = found.email if found is not None else None
