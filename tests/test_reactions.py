@@ -13,7 +13,8 @@ from domain.resolution import Resolution
 from projections.registry import PROJECTIONS
 from workers.cli import app
 from workflows.calendar import OrganisationCalendar
-from workflows.dispatcher import REACTIONS, Signals, Starts
+from workflows.dispatcher import REACTIONS, Each, Signals, Starts
+from workflows.escalation import EscalationFollowUp
 from workflows.followup import ResolutionFollowUp
 from workflows.reactions import IGNORED, event_types, reaction_rows
 
@@ -48,11 +49,14 @@ def test_dispatcher_table_names_workflow_definitions() -> None:
         OrganisationCalendar.schedule,
         ResolutionFollowUp.run,
         ResolutionFollowUp.changed,
+        EscalationFollowUp.run,
+        EscalationFollowUp.changed,
     }
-    for reaction in REACTIONS.values():
-        assert isinstance(reaction, Starts | Signals)
-        target = reaction.run if isinstance(reaction, Starts) else reaction.signal
-        assert target in definitions
+    for entry in REACTIONS.values():
+        for reaction in entry.reactions if isinstance(entry, Each) else (entry,):
+            assert isinstance(reaction, Starts | Signals)
+            target = reaction.run if isinstance(reaction, Starts) else reaction.signal
+            assert target in definitions
 
 
 def test_resolution_adopted_row() -> None:

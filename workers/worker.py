@@ -10,9 +10,10 @@ from temporalio.worker.workflow_sandbox import RestrictedWorkflowAccessError
 
 from workflows.activities import ChiboActivities
 from workflows.calendar import OrganisationCalendar
+from workflows.escalation import EscalationFollowUp
 from workflows.followup import ResolutionFollowUp
 
-WORKFLOWS = [OrganisationCalendar, ResolutionFollowUp]
+WORKFLOWS = [OrganisationCalendar, ResolutionFollowUp, EscalationFollowUp]
 
 
 def build_worker(

@@ -12,7 +12,8 @@ from typing import Any
 from domain import commands as c
 from domain.application import ChiboApplication
 from domain.cell import Cell
-from domain.notices import Leaders, deadline_reminded_to, overdue_escalated_to
+from domain.escalation_ladder import raised_to
+from domain.notices import Escalation, Leaders, deadline_reminded_to, overdue_escalated_to
 from domain.organisation import Organisation
 from domain.periods import bounds, previous, quarter_of
 from domain.policy import Policy
@@ -28,6 +29,8 @@ from workflows.models import (
     Check,
     CheckRequest,
     CheckResult,
+    EscalationInfo,
+    EscalationStepRequest,
     FollowUpInfo,
     MeetingCheck,
     MemberCheck,
@@ -225,8 +228,71 @@ class ChiboActivities:
         )
         return True
 
+    def _raised_to(self, esc: Escalation) -> list[str] | None:
+        org = self._organisation(esc.organisation)
+        return raised_to(esc.kind, esc.recipients, Leaders(organisation_secretary=org.secretary))
+
+    @implements(defs.escalation_info)
+    def escalation_info(self, escalation: str) -> EscalationInfo:
+        """An escalation's status and its follow-up days under the policy of its day."""
+        esc: Escalation = self._get(Escalation, escalation)
+        policy = self._organisation(esc.organisation).policy_on(esc.raised_on)
+        return EscalationInfo(
+            escalation=esc.key,
+            status=esc.status,
+            raised_on=esc.raised_on,
+            renotify_days=policy.escalation_renotify_days,
+            raise_days=policy.escalation_raise_days,
+            climbs=self._raised_to(esc) is not None,
+        )
+
+    @implements(defs.escalation_step)
+    def escalation_step(self, req: EscalationStepRequest) -> bool:
+        """Sends an open escalation again (`Escalation.Notified`) or raises it one level
+        up (`Escalation.Raised`, level + 1); False once it is no longer open."""
+        esc: Escalation = self._get(Escalation, req.escalation)
+        step = req.step
+        if esc.status != "open":
+            return False
+        common = {
+            "actor": SYSTEM_ACTOR,
+            "command_id": f"{req.workflow_id}:{step.key}",
+            "correlation_id": req.workflow_id,
+            "occurred_on": step.on,
+        }
+        if step.kind == "renotify":
+            self.app.handle(
+                c.NotifyEscalation(escalation=esc.key, recipients=esc.recipients, **common)
+            )
+            return True
+        above = self._raised_to(esc)
+        if above is None:
+            return False
+        self.app.handle(
+            c.RaiseEscalation(
+                organisation=esc.organisation,
+                kind=esc.kind,
+                rule=esc.rule,
+                subject=esc.subject,
+                period=esc.period,
+                level=esc.level + 1,
+                recipients=above,
+                evidence=[*esc.evidence, f"{esc.id}@{esc.version}"],
+                details={**esc.details, "raised_from": esc.key},
+                **common,
+            )
+        )
+        return True
+
     def all(self) -> list[Any]:
-        return [self.followup_info, self.followup_step, self.calendar_plan, self.run_check]
+        return [
+            self.followup_info,
+            self.followup_step,
+            self.calendar_plan,
+            self.run_check,
+            self.escalation_info,
+            self.escalation_step,
+        ]
 
 
 def _year_checks(ctx: checks.Context, arg: str, on: date) -> list[checks.Finding]:

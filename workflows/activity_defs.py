@@ -17,6 +17,8 @@ from workflows.models import (
     Check,
     CheckRequest,
     CheckResult,
+    EscalationInfo,
+    EscalationStepRequest,
     FollowUpInfo,
     PlanRequest,
     StepRequest,
@@ -54,4 +56,23 @@ def followup_step(req: StepRequest) -> bool:
     raise NotImplementedError("runs in the worker: ChiboActivities.followup_step")
 
 
-ALL = (calendar_plan, run_check, followup_info, followup_step)
+@activity.defn
+def escalation_info(escalation: str) -> EscalationInfo:
+    """An escalation's status and its follow-up days under the policy of its day."""
+    raise NotImplementedError("runs in the worker: ChiboActivities.escalation_info")
+
+
+@activity.defn
+def escalation_step(req: EscalationStepRequest) -> bool:
+    """Sends an open escalation again, or raises it one level up (issue 13)."""
+    raise NotImplementedError("runs in the worker: ChiboActivities.escalation_step")
+
+
+ALL = (
+    calendar_plan,
+    run_check,
+    followup_info,
+    followup_step,
+    escalation_info,
+    escalation_step,
+)

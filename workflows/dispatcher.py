@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 from uuid import UUID
 
 from eventsourcing.application import Application
@@ -24,11 +24,13 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from domain.cell import Cell
 from domain.meeting import Meeting
+from domain.notices import Escalation
 from domain.organisation import Organisation
 from domain.resolution import Resolution
 from projections.store import ReadStore
 from projections.tracking import get_position, set_position
 from workflows.calendar import OrganisationCalendar, calendar_workflow_id
+from workflows.escalation import EscalationFollowUp, escalation_workflow_id
 from workflows.followup import ResolutionFollowUp, followup_workflow_id
 from workflows.models import (
     CalendarInput,
@@ -36,6 +38,8 @@ from workflows.models import (
     ChangeKind,
     Check,
     Clock,
+    EscalationChange,
+    EscalationInput,
     FollowUpInput,
     MeetingCheck,
     MemberCheck,
@@ -87,8 +91,8 @@ class Starts:
     run: WorkflowRun
     given: Callable[[Any, Context], tuple[str, Any]]
 
-    def action(self, event: Any, ctx: Context) -> Action:
-        return StartWorkflow(self.run, *self.given(event, ctx))
+    def actions(self, event: Any, ctx: Context) -> list[Action]:
+        return [StartWorkflow(self.run, *self.given(event, ctx))]
 
     def describe(self) -> str:
         return f"start {self.run.__qualname__.split('.')[0]}"
@@ -102,15 +106,28 @@ class Signals:
     signal: WorkflowSignal
     given: Callable[[Any, Context], tuple[str, Any]]
 
-    def action(self, event: Any, ctx: Context) -> Action:
+    def actions(self, event: Any, ctx: Context) -> list[Action]:
         workflow_id, arg = self.given(event, ctx)
-        return Signal(workflow_id, self.signal, arg)
+        return [Signal(workflow_id, self.signal, arg)]
 
     def describe(self) -> str:
         return f"signal {self.signal.__qualname__}"
 
 
-Reaction = Starts | Signals
+@dataclass(frozen=True)
+class Each:
+    """The event asks several things, in this order (each harmless to repeat)."""
+
+    reactions: tuple[Starts | Signals, ...]
+
+    def actions(self, event: Any, ctx: Context) -> list[Action]:
+        return [a for reaction in self.reactions for a in reaction.actions(event, ctx)]
+
+    def describe(self) -> str:
+        return "; ".join(reaction.describe() for reaction in self.reactions)
+
+
+Reaction = Starts | Signals | Each
 
 
 def _calendar(event: Organisation.Registered, ctx: Context) -> tuple[str, CalendarInput]:
@@ -148,7 +165,21 @@ def _changed(kind: ChangeKind) -> Callable[[Any, Context], tuple[str, Change]]:
     return given
 
 
-REACTIONS: dict[type[Any], Reaction] = {
+def _escalation(event: Escalation.Raised, ctx: Context) -> tuple[str, EscalationInput]:
+    return escalation_workflow_id(event.key), EscalationInput(escalation=event.key, clock=ctx.clock)
+
+
+def _escalation_changed(
+    kind: Literal["acknowledged", "resolved"],
+) -> Callable[[Any, Context], tuple[str, EscalationChange]]:
+    def given(event: Any, ctx: Context) -> tuple[str, EscalationChange]:
+        key = ctx.key_of(event.originator_id)
+        return escalation_workflow_id(key), EscalationChange(kind=kind, on=event.occurred_on)
+
+    return given
+
+
+RULE_REACTIONS: dict[type[Any], Reaction] = {
     Organisation.Registered: Starts(OrganisationCalendar.run, _calendar),
     Meeting.Held: Signals(OrganisationCalendar.schedule, _meeting_held),
     Meeting.HeldAsAnnounced: Signals(OrganisationCalendar.schedule, _meeting_held),
@@ -159,6 +190,18 @@ REACTIONS: dict[type[Any], Reaction] = {
     Resolution.DeadlineExtended: Signals(ResolutionFollowUp.changed, _changed("extended")),
     Resolution.Cancelled: Signals(ResolutionFollowUp.changed, _changed("cancelled")),
 }
+"""What the rules ask: checks and the follow-up of resolutions (SCENARIOS.md's results)."""
+
+NOTICE_REACTIONS: dict[type[Any], Reaction] = {
+    Escalation.Raised: Starts(EscalationFollowUp.run, _escalation),
+    Escalation.Acknowledged: Signals(
+        EscalationFollowUp.changed, _escalation_changed("acknowledged")
+    ),
+    Escalation.Resolved: Signals(EscalationFollowUp.changed, _escalation_changed("resolved")),
+}
+"""What reaching people asks (issue 13): escalations that follow up, deliveries."""
+
+REACTIONS: dict[type[Any], Reaction] = RULE_REACTIONS | NOTICE_REACTIONS
 """The behaviour map: what each stored event asks of Temporal (by its exact class:
 event classes are never subclassed). Every other event asks nothing."""
 
@@ -168,10 +211,11 @@ def actions_for(
     clock: Clock,
     key_of: Callable[[UUID], str],
     org_of: Callable[[UUID], str],
+    reactions: Mapping[type[Any], Reaction] = REACTIONS,
 ) -> list[Action]:
-    """What `event` asks of Temporal, by `REACTIONS`."""
-    reaction = REACTIONS.get(type(event))
-    return [] if reaction is None else [reaction.action(event, Context(clock, key_of, org_of))]
+    """What `event` asks of Temporal, by `reactions` (the whole map unless told)."""
+    reaction = reactions.get(type(event))
+    return [] if reaction is None else reaction.actions(event, Context(clock, key_of, org_of))
 
 
 class Dispatcher:
@@ -183,8 +227,12 @@ class Dispatcher:
         task_queue: str,
         batch_size: int = 100,
         clock: Clock | None = None,
+        reactions: Mapping[type[Any], Reaction] = REACTIONS,
     ) -> None:
+        """`reactions`: the whole map, or `RULE_REACTIONS` where only what the rules
+        raise is asked for (the simulator: SCENARIOS.md's results, nobody to reach)."""
         self.app = app
+        self.reactions = reactions
         self.store = store
         self.client = client
         self.task_queue = task_queue
@@ -219,7 +267,7 @@ class Dispatcher:
         )
         for notification in notifications:
             event = self.app.mapper.to_domain_event(notification)
-            for action in actions_for(event, self.clock, self.key_of, self.org_of):
+            for action in actions_for(event, self.clock, self.key_of, self.org_of, self.reactions):
                 await self.execute(action)
         if notifications:
             # After the whole batch: a crash re-delivers it, and every effect is idempotent
