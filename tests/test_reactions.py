@@ -17,6 +17,7 @@ from workflows.dispatcher import REACTIONS, Each, Signals, Starts
 from workflows.escalation import EscalationFollowUp
 from workflows.followup import ResolutionFollowUp
 from workflows.reactions import IGNORED, event_types, reaction_rows
+from workflows.webhook import WebhookDelivery
 
 
 def handled() -> set[type]:
@@ -51,6 +52,7 @@ def test_dispatcher_table_names_workflow_definitions() -> None:
         ResolutionFollowUp.changed,
         EscalationFollowUp.run,
         EscalationFollowUp.changed,
+        WebhookDelivery.run,
     }
     for entry in REACTIONS.values():
         for reaction in entry.reactions if isinstance(entry, Each) else (entry,):

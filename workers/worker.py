@@ -12,8 +12,9 @@ from workflows.activities import ChiboActivities
 from workflows.calendar import OrganisationCalendar
 from workflows.escalation import EscalationFollowUp
 from workflows.followup import ResolutionFollowUp
+from workflows.webhook import WebhookDelivery
 
-WORKFLOWS = [OrganisationCalendar, ResolutionFollowUp, EscalationFollowUp]
+WORKFLOWS = [OrganisationCalendar, ResolutionFollowUp, EscalationFollowUp, WebhookDelivery]
 
 
 def build_worker(

@@ -4,7 +4,11 @@ id derives from the workflow id and step, so a retried activity changes nothing 
 
 from __future__ import annotations
 
+import json
 import threading
+import time
+import urllib.error
+import urllib.request
 from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
@@ -13,12 +17,19 @@ from domain import commands as c
 from domain.application import ChiboApplication
 from domain.cell import Cell
 from domain.escalation_ladder import raised_to
-from domain.notices import Escalation, Leaders, deadline_reminded_to, overdue_escalated_to
+from domain.notices import (
+    Escalation,
+    Leaders,
+    Reminder,
+    deadline_reminded_to,
+    overdue_escalated_to,
+)
 from domain.organisation import Organisation
 from domain.periods import bounds, previous, quarter_of
 from domain.policy import Policy
 from domain.resolution import Resolution
 from projections import meetings as meeting_register
+from projections import webhooks
 from projections.projector import Projector
 from projections.registry import all_projections
 from projections.store import ReadStore
@@ -38,6 +49,7 @@ from workflows.models import (
     PeriodCheckKind,
     PlanRequest,
     StepRequest,
+    WebhookInput,
 )
 
 SYSTEM_ACTOR = "chibo"
@@ -52,8 +64,11 @@ class ChiboActivities:
         app: ChiboApplication,
         open_store: Callable[[], ReadStore],
         catch_up_timeout: float = 60.0,
+        site_url: str = "",
     ) -> None:
+        """`site_url`: where the pages are served, prefixed to the links notices carry."""
         self.app = app
+        self.site_url = site_url.rstrip("/")
         self._open_store = open_store
         self._local = threading.local()
         self._stores: list[ReadStore] = []
@@ -292,7 +307,87 @@ class ChiboActivities:
             self.run_check,
             self.escalation_info,
             self.escalation_step,
+            self.deliver_webhook,
         ]
+
+    def webhook_payload(self, inp: WebhookInput) -> tuple[str, int, dict[str, Any]]:
+        """The notice as it stood after the event: its organisation, round and JSON."""
+        if inp.notice == "reminder":
+            rem: Reminder = self.app.repository.get(Reminder.id_for(inp.key), version=inp.version)
+            return (
+                rem.organisation,
+                0,
+                {
+                    "kind": "reminder",
+                    "key": rem.key,
+                    "rule": rem.rule,
+                    "type": rem.kind,
+                    "subject": rem.subject,
+                    "period": rem.period,
+                    "level": None,
+                    "recipients": rem.recipients,
+                    "evidence": [],
+                    "round": 0,
+                    "on": rem.sent_on.isoformat(),
+                    "link": f"{self.site_url}/me",
+                },
+            )
+        esc: Escalation = self.app.repository.get(Escalation.id_for(inp.key), version=inp.version)
+        round_ = len(esc.notices)  # 0 when raised, n after the n-th re-notification
+        on = esc.notices[-1].notified_on if esc.notices else esc.raised_on
+        recipients = esc.notices[-1].recipients if esc.notices else esc.recipients
+        return (
+            esc.organisation,
+            round_,
+            {
+                "kind": "escalation",
+                "key": esc.key,
+                "rule": esc.rule,
+                "type": esc.kind,
+                "subject": esc.subject,
+                "period": esc.period,
+                "level": esc.level,
+                "recipients": recipients,
+                "evidence": esc.evidence,
+                "round": round_,
+                "on": on.isoformat(),
+                "link": f"{self.site_url}/escalations/{esc.key}",
+            },
+        )
+
+    @implements(defs.deliver_webhook)
+    def deliver_webhook(self, inp: WebhookInput) -> str:
+        """POSTs a notice, signed, to its organisation's webhook once: skips when none is
+        set or it was delivered; a failure is recorded and raised (Temporal retries)."""
+        organisation, round_, payload = self.webhook_payload(inp)
+        store = self.store()
+        hook = webhooks.webhook_of(store, organisation)
+        if hook is None:
+            return "no webhook"
+        done = webhooks.delivery(store, organisation, inp.key, round_)
+        if done is not None and done.delivered_at is not None:
+            return "already delivered"
+        body = json.dumps(payload, ensure_ascii=False, sort_keys=True).encode()
+        timestamp = int(time.time())
+        request = urllib.request.Request(
+            hook.url,
+            data=body,
+            method="POST",
+            headers={
+                "Content-Type": "application/json; charset=utf-8",
+                webhooks.TIMESTAMP_HEADER: str(timestamp),
+                webhooks.SIGNATURE_HEADER: webhooks.sign(hook.secret, timestamp, body),
+                webhooks.DELIVERY_HEADER: f"{organisation}/{inp.key}/{round_}",
+            },
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=20) as response:
+                response.read()
+        except (urllib.error.URLError, OSError) as error:
+            webhooks.record_attempt(store, organisation, inp.key, round_, str(error))
+            raise
+        webhooks.record_attempt(store, organisation, inp.key, round_, None)
+        return "delivered"
 
 
 def _year_checks(ctx: checks.Context, arg: str, on: date) -> list[checks.Finding]:

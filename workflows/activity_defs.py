@@ -22,6 +22,7 @@ from workflows.models import (
     FollowUpInfo,
     PlanRequest,
     StepRequest,
+    WebhookInput,
 )
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -68,6 +69,12 @@ def escalation_step(req: EscalationStepRequest) -> bool:
     raise NotImplementedError("runs in the worker: ChiboActivities.escalation_step")
 
 
+@activity.defn
+def deliver_webhook(inp: WebhookInput) -> str:
+    """POSTs a notice, signed, to its organisation's webhook once (issue 13)."""
+    raise NotImplementedError("runs in the worker: ChiboActivities.deliver_webhook")
+
+
 ALL = (
     calendar_plan,
     run_check,
@@ -75,4 +82,5 @@ ALL = (
     followup_step,
     escalation_info,
     escalation_step,
+    deliver_webhook,
 )

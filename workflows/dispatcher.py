@@ -24,7 +24,7 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from domain.cell import Cell
 from domain.meeting import Meeting
-from domain.notices import Escalation
+from domain.notices import Escalation, Reminder
 from domain.organisation import Organisation
 from domain.resolution import Resolution
 from projections.store import ReadStore
@@ -43,7 +43,9 @@ from workflows.models import (
     FollowUpInput,
     MeetingCheck,
     MemberCheck,
+    WebhookInput,
 )
+from workflows.webhook import WebhookDelivery, webhook_workflow_id
 
 log = logging.getLogger("chibo.dispatcher")
 
@@ -179,6 +181,19 @@ def _escalation_changed(
     return given
 
 
+def _webhook(
+    notice: Literal["escalation", "reminder"],
+) -> Callable[[Any, Context], tuple[str, WebhookInput]]:
+    """One delivery per notice event (raised or sent: round 0; sent again: round n)."""
+
+    def given(event: Any, ctx: Context) -> tuple[str, WebhookInput]:
+        key = ctx.key_of(event.originator_id)
+        inp = WebhookInput(notice=notice, key=key, version=event.originator_version)
+        return webhook_workflow_id(inp), inp
+
+    return given
+
+
 RULE_REACTIONS: dict[type[Any], Reaction] = {
     Organisation.Registered: Starts(OrganisationCalendar.run, _calendar),
     Meeting.Held: Signals(OrganisationCalendar.schedule, _meeting_held),
@@ -193,7 +208,14 @@ RULE_REACTIONS: dict[type[Any], Reaction] = {
 """What the rules ask: checks and the follow-up of resolutions (SCENARIOS.md's results)."""
 
 NOTICE_REACTIONS: dict[type[Any], Reaction] = {
-    Escalation.Raised: Starts(EscalationFollowUp.run, _escalation),
+    Escalation.Raised: Each(
+        (
+            Starts(EscalationFollowUp.run, _escalation),
+            Starts(WebhookDelivery.run, _webhook("escalation")),
+        )
+    ),
+    Escalation.Notified: Starts(WebhookDelivery.run, _webhook("escalation")),
+    Reminder.Sent: Starts(WebhookDelivery.run, _webhook("reminder")),
     Escalation.Acknowledged: Signals(
         EscalationFollowUp.changed, _escalation_changed("acknowledged")
     ),

@@ -247,3 +247,17 @@ class EscalationChange(BaseModel):
 
     kind: Literal["acknowledged", "resolved"]
     on: date
+
+
+# --- webhooks ------------------------------------------------------------------------------
+
+
+class WebhookInput(BaseModel):
+    """One notice event to POST to its organisation's webhook: an escalation raised or
+    sent again, or a reminder sent. `version` is the event's place in the notice's
+    stream (the round follows from it: 0 when raised or sent, n for the n-th
+    re-notification)."""
+
+    notice: Literal["escalation", "reminder"]
+    key: str
+    version: int
