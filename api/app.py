@@ -24,6 +24,7 @@ from api.routes import (
     records,
     resolutions,
     session,
+    webhooks,
 )
 
 MAX_BODY = 1_000_000
@@ -119,4 +120,15 @@ def _problem_media_type(app: FastAPI) -> None:
     app.openapi = openapi  # type: ignore[method-assign]
 
 
-ROUTERS = [session, cells, meetings, resolutions, notices, compliance, records, audit, actions]
+ROUTERS = [
+    session,
+    cells,
+    meetings,
+    resolutions,
+    notices,
+    compliance,
+    records,
+    audit,
+    actions,
+    webhooks,
+]

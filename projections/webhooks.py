@@ -14,6 +14,7 @@ import hashlib
 import hmac
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from urllib.parse import urlsplit
 
 from projections.store import ReadStore
 
@@ -32,6 +33,27 @@ ERROR_MAX = 1_000
 SIGNATURE_HEADER = "X-Chibo-Signature"
 TIMESTAMP_HEADER = "X-Chibo-Timestamp"
 DELIVERY_HEADER = "X-Chibo-Delivery"
+
+
+URL_MAX = 2_000
+SECRET_MIN, SECRET_MAX = 16, 512
+
+
+def url_problem(url: str) -> str | None:
+    """Why `url` cannot receive webhooks (an http(s) URL with a host), or None."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc or len(url) > URL_MAX:
+        return "địa chỉ phải là URL http(s) đầy đủ (the URL must be a full http(s) URL)"
+    return None
+
+
+def secret_problem(secret: str) -> str | None:
+    if not SECRET_MIN <= len(secret) <= SECRET_MAX:
+        return (
+            f"khóa bí mật phải dài từ {SECRET_MIN} đến {SECRET_MAX} ký tự"
+            f" (the secret must be {SECRET_MIN} to {SECRET_MAX} characters)"
+        )
+    return None
 
 
 def sign(secret: str, timestamp: int, body: bytes) -> str:

@@ -17,9 +17,12 @@ from temporalio.client import WorkflowExecutionStatus
 from temporalio.testing import WorkflowEnvironment
 
 from domain import commands as c
+from domain.application import ChiboApplication
 from domain.notices import escalation_key, reminder_key
 from projections import webhooks
+from projections.store import ReadStore
 from tests.factories import START, cmd, seed_ward
+from tests.test_api_actions import api  # noqa: F401 - the API with a client per member
 from workers.settings import Settings
 from workers.wiring import make_app, make_read_store
 from workers.worker import build_worker
@@ -213,3 +216,61 @@ def test_no_webhook_no_post(settings: Settings) -> None:
     finally:
         activities.close()
         app.close()
+
+
+def test_put_webhook_by_the_organisation_secretary_only(
+    api: Any,  # noqa: F811 - the fixture imported above
+) -> None:
+    _, store, client = api
+    body = {"url": "https://hook.example.vn/chibo", "secret": SECRET}
+    answer = client("m01").put("/api/organisations/tb/webhook", json=body)
+    assert answer.status_code == 200, answer.text
+    assert answer.json() == {
+        "organisation": "tb",
+        "url": "https://hook.example.vn/chibo",
+        "secret_set": True,
+    }
+    assert SECRET not in answer.text
+    assert webhooks.webhook_of(store, "tb") == webhooks.Webhook(
+        "tb", "https://hook.example.vn/chibo", SECRET
+    )
+    # A committee member in charge of a cell, a cell secretary, a member: 403.
+    for member in ("m03", "m10", "m12"):
+        refused = client(member).put("/api/organisations/tb/webhook", json=body)
+        assert refused.status_code == 403, member
+    assert client("m01").put("/api/organisations/xx/webhook", json=body).status_code == 404
+    bad = client("m01").put(
+        "/api/organisations/tb/webhook", json={"url": "ftp://x", "secret": SECRET}
+    )
+    assert bad.status_code == 422
+    short = client("m01").put(
+        "/api/organisations/tb/webhook", json={"url": body["url"], "secret": "short"}
+    )
+    assert short.status_code == 422
+
+
+def test_chibo_webhooks_set_reads_the_secret_from_stdin(
+    ward: tuple[ChiboApplication, ReadStore],
+    settings: Settings,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from typer.testing import CliRunner
+
+    from workers.cli import app as cli
+
+    _, store = ward
+    monkeypatch.setenv("CHIBO_DATABASE_URL", settings.database_url)
+    runner = CliRunner()
+    url = "https://hook.example.vn/chibo"
+    done = runner.invoke(
+        cli, ["webhooks", "set", "tb", "--url", url, "--secret-stdin"], input=SECRET + "\n"
+    )
+    assert done.exit_code == 0, done.output
+    assert SECRET not in done.output
+    assert webhooks.webhook_of(store, "tb") == webhooks.Webhook("tb", url, SECRET)
+    no_stdin = runner.invoke(cli, ["webhooks", "set", "tb", "--url", url])
+    assert no_stdin.exit_code != 0
+    unknown = runner.invoke(
+        cli, ["webhooks", "set", "xx", "--url", url, "--secret-stdin"], input=SECRET + "\n"
+    )
+    assert unknown.exit_code != 0

@@ -9,10 +9,20 @@ from __future__ import annotations
 import sys
 
 # ruff: noqa: I001 - the order of these imports is the order of `chibo --help`
-from workers.cli import system, scenarios, records, read_models, accounts, act
+from workers.cli import system, scenarios, records, read_models, accounts, act, webhooks
 from workers.cli.app import app
 
-__all__ = ["accounts", "act", "app", "main", "read_models", "records", "scenarios", "system"]
+__all__ = [
+    "accounts",
+    "act",
+    "app",
+    "main",
+    "read_models",
+    "records",
+    "scenarios",
+    "system",
+    "webhooks",
+]
 
 
 def main() -> None:
