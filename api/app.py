@@ -25,6 +25,7 @@ from api.routes import (
     records,
     resolutions,
     session,
+    webhooks,
 )
 
 MAX_BODY = 1_000_000
@@ -138,4 +139,5 @@ ROUTERS = [
     audit,
     actions,
     calendar,
+    webhooks,
 ]

@@ -41,6 +41,8 @@ class Policy(BaseModel):
     communication_days: int = Field(default=2, ge=0)  # R22
     reminder_days: list[int] = Field(default_factory=lambda: [7, 1])  # R24
     escalation_days: list[int] = Field(default_factory=lambda: [1, 15, 30])  # R24
+    escalation_renotify_days: int = Field(default=7, ge=1)  # an open escalation, sent again
+    escalation_raise_days: int = Field(default=14, ge=1)  # an open escalation, one level up
     task_assignment_deadline: str = "01-31"  # R30
     new_member_task_days: int = Field(default=30, ge=0)  # R31
     pledge_deadline: str = "01-31"  # R33

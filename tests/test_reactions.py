@@ -14,9 +14,11 @@ from projections.registry import PROJECTIONS
 from workers.cli import app
 from workflows.calendar import OrganisationCalendar
 from workflows.delivery import NoticeDelivery
-from workflows.dispatcher import REACTIONS, Signals, Starts
+from workflows.dispatcher import REACTIONS, Each, Signals, Starts
+from workflows.escalation import EscalationFollowUp
 from workflows.followup import ResolutionFollowUp
 from workflows.reactions import IGNORED, event_types, reaction_rows
+from workflows.webhook import WebhookDelivery
 
 
 def handled() -> set[type]:
@@ -50,11 +52,15 @@ def test_dispatcher_table_names_workflow_definitions() -> None:
         ResolutionFollowUp.run,
         ResolutionFollowUp.changed,
         NoticeDelivery.run,
+        EscalationFollowUp.run,
+        EscalationFollowUp.changed,
+        WebhookDelivery.run,
     }
-    for reaction in REACTIONS.values():
-        assert isinstance(reaction, Starts | Signals)
-        target = reaction.run if isinstance(reaction, Starts) else reaction.signal
-        assert target in definitions
+    for entry in REACTIONS.values():
+        for reaction in entry.reactions if isinstance(entry, Each) else (entry,):
+            assert isinstance(reaction, Starts | Signals)
+            target = reaction.run if isinstance(reaction, Starts) else reaction.signal
+            assert target in definitions
 
 
 def test_resolution_adopted_row() -> None:

@@ -25,6 +25,7 @@ from projections.registry import all_projections
 from projections.store import ReadStore
 from projections.tracking import DDL as TRACKING_DDL
 from projections.tracking import ensure_row, get_position, get_schema, schema_digest, set_schema
+from projections.webhooks import DDL as WEBHOOKS_DDL
 from workers.keystore import FileKeyStore
 from workers.settings import Settings
 from workflows.activities import ChiboActivities, MailConfig
@@ -166,10 +167,18 @@ def init_db(settings: Settings) -> list[str]:
         "chibo_contacts",
         "chibo_calendar_tokens",
         "chibo_contact_kinds",
+        "chibo_webhooks",
+        "chibo_webhook_deliveries",
     ]
     try:
         with store.transaction() as cur:
-            for statement in (*TRACKING_DDL, *ACCOUNTS_DDL, *CONTACTS_DDL, *CALENDAR_DDL):
+            for statement in (
+                *TRACKING_DDL,
+                *ACCOUNTS_DDL,
+                *CONTACTS_DDL,
+                *CALENDAR_DDL,
+                *WEBHOOKS_DDL,
+            ):
                 cur.execute(statement)
             outdated = []
             for projection in all_projections():

@@ -11,9 +11,18 @@ from temporalio.worker.workflow_sandbox import RestrictedWorkflowAccessError
 from workflows.activities import ChiboActivities
 from workflows.calendar import OrganisationCalendar
 from workflows.delivery import DailyDigest, NoticeDelivery
+from workflows.escalation import EscalationFollowUp
 from workflows.followup import ResolutionFollowUp
+from workflows.webhook import WebhookDelivery
 
-WORKFLOWS = [OrganisationCalendar, ResolutionFollowUp, NoticeDelivery, DailyDigest]
+WORKFLOWS = [
+    OrganisationCalendar,
+    ResolutionFollowUp,
+    NoticeDelivery,
+    DailyDigest,
+    EscalationFollowUp,
+    WebhookDelivery,
+]
 
 
 def build_worker(

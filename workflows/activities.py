@@ -4,9 +4,13 @@ id derives from the workflow id and step, so a retried activity changes nothing 
 
 from __future__ import annotations
 
+import json
 import smtplib
 import ssl
 import threading
+import time
+import urllib.error
+import urllib.request
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -19,6 +23,7 @@ from temporalio import activity
 from domain import commands as c
 from domain.application import ChiboApplication
 from domain.cell import Cell
+from domain.escalation_ladder import raised_to
 from domain.notices import (
     Escalation,
     Leaders,
@@ -36,6 +41,7 @@ from domain.resolution import Resolution
 from projections import escalations as escalation_register
 from projections import meetings as meeting_register
 from projections import reminders as reminder_register
+from projections import webhooks
 from projections.projector import Projector
 from projections.registry import all_projections
 from projections.store import ReadStore
@@ -51,6 +57,8 @@ from workflows.models import (
     DeliveryRequest,
     DigestInput,
     DigestResult,
+    EscalationInfo,
+    EscalationStepRequest,
     FollowUpInfo,
     MeetingCheck,
     MemberCheck,
@@ -58,6 +66,7 @@ from workflows.models import (
     PeriodCheckKind,
     PlanRequest,
     StepRequest,
+    WebhookInput,
 )
 
 SYSTEM_ACTOR = "chibo"
@@ -159,10 +168,13 @@ class ChiboActivities:
         catch_up_timeout: float = 60.0,
         mail: MailConfig | None = None,
         contacts: Callable[[ReadStore], ContactBook] | None = None,
+        site_url: str = "",
     ) -> None:
+        """`site_url`: where the pages are served, prefixed to the links notices carry."""
         self.app = app
         self.mail = mail
         self._contacts = contacts
+        self.site_url = site_url.rstrip("/")
         self._open_store = open_store
         self._local = threading.local()
         self._stores: list[ReadStore] = []
@@ -444,6 +456,62 @@ class ChiboActivities:
                 )
         return result
 
+    def _raised_to(self, esc: Escalation) -> list[str] | None:
+        org = self._organisation(esc.organisation)
+        return raised_to(esc.kind, esc.recipients, Leaders(organisation_secretary=org.secretary))
+
+    @implements(defs.escalation_info)
+    def escalation_info(self, escalation: str) -> EscalationInfo:
+        """An escalation's status and its follow-up days under the policy of its day."""
+        esc: Escalation = self._get(Escalation, escalation)
+        policy = self._organisation(esc.organisation).policy_on(esc.raised_on)
+        return EscalationInfo(
+            escalation=esc.key,
+            status=esc.status,
+            raised_on=esc.raised_on,
+            renotify_days=policy.escalation_renotify_days,
+            raise_days=policy.escalation_raise_days,
+            climbs=self._raised_to(esc) is not None,
+        )
+
+    @implements(defs.escalation_step)
+    def escalation_step(self, req: EscalationStepRequest) -> bool:
+        """Sends an open escalation again (`Escalation.Notified`) or raises it one level
+        up (`Escalation.Raised`, level + 1); False once it is no longer open."""
+        esc: Escalation = self._get(Escalation, req.escalation)
+        step = req.step
+        if esc.status != "open":
+            return False
+        common = {
+            "actor": SYSTEM_ACTOR,
+            "command_id": f"{req.workflow_id}:{step.key}",
+            "correlation_id": req.workflow_id,
+            "occurred_on": step.on,
+        }
+        if step.kind == "renotify":
+            self.app.handle(
+                c.NotifyEscalation(escalation=esc.key, recipients=esc.recipients, **common)
+            )
+            return True
+        above = self._raised_to(esc)
+        if above is None:
+            return False
+        self.app.handle(
+            c.RaiseEscalation(
+                organisation=esc.organisation,
+                kind=esc.kind,
+                rule=esc.rule,
+                subject=esc.subject,
+                period=esc.period,
+                level=esc.level + 1,
+                recipients=above,
+                evidence=[*esc.evidence, f"{esc.id}@{esc.version}"],
+                details={**esc.details, "raised_from": esc.key},
+                **common,
+            )
+        )
+        return True
+
     def all(self) -> list[Any]:
         return [
             self.followup_info,
@@ -452,7 +520,89 @@ class ChiboActivities:
             self.run_check,
             self.deliver_email,
             self.deliver_digests,
+            self.escalation_info,
+            self.escalation_step,
+            self.deliver_webhook,
         ]
+
+    def webhook_payload(self, inp: WebhookInput) -> tuple[str, int, dict[str, Any]]:
+        """The notice as it stood after the event: its organisation, round and JSON."""
+        if inp.notice == "reminder":
+            rem: Reminder = self.app.repository.get(Reminder.id_for(inp.key), version=inp.version)
+            return (
+                rem.organisation,
+                0,
+                {
+                    "kind": "reminder",
+                    "key": rem.key,
+                    "rule": rem.rule,
+                    "type": rem.kind,
+                    "subject": rem.subject,
+                    "period": rem.period,
+                    "level": None,
+                    "recipients": rem.recipients,
+                    "evidence": [],
+                    "round": 0,
+                    "on": rem.sent_on.isoformat(),
+                    "link": f"{self.site_url}/me",
+                },
+            )
+        esc: Escalation = self.app.repository.get(Escalation.id_for(inp.key), version=inp.version)
+        round_ = len(esc.notices)  # 0 when raised, n after the n-th re-notification
+        on = esc.notices[-1].notified_on if esc.notices else esc.raised_on
+        recipients = esc.notices[-1].recipients if esc.notices else esc.recipients
+        return (
+            esc.organisation,
+            round_,
+            {
+                "kind": "escalation",
+                "key": esc.key,
+                "rule": esc.rule,
+                "type": esc.kind,
+                "subject": esc.subject,
+                "period": esc.period,
+                "level": esc.level,
+                "recipients": recipients,
+                "evidence": esc.evidence,
+                "round": round_,
+                "on": on.isoformat(),
+                "link": f"{self.site_url}/escalations/{esc.key}",
+            },
+        )
+
+    @implements(defs.deliver_webhook)
+    def deliver_webhook(self, inp: WebhookInput) -> str:
+        """POSTs a notice, signed, to its organisation's webhook once: skips when none is
+        set or it was delivered; a failure is recorded and raised (Temporal retries)."""
+        organisation, round_, payload = self.webhook_payload(inp)
+        store = self.store()
+        hook = webhooks.webhook_of(store, organisation)
+        if hook is None:
+            return "no webhook"
+        done = webhooks.delivery(store, organisation, inp.key, round_)
+        if done is not None and done.delivered_at is not None:
+            return "already delivered"
+        body = json.dumps(payload, ensure_ascii=False, sort_keys=True).encode()
+        timestamp = int(time.time())
+        request = urllib.request.Request(
+            hook.url,
+            data=body,
+            method="POST",
+            headers={
+                "Content-Type": "application/json; charset=utf-8",
+                webhooks.TIMESTAMP_HEADER: str(timestamp),
+                webhooks.SIGNATURE_HEADER: webhooks.sign(hook.secret, timestamp, body),
+                webhooks.DELIVERY_HEADER: f"{organisation}/{inp.key}/{round_}",
+            },
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=20) as response:
+                response.read()
+        except (urllib.error.URLError, OSError) as error:
+            webhooks.record_attempt(store, organisation, inp.key, round_, str(error))
+            raise
+        webhooks.record_attempt(store, organisation, inp.key, round_, None)
+        return "delivered"
 
 
 def _year_checks(ctx: checks.Context, arg: str, on: date) -> list[checks.Finding]:

@@ -21,9 +21,12 @@ from workflows.models import (
     DeliveryRequest,
     DigestInput,
     DigestResult,
+    EscalationInfo,
+    EscalationStepRequest,
     FollowUpInfo,
     PlanRequest,
     StepRequest,
+    WebhookInput,
 )
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -70,6 +73,23 @@ def deliver_digests(req: DigestInput) -> DigestResult:
     raise NotImplementedError("runs in the worker: ChiboActivities.deliver_digests")
 
 
+def escalation_info(escalation: str) -> EscalationInfo:
+    """An escalation's status and its follow-up days under the policy of its day."""
+    raise NotImplementedError("runs in the worker: ChiboActivities.escalation_info")
+
+
+@activity.defn
+def escalation_step(req: EscalationStepRequest) -> bool:
+    """Sends an open escalation again, or raises it one level up (issue 13)."""
+    raise NotImplementedError("runs in the worker: ChiboActivities.escalation_step")
+
+
+@activity.defn
+def deliver_webhook(inp: WebhookInput) -> str:
+    """POSTs a notice, signed, to its organisation's webhook once (issue 13)."""
+    raise NotImplementedError("runs in the worker: ChiboActivities.deliver_webhook")
+
+
 ALL = (
     calendar_plan,
     run_check,
@@ -77,4 +97,7 @@ ALL = (
     followup_step,
     deliver_email,
     deliver_digests,
+    escalation_info,
+    escalation_step,
+    deliver_webhook,
 )

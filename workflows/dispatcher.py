@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 from uuid import UUID
 
 from eventsourcing.application import Application
@@ -31,6 +31,7 @@ from projections.store import ReadStore
 from projections.tracking import get_position, set_position
 from workflows.calendar import OrganisationCalendar, calendar_workflow_id
 from workflows.delivery import NoticeDelivery, delivery_workflow_id
+from workflows.escalation import EscalationFollowUp, escalation_workflow_id
 from workflows.followup import ResolutionFollowUp, followup_workflow_id
 from workflows.models import (
     CalendarInput,
@@ -39,10 +40,14 @@ from workflows.models import (
     Check,
     Clock,
     DeliveryInput,
+    EscalationChange,
+    EscalationInput,
     FollowUpInput,
     MeetingCheck,
     MemberCheck,
+    WebhookInput,
 )
+from workflows.webhook import WebhookDelivery, webhook_workflow_id
 
 log = logging.getLogger("chibo.dispatcher")
 
@@ -91,8 +96,8 @@ class Starts:
     run: WorkflowRun
     given: Callable[[Any, Context], tuple[str, Any]]
 
-    def action(self, event: Any, ctx: Context) -> Action:
-        return StartWorkflow(self.run, *self.given(event, ctx))
+    def actions(self, event: Any, ctx: Context) -> list[Action]:
+        return [StartWorkflow(self.run, *self.given(event, ctx))]
 
     def describe(self) -> str:
         return f"start {self.run.__qualname__.split('.')[0]}"
@@ -106,15 +111,28 @@ class Signals:
     signal: WorkflowSignal
     given: Callable[[Any, Context], tuple[str, Any]]
 
-    def action(self, event: Any, ctx: Context) -> Action:
+    def actions(self, event: Any, ctx: Context) -> list[Action]:
         workflow_id, arg = self.given(event, ctx)
-        return Signal(workflow_id, self.signal, arg)
+        return [Signal(workflow_id, self.signal, arg)]
 
     def describe(self) -> str:
         return f"signal {self.signal.__qualname__}"
 
 
-Reaction = Starts | Signals
+@dataclass(frozen=True)
+class Each:
+    """The event asks several things, in this order (each harmless to repeat)."""
+
+    reactions: tuple[Starts | Signals, ...]
+
+    def actions(self, event: Any, ctx: Context) -> list[Action]:
+        return [a for reaction in self.reactions for a in reaction.actions(event, ctx)]
+
+    def describe(self) -> str:
+        return "; ".join(reaction.describe() for reaction in self.reactions)
+
+
+Reaction = Starts | Signals | Each
 
 
 def _calendar(event: Organisation.Registered, ctx: Context) -> tuple[str, CalendarInput]:
@@ -187,7 +205,34 @@ def _deliver_notified(event: Escalation.Notified, ctx: Context) -> tuple[str, De
     return delivery_workflow_id("escalation", esc.key, round_), inp
 
 
-REACTIONS: dict[type[Any], Reaction] = {
+def _escalation(event: Escalation.Raised, ctx: Context) -> tuple[str, EscalationInput]:
+    return escalation_workflow_id(event.key), EscalationInput(escalation=event.key, clock=ctx.clock)
+
+
+def _escalation_changed(
+    kind: Literal["acknowledged", "resolved"],
+) -> Callable[[Any, Context], tuple[str, EscalationChange]]:
+    def given(event: Any, ctx: Context) -> tuple[str, EscalationChange]:
+        key = ctx.key_of(event.originator_id)
+        return escalation_workflow_id(key), EscalationChange(kind=kind, on=event.occurred_on)
+
+    return given
+
+
+def _webhook(
+    notice: Literal["escalation", "reminder"],
+) -> Callable[[Any, Context], tuple[str, WebhookInput]]:
+    """One delivery per notice event (raised or sent: round 0; sent again: round n)."""
+
+    def given(event: Any, ctx: Context) -> tuple[str, WebhookInput]:
+        key = ctx.key_of(event.originator_id)
+        inp = WebhookInput(notice=notice, key=key, version=event.originator_version)
+        return webhook_workflow_id(inp), inp
+
+    return given
+
+
+RULE_REACTIONS: dict[type[Any], Reaction] = {
     Organisation.Registered: Starts(OrganisationCalendar.run, _calendar),
     Meeting.Held: Signals(OrganisationCalendar.schedule, _meeting_held),
     Meeting.HeldAsAnnounced: Signals(OrganisationCalendar.schedule, _meeting_held),
@@ -197,18 +242,39 @@ REACTIONS: dict[type[Any], Reaction] = {
     Resolution.Completed: Signals(ResolutionFollowUp.changed, _changed("completed")),
     Resolution.DeadlineExtended: Signals(ResolutionFollowUp.changed, _changed("extended")),
     Resolution.Cancelled: Signals(ResolutionFollowUp.changed, _changed("cancelled")),
-    Reminder.Sent: Starts(NoticeDelivery.run, _deliver_sent),
-    Escalation.Raised: Starts(NoticeDelivery.run, _deliver_sent),
-    Escalation.Notified: Starts(NoticeDelivery.run, _deliver_notified),
 }
+"""What the rules ask: checks and the follow-up of resolutions (SCENARIOS.md's results)."""
+
+NOTICE_REACTIONS: dict[type[Any], Reaction] = {
+    Escalation.Raised: Each(
+        (
+            Starts(NoticeDelivery.run, _deliver_sent),
+            Starts(EscalationFollowUp.run, _escalation),
+            Starts(WebhookDelivery.run, _webhook("escalation")),
+        )
+    ),
+    Escalation.Notified: Each(
+        (
+            Starts(NoticeDelivery.run, _deliver_notified),
+            Starts(WebhookDelivery.run, _webhook("escalation")),
+        )
+    ),
+    Reminder.Sent: Each(
+        (
+            Starts(NoticeDelivery.run, _deliver_sent),
+            Starts(WebhookDelivery.run, _webhook("reminder")),
+        )
+    ),
+    Escalation.Acknowledged: Signals(
+        EscalationFollowUp.changed, _escalation_changed("acknowledged")
+    ),
+    Escalation.Resolved: Signals(EscalationFollowUp.changed, _escalation_changed("resolved")),
+}
+"""What reaching people asks (issue 13): escalations that follow up, deliveries."""
+
+REACTIONS: dict[type[Any], Reaction] = RULE_REACTIONS | NOTICE_REACTIONS
 """The behaviour map: what each stored event asks of Temporal (by its exact class:
 event classes are never subclassed). Every other event asks nothing."""
-
-
-DELIVERIES = frozenset(
-    e for e, r in REACTIONS.items() if isinstance(r, Starts) and r.run is NoticeDelivery.run
-)
-"""Events whose reaction delivers messages to people (off in simulations)."""
 
 
 def actions_for(
@@ -217,13 +283,13 @@ def actions_for(
     key_of: Callable[[UUID], str],
     org_of: Callable[[UUID], str],
     record_at: Callable[[UUID, int], Any] | None = None,
-    deliver: bool = True,
+    reactions: Mapping[type[Any], Reaction] = REACTIONS,
 ) -> list[Action]:
-    """What `event` asks of Temporal, by `REACTIONS` (without deliveries unless `deliver`)."""
-    reaction = REACTIONS.get(type(event))
-    if reaction is None or (not deliver and type(event) in DELIVERIES):
+    """What `event` asks of Temporal, by `reactions` (the whole map unless told)."""
+    reaction = reactions.get(type(event))
+    if reaction is None:
         return []
-    return [reaction.action(event, Context(clock, key_of, org_of, record_at))]
+    return reaction.actions(event, Context(clock, key_of, org_of, record_at))
 
 
 class Dispatcher:
@@ -235,11 +301,12 @@ class Dispatcher:
         task_queue: str,
         batch_size: int = 100,
         clock: Clock | None = None,
-        deliver: bool = True,
+        reactions: Mapping[type[Any], Reaction] = REACTIONS,
     ) -> None:
+        """`reactions`: the whole map, or `RULE_REACTIONS` where only what the rules
+        raise is asked for (the simulator: SCENARIOS.md's results, nobody to reach)."""
         self.app = app
-        self.deliver = deliver
-        """False: notices are not delivered to people (a simulation's are not real)."""
+        self.reactions = reactions
         self.store = store
         self.client = client
         self.task_queue = task_queue
@@ -278,7 +345,7 @@ class Dispatcher:
         for notification in notifications:
             event = self.app.mapper.to_domain_event(notification)
             actions = actions_for(
-                event, self.clock, self.key_of, self.org_of, self.record_at, self.deliver
+                event, self.clock, self.key_of, self.org_of, self.record_at, self.reactions
             )
             for action in actions:
                 await self.execute(action)

@@ -242,3 +242,64 @@ class DigestInput(BaseModel):
 class DigestResult(BaseModel):
     sent: list[str] = Field(default_factory=list)
     """The members a digest was sent to by this call (not those already recorded)."""
+
+
+# --- escalations that follow up -------------------------------------------------------------
+
+
+class EscalationInput(BaseModel):
+    """One escalation to follow until it is acknowledged or resolved (issue 13)."""
+
+    escalation: str
+    clock: Clock = Field(default_factory=Clock)
+
+
+class EscalationInfo(BaseModel):
+    """What the escalation's follow-up needs to plan, read from the record."""
+
+    escalation: str
+    status: Literal["open", "acknowledged", "resolved"]
+    raised_on: date
+    renotify_days: int
+    raise_days: int
+    climbs: bool
+    """Whether there is a rung above its recipients to raise it to."""
+
+
+class EscalationStep(BaseModel):
+    """One planned act: sending the escalation again (round n) or raising it a level."""
+
+    kind: Literal["renotify", "raise"]
+    on: date
+    round: int = 0
+
+    @property
+    def key(self) -> str:
+        return f"{self.kind}-{self.round}-{self.on.isoformat()}"
+
+
+class EscalationStepRequest(BaseModel):
+    escalation: str
+    step: EscalationStep
+    workflow_id: str
+
+
+class EscalationChange(BaseModel):
+    """A signal: the escalation was acknowledged or resolved (the workflow re-reads it)."""
+
+    kind: Literal["acknowledged", "resolved"]
+    on: date
+
+
+# --- webhooks ------------------------------------------------------------------------------
+
+
+class WebhookInput(BaseModel):
+    """One notice event to POST to its organisation's webhook: an escalation raised or
+    sent again, or a reminder sent. `version` is the event's place in the notice's
+    stream (the round follows from it: 0 when raised or sent, n for the n-th
+    re-notification)."""
+
+    notice: Literal["escalation", "reminder"]
+    key: str
+    version: int

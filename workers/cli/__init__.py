@@ -9,7 +9,7 @@ from __future__ import annotations
 import sys
 
 # ruff: noqa: I001 - the order of these imports is the order of `chibo --help`
-from workers.cli import system, scenarios, records, read_models, accounts, contacts, act
+from workers.cli import system, scenarios, records, read_models, accounts, contacts, act, webhooks
 from workers.cli.app import app
 
 __all__ = [
@@ -22,6 +22,7 @@ __all__ = [
     "records",
     "scenarios",
     "system",
+    "webhooks",
 ]
 
 

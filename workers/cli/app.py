@@ -106,6 +106,8 @@ app.add_typer(members_app, name="members")
 app.add_typer(projections_app, name="projections")
 app.add_typer(accounts_app, name="accounts")
 app.add_typer(act_app, name="act")
+webhooks_app = typer.Typer(no_args_is_help=True, help="Webhooks of organisations (notices).")
+app.add_typer(webhooks_app, name="webhooks")
 app.add_typer(audit_app, name="audit")
 
 console = Console()

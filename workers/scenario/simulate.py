@@ -37,7 +37,7 @@ from workers.wiring import init_db, make_app, make_read_store
 from workers.worker import build_worker
 from workflows.activities import ChiboActivities
 from workflows.calendar import OrganisationCalendar, calendar_workflow_id
-from workflows.dispatcher import Dispatcher
+from workflows.dispatcher import RULE_REACTIONS, Dispatcher
 from workflows.followup import ResolutionFollowUp
 from workflows.models import Clock, Progress
 
@@ -111,9 +111,15 @@ class Simulation:
         # Business time = server time + offset: the scenario's first day starts now.
         offset = _midnight(s.start) - await self.env.get_current_time()
         self.clock = Clock(offset_seconds=offset.total_seconds())
-        # A simulated year's notices are not real: nobody is sent them.
+        # Only what the rules raise (SCENARIOS.md's results): follow-ups and deliveries
+        # of notices reach people, and a scenario has nobody to reach.
         self.dispatcher = Dispatcher(
-            self.app, self.store, self.client, TASK_QUEUE, clock=self.clock, deliver=False
+            self.app,
+            self.store,
+            self.client,
+            TASK_QUEUE,
+            clock=self.clock,
+            reactions=RULE_REACTIONS,
         )
         projector_store = make_read_store(self.settings)
         activities = ChiboActivities(self.app, lambda: make_read_store(self.settings))
