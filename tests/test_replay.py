@@ -1,6 +1,7 @@
 """Workflow histories of a simulated year replay cleanly in Temporal's Replayer.
 
-The recorded set (tests/histories/, see tests/histories.py) guards production: a code
+The recorded set (tests/histories/, see tests/histories.py: a simulated year, and one
+notice delivered at once and in a daily digest) guards production: a code
 change that would make running workflows non-deterministic (TMPRL1100) fails here
 unless it is behind `workflow.patched`. The fresh set shows the current code replays
 its own histories.
@@ -16,7 +17,7 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Replayer
 from temporalio.worker.workflow_sandbox import RestrictedWorkflowAccessError
 
-from tests.histories import load_recorded, simulate_and_fetch
+from tests.histories import deliver_and_fetch, load_recorded, simulate_and_fetch
 from workers.worker import WORKFLOWS
 
 pytestmark = pytest.mark.temporal
@@ -41,11 +42,17 @@ async def replay(histories: Sequence[WorkflowHistory]) -> None:
 async def test_recorded_year_replays_with_current_code() -> None:
     histories = load_recorded()
     kinds = {h.workflow_id.split("-")[0] for h in histories}
-    assert kinds == {"calendar", "followup"}, "the recorded year covers both workflows"
+    assert kinds == {"calendar", "followup", "delivery", "digest"}, "every workflow is covered"
     await replay(histories)
 
 
 async def test_a_fresh_simulated_year_replays(temporal_test_server_path: str) -> None:
     histories = await simulate_and_fetch(temporal_test_server_path)
     assert len(histories) >= 4
+    await replay(histories)
+
+
+async def test_a_fresh_delivery_replays(temporal_test_server_path: str) -> None:
+    histories = await deliver_and_fetch(temporal_test_server_path)
+    assert sorted(h.workflow_id.split("-")[0] for h in histories) == ["delivery", "digest"]
     await replay(histories)

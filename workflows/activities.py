@@ -48,6 +48,7 @@ from projections.store import ReadStore
 from workflows import activity_defs as defs
 from workflows import checks
 from workflows.activity_defs import implements
+from workflows.delivery import DIGEST_LOOKBACK
 from workflows.messages import Envelope, NoticeView, compose, compose_digest
 from workflows.models import (
     Check,
@@ -123,6 +124,19 @@ def send_mail(url: str, message: EmailMessage, timeout: float) -> None:
         if parts.username:
             client.login(unquote(parts.username), unquote(parts.password or ""))
         client.send_message(message)
+
+
+def latest_round(notice: Escalation | Reminder, member: str, first: date, last: date) -> int | None:
+    """The last notification round of `notice` to `member` dated from `first` to `last`
+    (0: the first notification, n: the n-th re-notification), if any."""
+    rounds: list[tuple[int, date, list[str]]]
+    if isinstance(notice, Reminder):
+        rounds = [(0, notice.sent_on, notice.recipients)]
+    else:
+        rounds = [(0, notice.raised_on, notice.recipients)]
+        rounds += [(i, n.notified_on, n.recipients) for i, n in enumerate(notice.notices, 1)]
+    found = [r for r, on, to in rounds if first <= on <= last and member in to]
+    return found[-1] if found else None
 
 
 def notice_view(notice: Escalation | Reminder, round: int) -> NoticeView:
@@ -409,50 +423,64 @@ class ChiboActivities:
 
     @implements(defs.deliver_digests)
     def deliver_digests(self, req: DigestInput) -> DigestResult:
-        """One message per digest member with notices of the day; each notice in it
-        records the digest's Message-ID, so a retry sends none of them again."""
+        """One message per digest member with notifications still undelivered to them,
+        dated in the `DIGEST_LOOKBACK` days up to the digest's day (late ones and
+        re-notifications too); each one in it records the digest's Message-ID, so a
+        retry sends none of them again."""
         book = self.contact_book()
         result = DigestResult()
         if book is None or self.mail is None:
             return result
         store = self.read_models()
-        day = req.day
+        day, first = req.day, req.day - DIGEST_LOOKBACK
+
+        def within(on: date | None) -> bool:
+            return on is not None and first <= on <= day
+
         keys: list[tuple[str, str]] = [
             ("escalation", row.key)
             for row in escalation_register.escalations(store, organisation=req.organisation)
-            if row.raised_on == day
+            if within(row.raised_on) or within(row.last_notified_on)
         ]
         keys += [
             ("reminder", row.key)
             for row in reminder_register.reminders(store, req.organisation)
-            if row.sent_on == day
+            if within(row.sent_on)
         ]
         notices = [(kind, self._notice(kind, key)) for kind, key in keys]
         for contact in book.digest_members(req.organisation):
             if not contact.email:
                 continue
-            mine = [
-                (kind, n)
-                for kind, n in notices
-                if contact.member in n.recipients and contact.wants(n.kind)
-            ]
+            message_id = digest_message_id(req.organisation, contact.member, day)
+            mine: list[tuple[str, Escalation | Reminder, int]] = []
+            for kind, n in notices:
+                round_ = latest_round(n, contact.member, first, day)
+                if round_ is None or not contact.wants(n.kind):
+                    continue
+                told = {
+                    d.message_id
+                    for d in n.deliveries
+                    if d.recipient == contact.member and d.round == round_ and d.channel == "email"
+                }
+                if told - {message_id}:
+                    continue  # delivered already, on its own or in an earlier digest
+                mine.append((kind, n, round_))
             if not mine:
                 continue
-            message_id = digest_message_id(req.organisation, contact.member, day)
-            if not any(is_delivered(n.deliveries, message_id, "email") for _, n in mine):
+            if not any(is_delivered(n.deliveries, message_id, "email") for _, n, _ in mine):
                 envelope = Envelope(
                     self.mail.sender, contact.email, message_id, self.mail.public_url
                 )
-                views = [notice_view(n, 0) for _, n in mine]
+                views = [notice_view(n, round_) for _, n, round_ in mine]
                 send_mail(
                     self.mail.smtp_url,
                     compose_digest(views, contact.member, day, envelope),
                     self.mail.timeout,
                 )
                 result.sent.append(contact.member)
-            for kind, n in mine:  # also completes a record an earlier attempt left half done
+            for kind, n, round_ in mine:  # also completes what an earlier attempt left half done
                 self._record_delivery(
-                    kind, n.key, contact.member, message_id, 0, day + timedelta(days=1)
+                    kind, n.key, contact.member, message_id, round_, day + timedelta(days=1)
                 )
         return result
 

@@ -5,13 +5,16 @@ on `Reminder.Sent`, `Escalation.Raised` (round 0) and `Escalation.Notified` (rou
 It runs one activity per recipient and channel, retried with backoff until the server
 takes the message; the activity checks the record before sending and records the
 delivery after (docs/failure-model.md). Recipients who chose the daily digest are left
-to `DailyDigest`, one per organisation and day, which sends once the day is over.
+to `DailyDigest`, one per organisation and day, which sends once the day is over: it
+collects, when it runs, every notification of the last `DIGEST_LOOKBACK` days still
+undelivered to each digest member (`ChiboActivities.deliver_digests`), so a notice that
+reaches the dispatcher after its day's digest went out is in the next one, and
+re-notifications are in the digest of their day.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from datetime import timedelta
 
 from temporalio import workflow
@@ -21,7 +24,7 @@ from temporalio.workflow import ParentClosePolicy
 
 with workflow.unsafe.imports_passed_through():
     from workflows import activity_defs as defs
-    from workflows.clock import until
+    from workflows.clock import today, until
     from workflows.models import DeliveryInput, DeliveryRequest, DigestInput, DigestResult
 
 SEND_TIMEOUT = timedelta(seconds=30)
@@ -36,6 +39,9 @@ SEND_RETRY = RetryPolicy(
 """Until the server takes it: a mail server down for a day still gets the message."""
 DIGEST_AFTER = timedelta(minutes=5)
 """A digest waits this long past midnight, for the day's last notices to be dispatched."""
+DIGEST_LOOKBACK = timedelta(days=7)
+"""How far back a digest looks for notifications still undelivered to a digest member
+(late ones, or those of a member who has just chosen the digest)."""
 CHANNELS = ("email",)
 
 
@@ -75,16 +81,24 @@ class NoticeDelivery:
             )
         )
         if "digest" in outcomes:
-            day = inp.on.isoformat()
-            # Already waiting (or sent) for the day: it reads every notice of the day.
-            with contextlib.suppress(WorkflowAlreadyStartedError):
-                await workflow.start_child_workflow(
+            # Today's digest (the notice's own day unless it arrives late, once that day's
+            # digest may have gone out). Already waiting: it reads every undelivered notice.
+            day = max(inp.on, today(inp.clock))
+            try:
+                digest = await workflow.start_child_workflow(
                     DailyDigest.run,
-                    DigestInput(organisation=inp.organisation, day=inp.on, clock=inp.clock),
-                    id=digest_workflow_id(inp.organisation, day),
+                    DigestInput(organisation=inp.organisation, day=day, clock=inp.clock),
+                    id=digest_workflow_id(inp.organisation, day.isoformat()),
                     parent_close_policy=ParentClosePolicy.ABANDON,
                     id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
                 )
+            except WorkflowAlreadyStartedError:
+                pass
+            else:
+                # The starter waits for its digest (its notice is delivered only then); a
+                # child that outlives its parent also stalls Temporal's time-skipping test
+                # server (temporalio/sdk-java#2392).
+                await digest
         return {
             f"{req.recipient}/{req.channel}": outcome
             for req, outcome in zip(requests, outcomes, strict=True)

@@ -188,7 +188,8 @@ def compose_digest(
             f'<table>{cells}</table><p><a href="{escape(link)}">Xem và xử lý</a></p>'
         )
     parts += ["-- ", "chibo (thư tự động, xin đừng trả lời)"]
-    subject = f"[chibo] Thông báo trong ngày {day.isoformat()} ({len(views)} việc)"
+    kinds = "; ".join(dict.fromkeys(kind_name(view.kind) for view in views))
+    subject = f"[chibo] Thông báo trong ngày {day.isoformat()} ({len(views)} việc): {kinds}"
     html = f"<html><body>{''.join(html_parts)}</body></html>"
     return _message(subject, "\n".join(parts), html, envelope, day)
 
