@@ -113,7 +113,12 @@ async def test_failing_receiver_gets_each_notice_once_after_it_recovers(
     dispatcher = Dispatcher(app, store, env.client, settings.task_queue)
     with receiver(SECRET, failures=3) as (got, url):
         webhooks.set_webhook(store, "tb", url, SECRET, by="m01")
-        common: dict[str, Any] = {"actor": "chibo", "organisation": "tb", "rule": "R1", "subject": subject}
+        common: dict[str, Any] = {
+            "actor": "chibo",
+            "organisation": "tb",
+            "rule": "R1",
+            "subject": subject,
+        }
         app.handle(
             cmd(
                 c.RaiseEscalation,
