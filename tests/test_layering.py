@@ -232,3 +232,14 @@ def test_activity_definitions_match_their_implementations() -> None:
             p.annotation for p in wanted.parameters.values()
         ]
         assert got.return_annotation == wanted.return_annotation
+
+
+def test_every_activity_definition_is_declared_to_temporal() -> None:
+    """Each stub the workflows call is an `@activity.defn` (a lost decorator fails every
+    workflow task that calls it, and the time-skipping server then stalls, silently)."""
+    from temporalio import activity
+
+    from workflows import activity_defs
+
+    for definition in activity_defs.ALL:
+        assert activity._Definition.from_callable(definition) is not None, definition.__name__

@@ -73,6 +73,7 @@ def deliver_digests(req: DigestInput) -> DigestResult:
     raise NotImplementedError("runs in the worker: ChiboActivities.deliver_digests")
 
 
+@activity.defn
 def escalation_info(escalation: str) -> EscalationInfo:
     """An escalation's status and its follow-up days under the policy of its day."""
     raise NotImplementedError("runs in the worker: ChiboActivities.escalation_info")
