@@ -1,10 +1,14 @@
-"""Workflow histories of a simulated year, and of the delivery of one notice by e-mail
-(simulations deliver nothing): recorded once and committed under tests/histories/, so
-the Replayer test fails when a code change would break workflows already running in
-production. A file is named by its workflow id (percent-encoded) and run id.
+"""Workflow histories of a simulated year, of the delivery of one notice by e-mail
+(simulations deliver nothing), of one escalation's follow-up (sent again, then raised)
+and of one notice POSTed to a webhook (refused once, then delivered): recorded once and
+committed under tests/histories/, so the Replayer test fails when a code change would
+break workflows already running in production. A file is named by its workflow id
+(percent-encoded) and run id.
 
     .venv/bin/python -m tests.histories              # re-record the year
     .venv/bin/python -m tests.histories deliveries   # re-record the delivery
+    .venv/bin/python -m tests.histories escalations  # re-record the escalation follow-up
+    .venv/bin/python -m tests.histories webhooks     # re-record the webhook delivery
 (only for a deliberate, patched change)
 """
 
@@ -15,17 +19,24 @@ import contextlib
 import json
 import socket
 import sys
-from collections.abc import Iterator
-from datetime import UTC, datetime, time, timedelta
+import threading
+from collections.abc import Awaitable, Callable, Iterator
+from datetime import UTC, date, datetime, time, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import quote, unquote
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.handlers import Sink
-from temporalio.client import WorkflowHistory
+from temporalio.client import WorkflowExecutionStatus, WorkflowHistory
+from temporalio.service import RPCError
+from temporalio.testing import WorkflowEnvironment
 
 from api.contacts import ContactStore
 from domain import commands as c
+from domain.application import ChiboApplication
+from domain.notices import escalation_key
+from projections import webhooks
 from projections.projector import Projector
 from projections.registry import all_projections
 from tests.factories import cmd, seed_ward
@@ -37,6 +48,9 @@ from workers.worker import build_worker
 from workflows.activities import ChiboActivities, MailConfig
 from workflows.delivery import digest_workflow_id
 from workflows.dispatcher import Dispatcher
+from workflows.escalation import escalation_workflow_id
+from workflows.models import WebhookInput
+from workflows.webhook import webhook_workflow_id
 
 HERE = Path(__file__).parent
 SCENARIO = HERE / "scenarios" / "ward-year.yaml"
@@ -123,13 +137,149 @@ async def deliver_and_fetch(test_server: str) -> list[WorkflowHistory]:
                         histories = [
                             await env.client.get_workflow_handle(w).fetch_history() for w in ids
                         ]
-                        for workflow_id in dispatcher.started:
-                            if not workflow_id.startswith("delivery-"):
-                                await env.client.get_workflow_handle(workflow_id).terminate()
+                        # The calendar, the follow-up (a webhook delivery has ended).
+                        await _end_the_rest(env, dispatcher.started)
                         return histories
         finally:
             activities.close()
             projector_store.close()
+            store.close()
+            app.close()
+
+
+async def _move_clock(env: WorkflowEnvironment, dispatcher: Dispatcher, to: datetime) -> None:
+    """Delivers what the dispatcher has, then moves the server's clock to `to`, a day at a
+    time (the test server may hold a long skip's call past its deadline)."""
+    while await dispatcher.run_once():
+        pass
+    for _ in range(1000):
+        gap = to - await env.get_current_time()
+        if gap <= timedelta(0):
+            return
+        try:
+            await env.sleep(min(gap, timedelta(days=1)))
+        except RPCError:
+            continue
+    raise AssertionError(f"the server's clock did not reach {to}")
+
+
+async def _end_the_rest(env: WorkflowEnvironment, workflow_ids: set[str]) -> None:
+    """Ends what else the run started (the calendar, deliveries): nothing keeps timers."""
+    for workflow_id in workflow_ids:
+        handle = env.client.get_workflow_handle(workflow_id)
+        if (await handle.describe()).status == WorkflowExecutionStatus.RUNNING:
+            await handle.terminate("recorded")
+
+
+def _raise_escalation(app: ChiboApplication, day: date) -> str:
+    """A level-1 missed meeting of cell c1, to m03 (in charge of it); returns its key."""
+    subject = {"cell": "c1"}
+    app.handle(
+        cmd(
+            c.RaiseEscalation,
+            day,
+            actor="chibo",
+            organisation="tb",
+            kind="meeting_missed",
+            rule="R1",
+            subject=subject,
+            period="2026-02",
+            level=1,
+            recipients=["m03"],
+            evidence=["e1"],
+        )
+    )
+    return escalation_key("meeting_missed", subject, "2026-02", 1)
+
+
+async def escalate_and_fetch(test_server: str) -> list[WorkflowHistory]:
+    """A level-1 escalation nobody acknowledges: the history of its `EscalationFollowUp`,
+    which sends it again after `escalation_renotify_days` (7), raises it one level up
+    after `escalation_raise_days` (14) and ends."""
+    with throwaway_store("sqlite") as settings:
+        app, store = make_app(settings), make_read_store(settings)
+        activities = ChiboActivities(app, lambda: make_read_store(settings))
+        try:
+            async with time_skipping_server(test_server) as env:
+                day = (await env.get_current_time()).date()
+                midnight = datetime.combine(day, time(0), UTC)
+                seed_ward(app, day)
+                key = _raise_escalation(app, day)
+                dispatcher = Dispatcher(app, store, env.client, settings.task_queue)
+                async with build_worker(env.client, settings.task_queue, activities):
+                    try:
+                        handle = env.client.get_workflow_handle(escalation_workflow_id(key))
+                        for days in (7.5, 14.5):
+                            await _move_clock(env, dispatcher, midnight + timedelta(days=days))
+                        outcome = await handle.result()
+                        assert outcome == "raised", outcome
+                        return [await handle.fetch_history()]
+                    finally:
+                        await _end_the_rest(env, dispatcher.started)
+        finally:
+            activities.close()
+            store.close()
+            app.close()
+
+
+@contextlib.contextmanager
+def webhook_receiver(failures: int) -> Iterator[str]:
+    """A local HTTP receiver that refuses the first `failures` POSTs, then takes each one;
+    yields its URL."""
+    seen = [0]
+    lock = threading.Lock()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            self.rfile.read(int(self.headers["Content-Length"]))
+            with lock:
+                seen[0] += 1
+                failing = seen[0] <= failures
+            self.send_response(500 if failing else 204)
+            self.end_headers()
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/hook"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=10)
+
+
+async def post_webhook_and_fetch(test_server: str) -> list[WorkflowHistory]:
+    """An escalation raised for an organisation with a webhook that refuses the first
+    POST: the history of its `WebhookDelivery` (round 0), delivered on the retry."""
+    with throwaway_store("sqlite") as settings, webhook_receiver(failures=1) as url:
+        app, store = make_app(settings), make_read_store(settings)
+        activities = ChiboActivities(
+            app, lambda: make_read_store(settings), site_url="https://chibo.example"
+        )
+        try:
+            async with time_skipping_server(test_server) as env:
+                day = (await env.get_current_time()).date()
+                seed_ward(app, day)
+                webhooks.set_webhook(store, "tb", url, "bí-mật", by="m01")
+                key = _raise_escalation(app, day)
+                inp = WebhookInput(notice="escalation", key=key, version=1)
+                dispatcher = Dispatcher(app, store, env.client, settings.task_queue)
+                async with build_worker(env.client, settings.task_queue, activities):
+                    try:
+                        while await dispatcher.run_once():
+                            pass
+                        handle = env.client.get_workflow_handle(webhook_workflow_id(inp))
+                        outcome = await handle.result()
+                        assert outcome == "delivered", outcome
+                        return [await handle.fetch_history()]
+                    finally:
+                        await _end_the_rest(env, dispatcher.started)
+        finally:
+            activities.close()
             store.close()
             app.close()
 
@@ -143,14 +293,21 @@ def load_recorded() -> list[WorkflowHistory]:
     ]
 
 
-async def record(deliveries: bool = False) -> None:
+RUNS: dict[str, Callable[[str], Awaitable[list[WorkflowHistory]]]] = {
+    "year": simulate_and_fetch,
+    "deliveries": deliver_and_fetch,
+    "escalations": escalate_and_fetch,
+    "webhooks": post_webhook_and_fetch,
+}
+
+
+async def record(run: str = "year") -> None:
     RECORDED.mkdir(exist_ok=True)
-    fetch = deliver_and_fetch if deliveries else simulate_and_fetch
-    for history in await fetch(test_server_binary()):
+    for history in await RUNS[run](test_server_binary()):
         data = json.loads(history.to_json())
         name = f"{quote(history.workflow_id, safe='')}@{history.run_id}.json"
         (RECORDED / name).write_text(json.dumps(data, indent=1), encoding="utf-8")
 
 
 if __name__ == "__main__":
-    asyncio.run(record(deliveries=sys.argv[1:] == ["deliveries"]))
+    asyncio.run(record(sys.argv[1] if sys.argv[1:] else "year"))

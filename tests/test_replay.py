@@ -1,10 +1,11 @@
 """Workflow histories of a simulated year replay cleanly in Temporal's Replayer.
 
-The recorded set (tests/histories/, see tests/histories.py: a simulated year, and one
-notice delivered at once and in a daily digest) guards production: a code
+The recorded set (tests/histories/, see tests/histories.py: a simulated year, one
+notice delivered at once and in a daily digest, one escalation sent again then raised,
+one notice POSTed to a webhook after a refusal) guards production: a code
 change that would make running workflows non-deterministic (TMPRL1100) fails here
 unless it is behind `workflow.patched`. The fresh set shows the current code replays
-its own histories.
+its own histories. Every workflow the worker hosts must have a recorded history.
 """
 
 from __future__ import annotations
@@ -12,13 +13,23 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Sequence
 
 import pytest
+from temporalio import workflow
 from temporalio.client import WorkflowHistory
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Replayer
 from temporalio.worker.workflow_sandbox import RestrictedWorkflowAccessError
 
-from tests.histories import deliver_and_fetch, load_recorded, simulate_and_fetch
+from tests.histories import (
+    deliver_and_fetch,
+    escalate_and_fetch,
+    load_recorded,
+    post_webhook_and_fetch,
+    simulate_and_fetch,
+)
 from workers.worker import WORKFLOWS
+from workflows.escalation import escalation_workflow_id
+from workflows.models import WebhookInput
+from workflows.webhook import webhook_workflow_id
 
 pytestmark = pytest.mark.temporal
 
@@ -39,10 +50,23 @@ async def replay(histories: Sequence[WorkflowHistory]) -> None:
     assert failures == {}
 
 
+def prefix(workflow_id: str) -> str:
+    return workflow_id.split("-")[0]
+
+
+def workflow_type(history: WorkflowHistory) -> str:
+    started = history.events[0].workflow_execution_started_event_attributes
+    return started.workflow_type.name
+
+
 async def test_recorded_year_replays_with_current_code() -> None:
     histories = load_recorded()
-    kinds = {h.workflow_id.split("-")[0] for h in histories}
-    assert kinds == {"calendar", "followup", "delivery", "digest"}, "every workflow is covered"
+    hosted = {workflow._Definition.must_from_class(w).name for w in WORKFLOWS}
+    assert {workflow_type(h) for h in histories} == hosted, "every workflow has a history"
+    escalation = prefix(escalation_workflow_id("k"))
+    webhook = prefix(webhook_workflow_id(WebhookInput(notice="escalation", key="k", version=1)))
+    kinds = {prefix(h.workflow_id) for h in histories}
+    assert kinds == {"calendar", "followup", "delivery", "digest", escalation, webhook}
     await replay(histories)
 
 
@@ -55,4 +79,16 @@ async def test_a_fresh_simulated_year_replays(temporal_test_server_path: str) ->
 async def test_a_fresh_delivery_replays(temporal_test_server_path: str) -> None:
     histories = await deliver_and_fetch(temporal_test_server_path)
     assert sorted(h.workflow_id.split("-")[0] for h in histories) == ["delivery", "digest"]
+    await replay(histories)
+
+
+async def test_a_fresh_escalation_follow_up_replays(temporal_test_server_path: str) -> None:
+    histories = await escalate_and_fetch(temporal_test_server_path)
+    assert [workflow_type(h) for h in histories] == ["EscalationFollowUp"]
+    await replay(histories)
+
+
+async def test_a_fresh_webhook_delivery_replays(temporal_test_server_path: str) -> None:
+    histories = await post_webhook_and_fetch(temporal_test_server_path)
+    assert [workflow_type(h) for h in histories] == ["WebhookDelivery"]
     await replay(histories)
