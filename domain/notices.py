@@ -16,7 +16,7 @@ import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -86,7 +86,10 @@ class Delivery(BaseModel):
 
 
 class DeliveryRecorded(DomainEvent):
-    """Shared body of `Escalation.Delivered` and `Reminder.Delivered`."""
+    """Shared body of `Escalation.Delivered` and `Reminder.Delivered` (a base only: never
+    stored itself, so it has no topic)."""
+
+    BASE_ONLY: ClassVar[bool] = True
 
     key: str
     """The notice's key, so a reader needs no other event to name it."""

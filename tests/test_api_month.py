@@ -197,8 +197,12 @@ async def test_a_cells_month_over_http(running: httpx.AsyncClient) -> None:
     assert ("Completed", "m11") in steps
     assert any(event == "MarkedOverdue" and actor == "chibo" for event, actor in steps)
     escalated = (await http.get(f"/api/records/{key}/history", headers=in_charge)).json()
-    assert [(e["event"], e["actor"]) for e in escalated["items"]] == [
-        ("Raised", "chibo"),
-        ("Acknowledged", "m03"),
-        ("Resolved", "m03"),
-    ]
+    # Raised weeks ago (the month is entered late), so its follow-up may already have
+    # sent it again (`Notified`, issue 13) before m03 acknowledged it; never after.
+    steps = [(e["event"], e["actor"]) for e in escalated["items"]]
+    handled = [s for s in steps if s[0] != "Notified"]
+    assert handled == [("Raised", "chibo"), ("Acknowledged", "m03"), ("Resolved", "m03")]
+    assert set(steps) - set(handled) <= {("Notified", "chibo")}
+    assert steps.index(("Acknowledged", "m03")) > max(
+        (i for i, s in enumerate(steps) if s[0] == "Notified"), default=0
+    )

@@ -35,6 +35,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from api.contacts import ContactStore
 from domain import commands as c
+from domain.application import ChiboApplication
 from domain.notices import Escalation, Reminder
 from projections.deliveries import deliveries
 from projections.projector import Projector
@@ -107,6 +108,22 @@ def smtp() -> Iterator[tuple[Inbox, int]]:
         controller.stop()
 
 
+def no_follow_up(app: ChiboApplication, on: date) -> None:
+    """Escalations are neither sent again nor raised within these tests' months (the
+    follow-up has its own tests: tests/test_escalation_followup.py): every message here
+    is a first notification, once."""
+    app.handle(
+        cmd(
+            c.AdoptPolicy,
+            on,
+            organisation="tb",
+            name="Không nhắc lại trong thử nghiệm",
+            effective_from=on,
+            values={"escalation_renotify_days": 365, "escalation_raise_days": 365},
+        )
+    )
+
+
 def set_contacts(settings: Settings) -> None:
     store = make_read_store(settings)
     try:
@@ -165,6 +182,7 @@ async def test_reminders_and_overdue_escalations_arrive_once_each(
     key = f"nq-{uuid.uuid4().hex[:6]}"
     deadline = day0 + timedelta(days=20)
     seed_ward(app, day0)
+    no_follow_up(app, day0)
     set_contacts(settings)
     hold(app, "m-1", on=day0)
     app.handle(
@@ -364,6 +382,7 @@ async def test_worker_killed_mid_send_loses_and_duplicates_nothing(
     app = make_app(settings)
     store = make_read_store(settings)
     seed_ward(app, today - timedelta(days=30))
+    no_follow_up(app, today - timedelta(days=30))
     set_contacts(settings)
     subject = {"cell": "c1", "resolution": f"nq-{uuid.uuid4().hex[:6]}"}
     common: dict[str, Any] = {"organisation": "tb", "rule": "R24", "subject": subject}

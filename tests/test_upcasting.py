@@ -159,7 +159,8 @@ def concrete_event_classes() -> list[type[DomainEvent]]:
     while pending:
         cls = pending.pop()
         pending.extend(cls.__subclasses__())
-        if cls is not Created and cls.__module__.startswith("domain."):
+        base_only = cls is Created or cls.__dict__.get("BASE_ONLY", False)
+        if not base_only and cls.__module__.startswith("domain."):
             found.append(cls)
     return found
 

@@ -729,6 +729,7 @@ VI: dict[str, str] = {
     "event.Planned": "Lập kế hoạch kiểm tra",
     "event.Concluded": "Kết luận kiểm tra",
     "event.Notified": "Thông báo, gửi đến người nhận",
+    "event.Delivered": "Thư thông báo đã đến người nhận",
     "event.Raised": "Phát sinh cảnh báo",
     "event.Acknowledged": "Tiếp nhận cảnh báo",
     "event.Resolved": "Xử lý xong cảnh báo",
