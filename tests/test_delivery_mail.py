@@ -427,6 +427,18 @@ async def test_worker_killed_mid_send_loses_and_duplicates_nothing(
         deliveries_started = [w for w in dispatcher.started if w.startswith("delivery-")]
         assert len(deliveries_started) == 2
         await until(inbox.stalled.is_set, "the message to stall", seconds=90)
+
+        def recorded_so_far() -> int:
+            found = 0
+            for cls, key in ((Reminder, reminder), (Escalation, overdue)):
+                record: Any = app.repository.get(cls.id_for(key))
+                found += len(record.deliveries)
+            return found
+
+        # The other three are sent and recorded: the kill lands on the stalled message
+        # alone (a message answered 250 but not yet recorded is docs/failure-model.md's
+        # one remaining window, not what this test is about).
+        await until(lambda: recorded_so_far() == len(expected) - 1, "the others recorded")
         worker.send_signal(signal.SIGKILL)  # while the message is inside DATA
         worker.wait(timeout=30)
         await until(inbox.dropped.is_set, "the server to drop the orphaned message")
