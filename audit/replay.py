@@ -154,6 +154,21 @@ def compare_rows(table: str, live: list[Row], replayed: list[Row]) -> TableDiff:
     )
 
 
+def rebuild_to(
+    app: ChiboApplication,
+    scratch: ReadStore,
+    projections: Sequence[Projection],
+    positions: dict[str, int],
+    batch_size: int = 500,
+) -> None:
+    """Fills `scratch` with each projection rebuilt from the log up to its position in
+    `positions` (a replay's, or the positions a document was drawn at)."""
+    for position in sorted(set(positions.values())):
+        chosen = [p for p in projections if positions.get(p.name) == position]
+        log = cast(Any, _LogUpTo(app, position))
+        Projector(log, scratch, chosen, batch_size).run_until_caught_up()
+
+
 def replay_and_compare(
     app: ChiboApplication,
     live: ReadStore,
@@ -165,10 +180,7 @@ def replay_and_compare(
     read models stand at, then compares every table."""
     head = app.recorder.max_notification_id() or 0
     positions, live_rows = _snapshot(live, projections)
-    for position in sorted(set(positions.values())):
-        chosen = [p for p in projections if positions[p.name] == position]
-        log = cast(Any, _LogUpTo(app, position))
-        Projector(log, scratch, chosen, batch_size).run_until_caught_up()
+    rebuild_to(app, scratch, projections, positions, batch_size)
     _, replayed_rows = _snapshot(scratch, projections)
     tables = [compare_rows(t, live_rows[t], replayed_rows[t]) for t in live_rows]
     return ReplayReport(head=head, positions=positions, tables=tables)

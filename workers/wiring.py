@@ -6,6 +6,7 @@ import contextlib
 import os
 import socket
 import sqlite3
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -18,10 +19,13 @@ from api.calendar import DDL as CALENDAR_DDL
 from api.contacts import DDL as CONTACTS_DDL
 from api.contacts import ContactStore
 from api.deps import Services
+from audit.replay import rebuild_to
+from documents.issue import Rebuild
 from domain.application import ChiboApplication
 from projections.backends import open_read_store
 from projections.projector import Projector
 from projections.registry import all_projections
+from projections.scratch import scratch_database
 from projections.store import ReadStore
 from projections.tracking import DDL as TRACKING_DDL
 from projections.tracking import ensure_row, get_position, get_schema, schema_digest, set_schema
@@ -248,3 +252,23 @@ def _temporal_reachable(settings: Settings) -> bool:
             return True
     except (OSError, ValueError):
         return False
+
+
+def document_rebuild(settings: Settings, app: ChiboApplication) -> Rebuild:
+    """The read models a document was drawn at, rebuilt from the log into a scratch
+    database of the live one's kind (`chibo audit verify-document` of a report)."""
+
+    @contextlib.contextmanager
+    def rebuilt(positions: dict[str, int]) -> Iterator[ReadStore]:
+        with scratch_database(settings.database_url, "document") as url:
+            scratch_settings = Settings(database_url=url)
+            init_db(scratch_settings)
+            scratch = make_read_store(scratch_settings)
+            try:
+                chosen = [p for p in all_projections() if p.name in positions]
+                rebuild_to(app, scratch, chosen, positions, settings.projector_batch_size)
+                yield scratch
+            finally:
+                scratch.close()
+
+    return rebuilt

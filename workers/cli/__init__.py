@@ -10,6 +10,7 @@ import sys
 
 # ruff: noqa: I001 - the order of these imports is the order of `chibo --help`
 from workers.cli import system, scenarios, records, read_models, accounts, contacts, act, webhooks
+from workers.cli import documents
 from workers.cli.app import app
 
 __all__ = [
@@ -17,6 +18,7 @@ __all__ = [
     "act",
     "app",
     "contacts",
+    "documents",
     "main",
     "read_models",
     "records",
