@@ -356,7 +356,8 @@ def book_paper(
             continue  # recorded after the position
     meetings.sort(key=lambda m: (m.held_on, m.meeting))
     return BookPaper(
-        header=reader.header(record, date(year, 12, 31)),
+        # dated by its last meeting: the book as it stands, not a day still to come
+        header=reader.header(record, meetings[-1].held_on if meetings else date(year, 1, 1)),
         cell=cell,
         cell_name=record.name,
         year=year,
