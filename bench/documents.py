@@ -69,14 +69,15 @@ def main(argv: list[str] | None = None) -> None:
                 Importer(app, scenario).run()
                 Projector(app, store, all_projections()).run_until_caught_up()
             events = app.recorder.max_notification_id() or 0
+            held = "SELECT 1 FROM rm_meetings WHERE cell = %s"
             cell = max(
-                (c.id for c in scenario.cells),
-                key=lambda key: len(store.query("SELECT 1 FROM rm_meetings WHERE cell = %s", (key,))),
+                (c.id for c in scenario.cells), key=lambda key: len(store.query(held, (key,)))
             )
             book_subject = subject_of("book", cell, str(year))
             report_subject = subject_of("report", org, period, today=date(year + 1, 1, 15))
-            start, end = date.fromisoformat(report_subject["start"]), date.fromisoformat(
-                report_subject["end"]
+            start, end = (
+                date.fromisoformat(report_subject["start"]),
+                date.fromisoformat(report_subject["end"]),
             )
             meetings = [
                 str(r[0])
