@@ -23,6 +23,7 @@ COPY pyproject.toml constraints.txt ./
 COPY domain/ domain/
 COPY projections/ projections/
 COPY audit/ audit/
+COPY documents/ documents/
 COPY workflows/ workflows/
 COPY api/ api/
 COPY web/ web/
