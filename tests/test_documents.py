@@ -322,3 +322,81 @@ def test_verify_document_rejects_an_edited_file(ward: Settings, tmp_path: Path) 
     other = tmp_path / "other.pdf"
     other.write_bytes(b"%PDF-1.4\n%%EOF\n")
     assert "không đọc được" in run("audit", "verify-document", str(other), code=1)
+
+
+def test_minutes_show_opinions_votes_review_and_amendments(ward: Settings, tmp_path: Path) -> None:
+    """A meeting recorded whole (as the API records it), sealed, then amended."""
+    app, store = make_app(ward), make_read_store(ward)
+    try:
+        for command in (
+            c.RecordMeeting(
+                actor="m10",
+                command_id="apr-meeting",
+                occurred_on=date(2026, 4, 6),
+                meeting="c1-2026-04",
+                cell="c1",
+                kind=["regular"],
+                notice_on=date(2026, 4, 1),
+                duration_minutes=95,
+                chair="m10",
+                minute_taker="m13",
+                present=["m10", "m11", "m12", "m13"],
+                speakers=["m12", "m11"],
+                opinions=["Cần thêm thời gian tuyên truyền"],
+                minority_opinions=["Đề nghị lùi thời hạn sang tháng 6"],
+                reviewed=["kn-c1-01"],
+                resolutions=[
+                    c.ResolutionDraft(
+                        id="nq-c1-02",
+                        content="Trồng cây xanh trên các tuyến phố",
+                        requirements="Mỗi hộ một cây",
+                        measures="Phối hợp đoàn thanh niên",
+                        deadline=date(2026, 5, 31),
+                        executors=["m12", "m13"],
+                        inspector="m11",
+                        votes=c.Votes(for_=3, against=1, abstain=0),
+                        minority_opinions=["Một đồng chí đề nghị làm theo từng tổ"],
+                    )
+                ],
+            ),
+            c.SealMinutes(
+                actor="m10",
+                command_id="apr-seal",
+                occurred_on=date(2026, 4, 7),
+                meeting="c1-2026-04",
+            ),
+            c.AmendMinutes(
+                actor="m10",
+                command_id="apr-amend",
+                occurred_on=date(2026, 4, 9),
+                meeting="c1-2026-04",
+                reason="Ghi sót ý kiến của đồng chí Khoa",
+                change="Bổ sung ý kiến gửi bằng văn bản",
+            ),
+        ):
+            app.handle(command)
+        Projector(app, store, all_projections()).run_until_caught_up()
+    finally:
+        store.close()
+        app.close()
+    out = tmp_path / "apr.pdf"
+    run("export", "minutes", "c1-2026-04", "-o", str(out))
+    whole = flat(text_of(out))
+    for part in (
+        "Ngày 06/04/2026, thời lượng 95 phút. Thông báo triệu tập ngày 01/04/2026",
+        "Chủ trì: Hoàng Văn Em. Thư ký: Bùi Thị Hạnh.",
+        "có mặt: 4; vắng có lý do: 0; vắng không lý do: 1",
+        "Vắng không lý do: Đặng Văn Khoa",
+        "kn-c1-01 — Nhắc nhở đảng viên vắng họp không lý do",  # reviewed (R12)
+        "1. Đỗ Văn Giang; 2. Vũ Thị Hoa",  # speakers in the order they spoke
+        "Ý kiến: Cần thêm thời gian tuyên truyền",
+        "Ý kiến thiểu số: Đề nghị lùi thời hạn sang tháng 6",
+        "Nghị quyết số 02-NQ/CB (nq-c1-02)",  # c1's second of 2026
+        "Người thực hiện: Đỗ Văn Giang, Bùi Thị Hạnh",
+        "tán thành 3, không tán thành 1, không biểu quyết 0",
+        "Ý kiến khác (thiểu số): Một đồng chí đề nghị làm theo từng tổ",
+        "khóa sổ ngày 07/04/2026",
+        "ngày 09/04/2026: Bổ sung ý kiến gửi bằng văn bản — lý do: Ghi sót ý kiến của đồng chí Khoa",
+    ):
+        assert part in whole, part
+    run("audit", "verify-document", str(out))
