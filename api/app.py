@@ -20,6 +20,7 @@ from api.routes import (
     calendar,
     cells,
     compliance,
+    documents,
     meetings,
     notices,
     records,
@@ -140,4 +141,5 @@ ROUTERS = [
     actions,
     calendar,
     webhooks,
+    documents,
 ]

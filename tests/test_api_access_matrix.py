@@ -240,6 +240,9 @@ READS = (
     "/api/resolutions/nq1",
     "/api/records/nq1/history",
     "/api/records/mt-jan?on=2026-02-01",
+    "/api/meetings/mt-jan/minutes.pdf",
+    "/api/resolutions/nq1/document.pdf",
+    "/api/cells/c1/minutes-book/2026.pdf",
 )
 
 
@@ -252,6 +255,26 @@ def test_reads_of_a_cells_records(matrix: tuple[ChiboApplication, Client], path:
     for caller in NOT_READERS:
         assert answers[caller].status_code == 404, (caller, answers[caller].text)
         assert answers[caller].headers["content-type"] == "application/problem+json"
+
+
+REPORT_READERS = {"m01", "m02", "m03", "m04", "m05", "m30"}
+"""Those who read every cell of `tb`: its report is theirs (R80)."""
+
+
+def test_the_organisations_report(matrix: tuple[ChiboApplication, Client]) -> None:
+    _, client = matrix
+    answers = {
+        caller: client(caller).get("/api/organisations/tb/reports/2026-Q1.xlsx")
+        for caller in CALLERS
+    }
+    assert {caller for caller, a in answers.items() if a.status_code == 200} == REPORT_READERS
+    for caller, answer in answers.items():
+        if caller in REPORT_READERS:
+            continue
+        # Another organisation's member asks about one that is not theirs: as if unknown.
+        expected = 404 if "@" in caller else 403
+        assert answer.status_code == expected, (caller, answer.status_code, answer.text)
+        assert answer.headers["content-type"] == "application/problem+json"
 
 
 READABLE_CELLS = {

@@ -18,7 +18,7 @@ from api.deps import SESSION_COOKIE, Services, organisation_of, services, today
 from api.problems import ProblemError
 from api.reading import readable_cells
 from api.routes.session import me
-from domain.access import Caller
+from domain.access import ABOVE, Caller
 from domain.organisation import Organisation
 
 LOGIN_CSRF_COOKIE = "chibo_login_csrf"
@@ -66,6 +66,12 @@ class Viewer:
     @property
     def leads_a_cell(self) -> bool:
         return "cell_leader" in self.roles or bool(self.roles & {"organisation_secretary"})
+
+    @property
+    def reads_every_cell(self) -> bool:
+        """Leaders, committee, inspection commission, auditors: the organisation's report
+        is theirs to download (the API decides anyway)."""
+        return bool(self.roles & ABOVE)
 
     @property
     def audits(self) -> bool:

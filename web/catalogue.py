@@ -763,6 +763,17 @@ VI: dict[str, str] = {
     "calendar.replace": "Tạo đường dẫn mới",
     "calendar.replace_hint": "Tạo đường dẫn mới thì đường dẫn cũ thôi hoạt động.",
     "calendar.revoke": "Thu hồi đường dẫn",
+    "document.minutes_pdf": "Tải biên bản (PDF)",
+    "document.resolution_pdf": "Tải nghị quyết (PDF)",
+    "document.book_pdf": "Tải sổ biên bản năm {year} (PDF)",
+    "document.report_xlsx": "Tải báo cáo (XLSX)",
+    "document.report_pdf": "Tải báo cáo (PDF)",
+    "document.desk_title": "Văn bản",
+    "document.desk_help": (
+        "Báo cáo của đảng ủy và sổ biên bản của từng chi bộ, lập từ sổ sự kiện;"
+        " kiểm tra một tệp bằng chibo audit verify-document."
+    ),
+    "document.report_year": "Báo cáo năm {year}",
     "notice.calendar_revoked": "Đã thu hồi đường dẫn lịch: đường dẫn cũ không còn dùng được.",
 }
 

@@ -130,12 +130,14 @@ def book(request: Request, cell: str, viewer: ViewerDep) -> Response:
             cell, viewer.svc, viewer.caller, viewer.org, limit=200, cursor=cursor
         )
     )
+    years = sorted({m.held_on.year for m in meetings if m.held_on is not None}, reverse=True)
     return render(
         request,
         "meetings_book.html",
         cell=cell,
         meetings=list(reversed(meetings)),
         names=names(viewer),
+        years=years,
     )
 
 
