@@ -29,6 +29,7 @@ from domain.application import ChiboApplication
 from domain.cell import Cell
 from domain.command_log import CommandRecord
 from domain.events import DomainEvent
+from domain.fees import FeeLedger
 from domain.ids import aggregate_id
 from domain.inspection import Inspection
 from domain.meeting import Meeting
@@ -44,6 +45,7 @@ RECORD_KINDS: tuple[type[Aggregate], ...] = (
     Resolution,
     Inspection,
     TaskAssignment,
+    FeeLedger,
     Escalation,
     Reminder,
 )

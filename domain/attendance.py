@@ -9,6 +9,8 @@ R31) are the counted ones who are also working.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from domain.policy import Policy
 
 COUNTED_STATUSES = frozenset({"official", "probationary"})
@@ -32,3 +34,16 @@ def attendance_rate(present: int, counted: int) -> float | None:
 def below_target(rate: float, policy: Policy) -> bool:
     """R13: a rate short of the policy's attendance target."""
     return rate < policy.attendance_target
+
+
+def speaker_share(meetings: Sequence[tuple[Sequence[str], Sequence[str]]]) -> float | None:
+    """R17: Σ speakers who were present ÷ Σ present over (present, speakers) of each
+    meeting, to 4 decimals; None when nobody was present."""
+    present = sum(len(p) for p, _ in meetings)
+    spoke = sum(len(set(s) & set(p)) for p, s in meetings)
+    return round(spoke / present, 4) if present else None
+
+
+def twelve_regular(months_with_regular: set[int]) -> bool:
+    """R61: a regular meeting in every one of the year's twelve months."""
+    return months_with_regular >= set(range(1, 13))

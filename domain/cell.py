@@ -6,6 +6,7 @@ Membership is kept as dated spans so the roster on any past date can be rebuilt
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
@@ -267,3 +268,8 @@ class Cell(Aggregate):
 
     def record_meeting(self, meta: Meta, meeting: str, kinds: list[str]) -> None:
         self.trigger(self.MeetingHeld, meta, meeting=meeting, kinds=kinds)
+
+
+def leaders_of(secretary: str, deputy: str | None, committee: Sequence[str]) -> list[str]:
+    """R16: the cell's leaders (secretary, deputy, cell committee), each once, sorted."""
+    return sorted({secretary, *([deputy] if deputy else []), *committee} - {""})

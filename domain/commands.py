@@ -470,6 +470,23 @@ class RecordPledge(Command):
     pledge: Annotated[Text, Field(min_length=1)]
 
 
+class PayFees(Command):
+    """Party fees paid for the months named, in advance or late (R74)."""
+
+    organisation: Id
+    member: Id
+    months: Annotated[list[Annotated[str, Field(max_length=32)]], Field(max_length=36)]
+    """`YYYY-MM` each: the domain checks them (R74), naming the one that is not."""
+
+
+class SubmitAnnualReport(Command):
+    """The organisation's annual report for `year` (R63)."""
+
+    organisation: Id
+    year: Year
+    summary: Annotated[str, Field(max_length=4000)] = ""
+
+
 # --- inspections ----------------------------------------------------------------------------
 
 

@@ -25,6 +25,7 @@ from domain.aggregate import create
 from domain.cell import Cell
 from domain.command_log import CommandRecord, command_record_id
 from domain.errors import CommandIdReusedError, DomainError, UnknownReferenceError
+from domain.fees import FeeLedger, checked_months, ledger_key
 from domain.inspection import Inspection
 from domain.meeting import Meeting
 from domain.notices import Escalation, Reminder, escalation_key, reminder_key
@@ -328,8 +329,9 @@ def adopt_resolution(unit: UnitOfWork, cmd: c.AdoptResolution) -> Result:
 
 
 def communicate_resolution(unit: UnitOfWork, cmd: c.CommunicateResolution) -> Result:
-    unit.get(Resolution, cmd.resolution).communicate(cmd.meta, cmd.to_upper_committee)
-    return {"resolution": cmd.resolution}
+    res = unit.get(Resolution, cmd.resolution)
+    recorded = res.communicate(cmd.meta, cmd.to_upper_committee)
+    return {"resolution": cmd.resolution, "recorded": recorded}
 
 
 def assign_resolution_tasks(unit: UnitOfWork, cmd: c.AssignResolutionTasks) -> Result:
@@ -408,9 +410,30 @@ def record_pledge(unit: UnitOfWork, cmd: c.RecordPledge) -> Result:
         raise DomainError("R33", f"{cmd.member} is not a member of cell {cell.key}")
     assignment = unit.find(TaskAssignment, assignment_key(cell.key, cmd.year))
     if assignment is None:
-        raise DomainError("R33", f"cell {cell.key} has no task assignment for {cmd.year} yet")
+        # A pledge may come before the tasks: the year's record starts with it.
+        assignment = TaskAssignment.draft(cmd.meta, cell.key, cmd.year, {})
+        unit.add(assignment)
     assignment.record_pledge(cmd.meta, cmd.member, cmd.pledge)
     return {"task_assignment": assignment.key, "member": cmd.member}
+
+
+def pay_fees(unit: UnitOfWork, cmd: c.PayFees) -> Result:
+    org = unit.view(Organisation, cmd.organisation)
+    _known(org, [cmd.member])
+    months = checked_months(list(cmd.months))  # R74: refused whole before anything
+    key = ledger_key(cmd.organisation, cmd.member)
+    ledger = unit.find(FeeLedger, key)
+    if ledger is None:
+        ledger = FeeLedger.open(cmd.meta, cmd.organisation, cmd.member)
+        unit.add(ledger)
+    new = ledger.pay(cmd.meta, months)
+    return {"member": cmd.member, "months": ",".join(new)}
+
+
+def submit_annual_report(unit: UnitOfWork, cmd: c.SubmitAnnualReport) -> Result:
+    org = unit.get(Organisation, cmd.organisation)
+    org.submit_annual_report(cmd.meta, cmd.year, cmd.summary)
+    return {"organisation": cmd.organisation, "year": str(cmd.year)}
 
 
 # --- inspections ----------------------------------------------------------------------------
@@ -573,6 +596,8 @@ HANDLERS: dict[type[c.Command], Handler] = {
     c.MarkOverdue: mark_overdue,
     c.AssignTasks: assign_tasks,
     c.RecordPledge: record_pledge,
+    c.PayFees: pay_fees,
+    c.SubmitAnnualReport: submit_annual_report,
     c.PlanInspection: plan_inspection,
     c.Inspect: inspect,
     c.NotifyInspection: notify_inspection,

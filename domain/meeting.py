@@ -394,3 +394,21 @@ def default_roles(
         (x for x in taker_order if x and x in attending and x != chair), chair
     )
     return chair, minute_taker
+
+
+def notice_late(held_on: date, notice_on: date | None, policy: Policy) -> bool:
+    """R7: notice given fewer than `notice_days` days before the meeting (none at all
+    is late too)."""
+    return notice_on is None or (held_on - notice_on).days < policy.notice_days
+
+
+def minimum_minutes(kinds: Sequence[str], policy: Policy) -> int:
+    """R10: the shortest a regular or thematic meeting may last (longer when combined)."""
+    if "regular" in kinds and "thematic" in kinds:
+        return policy.min_minutes_combined
+    return policy.min_minutes
+
+
+def too_short(kinds: Sequence[str], duration_minutes: int, policy: Policy) -> bool:
+    """R10: shorter than `minimum_minutes`."""
+    return duration_minutes < minimum_minutes(kinds, policy)

@@ -39,6 +39,18 @@ EscalationKind = Literal[
     "new_member_unassigned",  # R31
     "committee_attendance_missed",  # R40, R41
     "inspection_overdue",  # R50
+    # version 2 (SCENARIOS.md "Version 2: every checked rule live")
+    "notice_late",  # R7
+    "meeting_too_short",  # R10
+    "review_missing",  # R12
+    "leader_absent",  # R16
+    "communication_late",  # R22
+    "pledge_missing",  # R33
+    "annual_report_missing",  # R63
+    "cell_too_small",  # R70
+    "cell_committee_missing",  # R70
+    "retired_in_workplace",  # R72
+    "fees_unpaid",  # R74
 ]
 """What the workflows raise escalations for (stored events keep a plain string)."""
 
@@ -246,6 +258,8 @@ ReminderKind = Literal[
     "resolution_deadline_approaching",  # R24
     "task_assignment_due",  # R30
     "committee_attendance_due",  # R40, R41
+    "pledge_due",  # R33 (version 2)
+    "annual_report_due",  # R63 (version 2)
 ]
 """What the workflows send reminders for (stored events keep a plain string)."""
 
@@ -355,6 +369,17 @@ ESCALATED_TO: dict[str, Audience] = {
     "new_member_unassigned": "in_charge",  # R31
     "committee_attendance_missed": "secretary",  # R40, R41
     "inspection_overdue": "secretary",  # R50
+    "notice_late": "in_charge",  # R7
+    "meeting_too_short": "in_charge",  # R10
+    "review_missing": "in_charge",  # R12
+    "leader_absent": "in_charge",  # R16
+    "communication_late": "in_charge",  # R22
+    "pledge_missing": "in_charge",  # R33
+    "annual_report_missing": "secretary",  # R63
+    "cell_too_small": "in_charge",  # R70
+    "cell_committee_missing": "in_charge",  # R70
+    "retired_in_workplace": "cell_secretary_and_in_charge",  # R72
+    "fees_unpaid": "cell_secretary",  # R74
 }
 
 
@@ -396,3 +421,13 @@ def task_reminder_to(leaders: Leaders) -> list[str]:
 def committee_reminder_to(member: str) -> list[str]:
     """R40, R41: the member who would be escalated."""
     return [member]
+
+
+def pledge_reminder_to(members: Sequence[str]) -> list[str]:
+    """R33: the working members still without a pledge."""
+    return sorted(members)
+
+
+def annual_report_reminder_to(leaders: Leaders) -> list[str]:
+    """R63: the organisation secretary."""
+    return _audience("secretary", leaders)

@@ -54,6 +54,8 @@ class Organisation(Aggregate):
     cells: list[str] = Field(default_factory=list)
     auditors: list[str] = Field(default_factory=list)
     """Members granted the read-only auditor role (API.md) by the secretary."""
+    annual_reports: dict[int, date] = Field(default_factory=dict)
+    """year → the day its report was submitted (R63)."""
 
     class Registered(Created):
         TOPIC = "chibo.Organisation.Registered"
@@ -132,6 +134,16 @@ class Organisation(Aggregate):
                 policy=build_policy(base, self.values),
             )
             org.policies = [*org.policies, version]
+
+    class AnnualReportSubmitted(DomainEvent):
+        """The organisation's report on the year (R63)."""
+
+        TOPIC = "chibo.Organisation.AnnualReportSubmitted"
+        year: int
+        summary: str
+
+        def apply(self, org: Organisation) -> None:
+            org.annual_reports = {**org.annual_reports, self.year: self.occurred_on}
 
     class CellAttached(DomainEvent):
         TOPIC = "chibo.Organisation.CellAttached"
@@ -281,6 +293,13 @@ class Organisation(Aggregate):
         self.trigger(
             self.PolicyAdopted, meta, name=name, effective_from=effective_from, values=values
         )
+
+    def submit_annual_report(self, meta: Meta, year: int, summary: str) -> bool:
+        """R63: once per year (a repeat records nothing)."""
+        if year in self.annual_reports:
+            return False
+        self.trigger(self.AnnualReportSubmitted, meta, year=year, summary=summary)
+        return True
 
     def attach_cell(self, meta: Meta, cell: str) -> None:
         self.trigger(self.CellAttached, meta, cell=cell)

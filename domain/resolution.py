@@ -253,8 +253,15 @@ class Resolution(Aggregate):
         if day < self.adopted_on:
             raise DomainError("R24", f"{self.key} was adopted only on {self.adopted_on}")
 
-    def communicate(self, meta: Meta, to_upper_committee: bool) -> None:
+    def communicate(self, meta: Meta, to_upper_committee: bool) -> bool:
+        """R22: a meeting's resolution, communicated to the members and reported up; the
+        first communication is the one R22 judges, so a later one records nothing, and
+        an inspection's recommendation is not communicated this way (accepted, nothing
+        recorded)."""
+        if self.origin != "meeting" or self.communicated_on is not None:
+            return False
         self.trigger(self.Communicated, meta, to_upper_committee=to_upper_committee)
+        return True
 
     def assign_tasks(self, meta: Meta, tasks: dict[str, str]) -> None:
         self._require_open(meta.occurred_on)
@@ -296,3 +303,8 @@ class Resolution(Aggregate):
             raise DomainError("R24", f"{self.key} is not past its deadline {self.deadline}")
         self.trigger(self.MarkedOverdue, meta, level=level, deadline=self.deadline)
         return True
+
+
+def communicated_in_time(adopted_on: date, communicated_on: date | None, days: int) -> bool:
+    """R22: communicated within `days` (the policy's `communicate_days`) of adoption."""
+    return communicated_on is not None and (communicated_on - adopted_on).days <= days

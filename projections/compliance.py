@@ -9,11 +9,13 @@ from datetime import date
 
 from pydantic import BaseModel
 
-from domain.attendance import attendance_rate, owes_tasks
+from domain.attendance import attendance_rate, owes_tasks, speaker_share, twelve_regular
 from domain.periods import months_checked, quarters_checked
 from domain.policy import Policy
+from domain.resolution import communicated_in_time
 from projections import cells as cell_register
 from projections import meetings as meeting_register
+from projections import resolutions as resolution_register
 from projections.inspections import inspection_coverage, inspections_of, ratings
 from projections.resolutions import ResolutionCounts, resolution_counts
 from projections.store import ReadStore
@@ -29,10 +31,18 @@ class CellCompliance(BaseModel):
     inspections: int
 
 
+class CellComplianceV2(CellCompliance):
+    """Version 2's fields too (SCENARIOS.md): R17, R61, R22."""
+
+    speaker_share: float | None
+    twelve_regular: dict[str, bool]
+    communicated_on_time: int
+
+
 class Compliance(BaseModel):
     start: date
     end: date
-    cells: dict[str, CellCompliance]
+    cells: dict[str, CellComplianceV2 | CellCompliance]
 
 
 PolicyOn = Callable[[str, date], Policy]
@@ -57,13 +67,39 @@ def cell_compliance(
         >= policy.thematic_per_quarter
         for first, last in quarters_checked(start, end)
     )
-    return CellCompliance(
+    figures = CellCompliance(
         regular_months=regular_months,
         late_regular=late,
         thematic_quarters=thematic_quarters,
         attendance_rate=meeting_register.attendance_rate(store, cell, start, end),
         resolutions=resolution_counts(store, cell, start, end),
         inspections=len(inspections_of(store, cell, start, end)),
+    )
+    if policy.rules_version < 2:
+        return figures
+    sessions = [
+        record
+        for m in meeting_register.meetings_in(store, cell, start, end)
+        if m.is_regular and (record := meeting_register.meeting(store, m.meeting)) is not None
+    ]
+    years = {}
+    for year in range(start.year, end.year + 1):
+        if date(year, 1, 1) >= start and date(year, 12, 31) <= end:
+            months = {m.held_on.month for m in sessions if m.held_on and m.held_on.year == year}
+            years[str(year)] = twelve_regular(months)
+    adopted = [
+        r
+        for r in resolution_register.board(store, cell=cell, as_of=end)
+        if r.origin == "meeting" and start <= r.adopted_on <= end
+    ]
+    return CellComplianceV2(
+        **figures.model_dump(),
+        speaker_share=speaker_share([(m.present, m.speakers) for m in sessions]),
+        twelve_regular=years,
+        communicated_on_time=sum(
+            communicated_in_time(r.adopted_on, r.communicated_on, policy.communicate_days)
+            for r in adopted
+        ),
     )
 
 

@@ -223,3 +223,14 @@ def escalations(
             clauses.append(f"e.{column} = %s")
             params.append(value)
     return _select(store, " AND ".join(clauses), params)
+
+
+def raised_for(store: ReadStore, organisation: str, kind: str, member: str, period: str) -> bool:
+    """Whether an escalation of `kind` about `member` for `period` was raised already
+    (whatever cell it named: R74's is once per member and year)."""
+    rows = store.query(
+        "SELECT 1 FROM rm_escalations WHERE organisation = %s AND kind = %s AND member = %s"
+        " AND period = %s LIMIT 1",
+        (organisation, kind, member, period),
+    )
+    return bool(rows)

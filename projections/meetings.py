@@ -169,7 +169,7 @@ class MeetingsProjection(Projection):
         " counted_present INTEGER NOT NULL DEFAULT 0, minutes_recorded_on TEXT,"
         " minutes_sealed_on TEXT, amendments INTEGER NOT NULL DEFAULT 0, score INTEGER,"
         " scores TEXT NOT NULL DEFAULT '{}', preparatory_on TEXT,"
-        " attendance TEXT NOT NULL DEFAULT '[]')",
+        " attendance TEXT NOT NULL DEFAULT '[]', held_position BIGINT)",
         "CREATE INDEX IF NOT EXISTS rm_meetings_cell ON rm_meetings (cell, held_on)",
         _ATTENDANCE_VIEW,
         "CREATE TABLE IF NOT EXISTS rm_guest_attendance ("
@@ -368,6 +368,7 @@ class MeetingsProjection(Projection):
                 attendance,
                 counted_count,
                 counted_present,
+                position,
             ),
         )
         self._guests(w, e.key, e.cell, e.occurred_on, session)
@@ -390,6 +391,7 @@ class MeetingsProjection(Projection):
                 attendance,
                 counted_count,
                 counted_present,
+                position,
                 key,
             ),
         )
@@ -573,7 +575,8 @@ _SESSION_COLUMNS = (
     "present_count",
     "minutes_recorded_on",
 )
-_ATTENDANCE_COLUMNS = ("attendance", "counted_count", "counted_present")
+_ATTENDANCE_COLUMNS = ("attendance", "counted_count", "counted_present", "held_position")
+"""`held_position`: the log position of the session (what came before it that day, R12)."""
 _ANNOUNCED = (
     "meeting",
     "id",
@@ -774,6 +777,12 @@ def attendance_rate(store: ReadStore, cell: str, start: date, end: date) -> floa
     )
     present, counted = rows[0]
     return rate_of(int(present or 0), int(counted or 0))
+
+
+def held_position(store: ReadStore, meeting: str) -> int | None:
+    """The log position at which the meeting's session was recorded."""
+    rows = store.query("SELECT held_position FROM rm_meetings WHERE meeting = %s", (meeting,))
+    return int(rows[0][0]) if rows and rows[0][0] is not None else None
 
 
 def cell_meetings(store: ReadStore, cell: str) -> list[MeetingRecord]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from pydantic import BaseModel
 
 from domain.organisation import Organisation
@@ -18,11 +20,14 @@ class OrganisationRow(BaseModel):
 
 class OrganisationsProjection(Projection):
     name = "organisations"
-    tables = ("rm_organisations",)
+    tables = ("rm_organisations", "rm_annual_reports")
     ddl = (
         "CREATE TABLE IF NOT EXISTS rm_organisations ("
         " key TEXT PRIMARY KEY, name TEXT NOT NULL, secretary TEXT NOT NULL,"
         " registered_on TEXT NOT NULL, position BIGINT NOT NULL)",
+        "CREATE TABLE IF NOT EXISTS rm_annual_reports ("
+        " stream TEXT NOT NULL, year INTEGER NOT NULL, submitted_on TEXT NOT NULL,"
+        " summary TEXT NOT NULL, PRIMARY KEY (stream, year))",
     )
 
     @handles(Organisation.Registered)
@@ -33,9 +38,34 @@ class OrganisationsProjection(Projection):
             (e.key, e.name, e.secretary, e.occurred_on.isoformat(), position),
         )
 
+    @handles(Organisation.AnnualReportSubmitted)
+    def _annual_report(
+        self, w: Writer, e: Organisation.AnnualReportSubmitted, position: int
+    ) -> None:
+        w.insert(
+            "rm_annual_reports",
+            ("stream", "year", "submitted_on", "summary"),
+            (str(e.originator_id), e.year, e.occurred_on.isoformat(), e.summary),
+        )
+
+
+def annual_report_on(store: ReadStore, organisation: str, year: int) -> date | None:
+    """The day the organisation's report on `year` was submitted (R63), if it was."""
+    rows = store.query(
+        "SELECT submitted_on FROM rm_annual_reports WHERE stream = %s AND year = %s",
+        (str(Organisation.id_for(organisation)), year),
+    )
+    return date.fromisoformat(str(rows[0][0])) if rows else None
+
 
 def list_organisations(store: ReadStore) -> list[OrganisationRow]:
     rows = store.query(
         "SELECT key, name, secretary, registered_on FROM rm_organisations ORDER BY key"
     )
     return [OrganisationRow(key=k, name=n, secretary=s, registered_on=r) for k, n, s, r in rows]
+
+
+def registered_on(store: ReadStore, organisation: str) -> date | None:
+    """The day the organisation was registered: chibo judges nothing before it."""
+    rows = store.query("SELECT registered_on FROM rm_organisations WHERE key = %s", (organisation,))
+    return date.fromisoformat(str(rows[0][0])) if rows else None

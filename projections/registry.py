@@ -5,6 +5,7 @@ from __future__ import annotations
 from projections.cells import CellsProjection
 from projections.deliveries import DeliveriesProjection
 from projections.escalations import EscalationsProjection
+from projections.fees import FeesProjection
 from projections.inspections import InspectionsProjection
 from projections.meetings import MeetingsProjection
 from projections.organisations import OrganisationsProjection
@@ -20,6 +21,7 @@ PROJECTIONS: tuple[type[Projection], ...] = (
     ResolutionsProjection,
     InspectionsProjection,
     TasksProjection,
+    FeesProjection,
     EscalationsProjection,
     RemindersProjection,
     DeliveriesProjection,

@@ -64,7 +64,8 @@ class ResolutionsProjection(Projection):
         " content TEXT NOT NULL, adopted_on TEXT NOT NULL, deadline TEXT NOT NULL,"
         " original_deadline TEXT NOT NULL, status TEXT NOT NULL, closed_on TEXT,"
         " completed_on_time INTEGER, inspector TEXT NOT NULL, executors TEXT NOT NULL,"
-        " communicated_on TEXT, overdue_level INTEGER NOT NULL, last_progress_on TEXT)",
+        " communicated_on TEXT, overdue_level INTEGER NOT NULL, last_progress_on TEXT,"
+        " adopted_position BIGINT, closed_position BIGINT)",
         "CREATE INDEX IF NOT EXISTS rm_resolutions_cell ON rm_resolutions (cell, adopted_on)",
         "CREATE TABLE IF NOT EXISTS rm_resolution_people ("
         " resolution TEXT NOT NULL, member TEXT NOT NULL, role TEXT NOT NULL,"
@@ -99,6 +100,7 @@ class ResolutionsProjection(Projection):
                 e.inspector,
                 list_json(e.executors),
                 0,
+                position,
             ),
         )
         for member in sorted(set(e.executors)):
@@ -116,7 +118,7 @@ class ResolutionsProjection(Projection):
     @handles(Resolution.Completed)
     def _completed(self, w: Writer, e: Resolution.Completed, position: int) -> None:
         # `deadline` is still the one in force when completed: extensions came before.
-        w.update(_COMPLETED, (str(e.originator_id), e.occurred_on.isoformat()))
+        w.update(_COMPLETED, (str(e.originator_id), e.occurred_on.isoformat(), position))
 
     @handles(Resolution.DeadlineExtended)
     def _extended(self, w: Writer, e: Resolution.DeadlineExtended, position: int) -> None:
@@ -144,7 +146,7 @@ class ResolutionsProjection(Projection):
 
     @handles(Resolution.Cancelled)
     def _cancelled(self, w: Writer, e: Resolution.Cancelled, position: int) -> None:
-        w.update(_CANCELLED, (str(e.originator_id), e.occurred_on.isoformat()))
+        w.update(_CANCELLED, (str(e.originator_id), e.occurred_on.isoformat(), position))
 
     @handles(Resolution.MarkedOverdue)
     def _marked_overdue(self, w: Writer, e: Resolution.MarkedOverdue, position: int) -> None:
@@ -159,12 +161,17 @@ def _by_stream(assign: str, *values: tuple[str, str]) -> Bulk:
 _DAY = ("day", "text")
 _COMMUNICATED = _by_stream("communicated_on = v.day", _DAY)
 _PROGRESS = _by_stream("last_progress_on = v.day", _DAY)
+_POSITION = ("position", "bigint")
 _COMPLETED = _by_stream(
     "status = 'completed', closed_on = v.day, last_progress_on = v.day,"
-    " completed_on_time = CASE WHEN v.day <= t.deadline THEN 1 ELSE 0 END",
+    " completed_on_time = CASE WHEN v.day <= t.deadline THEN 1 ELSE 0 END,"
+    " closed_position = v.position",
     _DAY,
+    _POSITION,
 )
-_CANCELLED = _by_stream("status = 'cancelled', closed_on = v.day", _DAY)
+_CANCELLED = _by_stream(
+    "status = 'cancelled', closed_on = v.day, closed_position = v.position", _DAY, _POSITION
+)
 _MARKED_OVERDUE = _by_stream(
     "overdue_level = CASE WHEN t.overdue_level < v.level THEN v.level ELSE t.overdue_level END",
     ("level", "integer"),
@@ -186,6 +193,7 @@ _INSERT = (
     "inspector",
     "executors",
     "overdue_level",
+    "adopted_position",
 )
 _PEOPLE = ("resolution", "member", "role")
 
@@ -327,3 +335,20 @@ def resolution_counts(
         open=still_open,
         overdue_open=overdue,
     )
+
+
+def open_at(store: ReadStore, cell: str, position: int, *, besides: str) -> list[str]:
+    """The cell's meeting resolutions adopted before log `position` (at a meeting other
+    than `besides`) and neither completed nor cancelled by then (R12)."""
+    rows = store.query(
+        "SELECT resolution FROM rm_resolutions WHERE cell = %s AND origin = 'meeting'"
+        " AND source <> %s AND adopted_position < %s"
+        " AND (closed_position IS NULL OR closed_position > %s) ORDER BY resolution",
+        (cell, besides, position, position),
+    )
+    return [str(r[0]) for r in rows]
+
+
+def adopted_at(store: ReadStore, meeting: str) -> list[ResolutionRow]:
+    """The resolutions a meeting adopted."""
+    return _select(store, "r.origin = 'meeting' AND r.source = %s", [meeting])

@@ -159,3 +159,14 @@ def coverage(store: ReadStore, cell: str, year: int, members: list[str]) -> Cove
     unassigned = [m for m in wanted if m not in done]
     rate = round(len(assigned) / len(wanted), 4) if wanted else 1.0
     return Coverage(assigned=assigned, unassigned=unassigned, rate=rate)
+
+
+def pledged_members(store: ReadStore, organisation: str, year: int) -> set[str]:
+    """The organisation's members with a pledge for `year`, whichever of its cells
+    recorded it (R33)."""
+    rows = store.query(
+        "SELECT DISTINCT p.member FROM rm_pledges p JOIN rm_cells c ON c.cell = p.cell"
+        " WHERE c.organisation = %s AND p.year = %s",
+        (organisation, year),
+    )
+    return {str(r[0]) for r in rows}

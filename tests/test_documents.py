@@ -396,7 +396,8 @@ def test_minutes_show_opinions_votes_review_and_amendments(ward: Settings, tmp_p
         "tán thành 3, không tán thành 1, không biểu quyết 0",
         "Ý kiến khác (thiểu số): Một đồng chí đề nghị làm theo từng tổ",
         "khóa sổ ngày 07/04/2026",
-        "ngày 09/04/2026: Bổ sung ý kiến gửi bằng văn bản — lý do: Ghi sót ý kiến của đồng chí Khoa",
+        "ngày 09/04/2026: Bổ sung ý kiến gửi bằng văn bản"
+        " — lý do: Ghi sót ý kiến của đồng chí Khoa",
     ):
         assert part in whole, part
     run("audit", "verify-document", str(out))

@@ -234,12 +234,18 @@ class ChiboActivities:
         match about:
             case MeetingCheck("meeting", meeting):
                 found = checks.meeting_attendance(ctx, meeting, on)
+                found += checks.meeting_v2(ctx, meeting, on)
                 record = meeting_register.meeting(ctx.store, meeting)
                 if record is not None and record.minutes_recorded_on is None and record.held_on:
                     due = record.held_on + timedelta(days=ctx.policy.minutes_due_days + 1)
                     schedule.append(Check.of(MeetingCheck("minutes", meeting), due))
+                if record is not None and record.held_on and checks.live(ctx):
+                    due = record.held_on + timedelta(days=ctx.policy.communicate_days + 1)
+                    schedule.append(Check.of(MeetingCheck("communication", meeting), due))
             case MeetingCheck("minutes", meeting):
                 found = checks.minutes(ctx, meeting, on)
+            case MeetingCheck("communication", meeting):
+                found = checks.communication(ctx, meeting, on)
             case MemberCheck("transfer", cell, member, day):
                 due = day + timedelta(days=ctx.policy.new_member_task_days + 1)
                 schedule.append(Check.of(MemberCheck("new-member", cell, member, day), due))
@@ -640,15 +646,23 @@ def _year_checks(ctx: checks.Context, arg: str, on: date) -> list[checks.Finding
 PERIOD_CHECKS: dict[
     PeriodCheckKind, Callable[[checks.Context, str, date], list[checks.Finding]]
 ] = {
-    "month": checks.monthly_meetings,
+    "month": lambda ctx, p, on: (
+        checks.monthly_meetings(ctx, p, on) + checks.cells_v2(ctx, p, on) + checks.fees(ctx, p, on)
+    ),
     "quarter": lambda ctx, p, on: (
-        checks.thematic_meetings(ctx, p, on) + checks.committee_quarter(ctx, p, on)
+        checks.thematic_meetings(ctx, p, on)
+        + checks.committee_quarter(ctx, p, on)
+        + checks.retired(ctx, p, on)
     ),
     "committee-reminder": checks.committee_reminders,
     "plan": _year_checks,
     "tasks": lambda ctx, p, on: checks.task_assignment(ctx, int(p), on),
     "tasks-reminder": lambda ctx, p, on: checks.task_reminders(ctx, int(p), on),
     "inspection": checks.inspections,
+    "pledges": lambda ctx, p, on: checks.pledges(ctx, int(p), on),
+    "pledges-reminder": lambda ctx, p, on: checks.pledge_reminders(ctx, int(p), on),
+    "annual-report": lambda ctx, p, on: checks.annual_report(ctx, int(p), on),
+    "annual-report-reminder": lambda ctx, p, on: checks.annual_report_reminder(ctx, int(p), on),
 }
 
 
@@ -677,4 +691,22 @@ def plan_year(year: int, since: date | None, policy_on: Callable[[date], Policy]
     add(plan_day, "plan", str(year))
     add(task_day, "tasks", str(year))
     add(date(year, 1, 15), "tasks-reminder", str(year))
+    if policy.rules_version >= 2:
+        add(
+            policy.deadline_in(policy.pledge_deadline, year) + timedelta(days=1),
+            "pledges",
+            str(year),
+        )
+        add(date(year, 1, 15), "pledges-reminder", str(year))
+    # R63 concerns every year whose deadline falls on or after `since`, begun or not.
+    closing = policy_on(date(year, 12, 1))
+    report_due = closing.deadline_in(closing.annual_report_deadline, year)
+    if closing.rules_version >= 2 and report_due >= since:
+        if date(year, 12, 1) >= since:
+            found.append(
+                Check.of(PeriodCheck("annual-report-reminder", str(year)), date(year, 12, 1))
+            )
+        found.append(
+            Check.of(PeriodCheck("annual-report", str(year)), report_due + timedelta(days=1))
+        )
     return sorted(found, key=lambda c: (c.on, c.id))

@@ -10,22 +10,31 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from domain.attendance import attendance_rate, below_target, owes_tasks
+from domain.attendance import attendance_rate, below_target, counts_for_attendance, owes_tasks
+from domain.cell import leaders_of
+from domain.meeting import notice_late, too_short
 from domain.notices import (
     EscalationKind,
     Leaders,
     ReminderKind,
+    annual_report_reminder_to,
     committee_reminder_to,
     escalated_to,
+    pledge_reminder_to,
     task_reminder_to,
 )
-from domain.periods import bounds, quarter_of
+from domain.periods import bounds, months_checked, quarter_of
 from domain.policy import Policy
+from domain.resolution import communicated_in_time
 from projections import cells as cell_register
 from projections import meetings as meeting_register
+from projections import resolutions as resolution_register
+from projections.escalations import raised_for
+from projections.fees import paid_months
 from projections.inspections import inspections_of
+from projections.organisations import annual_report_on, registered_on
 from projections.store import ReadStore
-from projections.tasks import assigned_members
+from projections.tasks import assigned_members, pledged_members
 
 
 class Finding(BaseModel):
@@ -367,3 +376,276 @@ def quarter_end_reminder_day(period: str) -> date:
 
 
 __all__ = ["Context", "Finding", "quarter_of"]
+
+
+# --- version 2: every checked rule live (SCENARIOS.md) ----------------------------------------
+
+
+def live(ctx: Context) -> bool:
+    """Whether the version 2 checks run under the policy in force."""
+    return ctx.policy.rules_version >= 2
+
+
+def _held_regular_or_thematic(kinds: list[str]) -> bool:
+    return "regular" in kinds or "thematic" in kinds
+
+
+def meeting_v2(ctx: Context, meeting: str, on: date) -> list[Finding]:
+    """R7 (notice), R10 (duration), R12 (review of open resolutions), R16 (leaders
+    present), on the day of the meeting."""
+    record = meeting_register.meeting(ctx.store, meeting)
+    if not live(ctx) or record is None or record.held_on is None:
+        return []
+    day, cell = record.held_on, record.cell
+    leaders = ctx.leaders(cell, day)
+    subject = {"cell": cell, "meeting": meeting}
+    found = []
+    if _held_regular_or_thematic(record.kinds):
+        if notice_late(record.held_on, record.notice_on, ctx.policy):
+            found.append(_escalation("notice_late", "R7", subject=subject, to=leaders))
+        if too_short(record.kinds, record.duration_minutes, ctx.policy):
+            found.append(
+                _escalation(
+                    "meeting_too_short",
+                    "R10",
+                    subject=subject,
+                    to=leaders,
+                    details={"minutes": record.duration_minutes},
+                )
+            )
+    if "regular" in record.kinds:
+        position = meeting_register.held_position(ctx.store, meeting)
+        if position is not None:
+            unreviewed = sorted(
+                set(resolution_register.open_at(ctx.store, cell, position, besides=meeting))
+                - set(record.reviewed)
+            )
+            if unreviewed:
+                found.append(
+                    _escalation(
+                        "review_missing",
+                        "R12",
+                        subject=subject,
+                        to=leaders,
+                        details={"resolutions": unreviewed},
+                    )
+                )
+        members = {e.member for e in cell_register.roster(ctx.store, cell, day)}
+        info = cell_register.cell_info(ctx.store, cell, day)
+        cell_leaders = leaders_of(info.secretary, info.deputy, info.committee) if info else []
+        for member in cell_leaders:
+            if member in members and member not in record.present:
+                found.append(
+                    _escalation(
+                        "leader_absent", "R16", subject={**subject, "member": member}, to=leaders
+                    )
+                )
+    return found
+
+
+def communication(ctx: Context, meeting: str, on: date) -> list[Finding]:
+    """R22: each resolution the meeting adopted, communicated within `communicate_days`."""
+    if not live(ctx):
+        return []
+    return [
+        _escalation(
+            "communication_late",
+            "R22",
+            subject={"cell": r.cell, "resolution": r.resolution},
+            to=ctx.leaders(r.cell, on),
+        )
+        for r in resolution_register.adopted_at(ctx.store, meeting)
+        if not communicated_in_time(r.adopted_on, r.communicated_on, ctx.policy.communicate_days)
+    ]
+
+
+def _counted_at(ctx: Context, day: date) -> dict[str, str]:
+    """Counted members (official or probationary) of the organisation's cells on `day`:
+    member → the cell counting them."""
+    counted: dict[str, str] = {}
+    for cell in ctx.cells_during(day, day):
+        for entry in cell_register.roster(ctx.store, cell, day):
+            if counts_for_attendance(entry.status):
+                counted[entry.member] = cell
+    return counted
+
+
+def cells_v2(ctx: Context, period: str, on: date) -> list[Finding]:
+    """R70 at the end of each month: enough official members; a cell committee once a
+    cell is large enough."""
+    if not live(ctx):
+        return []
+    start, end = bounds(period)
+    found = []
+    for cell in ctx.cells_during(start, end):
+        roster = cell_register.roster(ctx.store, cell, end)
+        official = sum(e.status == "official" for e in roster)
+        info = cell_register.cell_info(ctx.store, cell, end)
+        subject = {"cell": cell}
+        if official < ctx.policy.min_official_members:
+            found.append(
+                _escalation(
+                    "cell_too_small",
+                    "R70",
+                    subject=subject,
+                    period=period,
+                    to=ctx.leaders(cell, on),
+                )
+            )
+        elif official >= ctx.policy.cell_committee_from and info and not info.committee:
+            found.append(
+                _escalation(
+                    "cell_committee_missing",
+                    "R70",
+                    subject=subject,
+                    period=period,
+                    to=ctx.leaders(cell, on),
+                )
+            )
+    return found
+
+
+def fees(ctx: Context, period: str, on: date) -> list[Finding]:
+    """R74 at the end of each month: a counted member whose unpaid counted months of the
+    year reach `fees_unpaid_months` (once per member and year)."""
+    if not live(ctx):
+        return []
+    start, end = bounds(period)
+    year = start.year
+    # Months that began on or after the organisation's first day in chibo count.
+    since = registered_on(ctx.store, ctx.organisation) or start
+    months = [
+        (first, last)
+        for first, last in months_checked(date(year, 1, 1), end + timedelta(days=1))
+        if first >= since
+    ]
+    counted_by_month = {first: _counted_at(ctx, last) for first, last in months}
+    found = []
+    for member, cell in sorted(counted_by_month.get(start, {}).items()):
+        if raised_for(ctx.store, ctx.organisation, "fees_unpaid", member, str(year)):
+            continue
+        paid = paid_months(ctx.store, ctx.organisation, member)
+        unpaid = [
+            first
+            for first, _ in months
+            if member in counted_by_month[first] and first.strftime("%Y-%m") not in paid
+        ]
+        if len(unpaid) >= ctx.policy.fees_unpaid_months:
+            found.append(
+                _escalation(
+                    "fees_unpaid",
+                    "R74",
+                    subject={"cell": cell, "member": member},
+                    period=str(year),
+                    to=ctx.leaders(cell, on),
+                    evidence=[f"{m:%Y-%m}" for m in unpaid],
+                )
+            )
+    return found
+
+
+def retired(ctx: Context, period: str, on: date) -> list[Finding]:
+    """R72 at the end of each quarter: a member not working, in a cell that is not
+    residential (whatever their status)."""
+    if not live(ctx):
+        return []
+    start, end = bounds(period)
+    found = []
+    for cell in ctx.cells_during(start, end):
+        info = cell_register.cell_info(ctx.store, cell, end)
+        if info is None or info.type == "residential":
+            continue
+        for entry in cell_register.roster(ctx.store, cell, end):
+            if not entry.working:
+                found.append(
+                    _escalation(
+                        "retired_in_workplace",
+                        "R72",
+                        subject={"cell": cell, "member": entry.member},
+                        period=period,
+                        to=ctx.leaders(cell, on),
+                    )
+                )
+    return found
+
+
+def _unpledged(ctx: Context, cell: str, year: int, day: date) -> list[str]:
+    pledged = pledged_members(ctx.store, ctx.organisation, year)
+    return sorted(
+        e.member
+        for e in cell_register.roster(ctx.store, cell, day)
+        if owes_tasks(e.status, e.working) and e.member not in pledged
+    )
+
+
+def pledges(ctx: Context, year: int, on: date) -> list[Finding]:
+    """R33: every working member pledged by the deadline."""
+    if not live(ctx):
+        return []
+    deadline = ctx.policy.deadline_in(ctx.policy.pledge_deadline, year)
+    found = []
+    for cell in ctx.cells_during(date(year, 1, 1), deadline):
+        members = _unpledged(ctx, cell, year, deadline)
+        if members:
+            found.append(
+                _escalation(
+                    "pledge_missing",
+                    "R33",
+                    subject={"cell": cell},
+                    period=str(year),
+                    to=ctx.leaders(cell, on),
+                    details={"members": members},
+                )
+            )
+    return found
+
+
+def pledge_reminders(ctx: Context, year: int, on: date) -> list[Finding]:
+    """R33 reminder (15 January) to the working members without a pledge."""
+    if not live(ctx):
+        return []
+    found = []
+    for cell in ctx.cells_during(date(year, 1, 1), on):
+        members = _unpledged(ctx, cell, year, on)
+        if members:
+            found.append(
+                Finding(
+                    notice="reminder",
+                    kind="pledge_due",
+                    rule="R33",
+                    subject={"cell": cell},
+                    recipients=pledge_reminder_to(members),
+                )
+            )
+    return found
+
+
+def annual_report(ctx: Context, year: int, on: date) -> list[Finding]:
+    """R63: the organisation's report on the year submitted by the deadline."""
+    if not live(ctx) or annual_report_on(ctx.store, ctx.organisation, year) is not None:
+        return []
+    return [
+        _escalation(
+            "annual_report_missing",
+            "R63",
+            subject={},
+            period=str(year),
+            to=ctx.leaders(None, on),
+        )
+    ]
+
+
+def annual_report_reminder(ctx: Context, year: int, on: date) -> list[Finding]:
+    """R63 reminder (1 December) to the organisation secretary."""
+    if not live(ctx) or annual_report_on(ctx.store, ctx.organisation, year) is not None:
+        return []
+    return [
+        Finding(
+            notice="reminder",
+            kind="annual_report_due",
+            rule="R63",
+            subject={},
+            period=str(year),
+            recipients=annual_report_reminder_to(ctx.leaders(None, on)),
+        )
+    ]

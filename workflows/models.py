@@ -19,9 +19,20 @@ class Clock(BaseModel):
 
 
 PeriodCheckKind = Literal[
-    "month", "quarter", "committee-reminder", "plan", "tasks", "tasks-reminder", "inspection"
+    "month",
+    "quarter",
+    "committee-reminder",
+    "plan",
+    "tasks",
+    "tasks-reminder",
+    "inspection",
+    # version 2
+    "pledges",
+    "pledges-reminder",
+    "annual-report",
+    "annual-report-reminder",
 ]
-MeetingCheckKind = Literal["meeting", "minutes"]
+MeetingCheckKind = Literal["meeting", "minutes", "communication"]
 MemberCheckKind = Literal["transfer", "new-member"]
 
 

@@ -1,4 +1,4 @@
-"""Scenario files (SCENARIOS.md, version 1): what a file may hold, read and validated.
+"""Scenario files (SCENARIOS.md, versions 1 and 2): what a file may hold, read and validated.
 
 Ids, names and dates have the bounds of the commands they become (`domain.commands`:
 ids match `ID_PATTERN`, at most 64 characters), so a file the system cannot store is
@@ -15,6 +15,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from domain import commands as c
 
+V2_KEYS = ("communicate_resolution", "record_pledge", "pay_fees", "submit_annual_report")
+"""Items only a `version: 2` file may hold (a version 1 file's are refused, rule null)."""
 TIMELINE_KEYS = (
     "hold_meeting",
     "record_minutes",
@@ -29,6 +31,7 @@ TIMELINE_KEYS = (
     "set_member_status",
     "assign_in_charge",
     "inspect",
+    *V2_KEYS,
 )
 
 
@@ -71,7 +74,8 @@ class TimelineItem(Model):
 
 
 class Scenario(Model):
-    version: Literal[1]
+    version: Literal[1, 2]
+    """1: the first set of checks; 2: every checked rule live (SCENARIOS.md)."""
     name: c.Name
     start: c.Day
     end: c.Day

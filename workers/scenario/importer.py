@@ -23,7 +23,14 @@ from domain import commands as c
 from domain.application import ChiboApplication
 from domain.errors import DomainError
 from domain.meeting import default_roles
-from workers.scenario.format import TIMELINE_KEYS, Model, Scenario, ScenarioCell, TimelineItem
+from workers.scenario.format import (
+    TIMELINE_KEYS,
+    V2_KEYS,
+    Model,
+    Scenario,
+    ScenarioCell,
+    TimelineItem,
+)
 
 SIMPLE_ITEMS: dict[str, type[c.Command]] = {
     "record_minutes": c.RecordMinutes,
@@ -37,7 +44,13 @@ SIMPLE_ITEMS: dict[str, type[c.Command]] = {
     "transfer_out": c.TransferOut,
     "set_member_status": c.SetMemberStatus,
     "assign_in_charge": c.AssignInCharge,
+    "communicate_resolution": c.CommunicateResolution,
+    "record_pledge": c.RecordPledge,
+    "pay_fees": c.PayFees,
+    "submit_annual_report": c.SubmitAnnualReport,
 }
+ORGANISATION_ITEMS = frozenset({"set_member_status", "pay_fees", "submit_annual_report"})
+"""Items whose command names the organisation (the file's)."""
 
 
 class ItemError(Exception):
@@ -184,14 +197,16 @@ class Translator:
             committee=org.committee,
             inspection_commission=org.inspection_commission,
         )
-        if s.policy:
+        # Version 2 turns every checked rule on (the policy's `rules_version`).
+        values = {"rules_version": 2, **s.policy} if s.version == 2 else dict(s.policy)
+        if values:
             yield cmd(
                 c.AdoptPolicy,
                 "policy",
                 organisation=org.id,
                 name=f"{s.name} policy",
                 effective_from=day,
-                values=s.policy,
+                values=values,
             )
         for member in s.members:
             yield cmd(
@@ -228,6 +243,8 @@ class Translator:
             got = ", ".join(extra) or "none"
             raise ItemError(f"item needs exactly one of {', '.join(TIMELINE_KEYS)}; got {got}")
         key = keys[0]
+        if key in V2_KEYS and self.scenario.version < 2:
+            raise ItemError(f"{key}: an item of scenario version 2 (this file is version 1)")
         body = extra[key]
         if not isinstance(body, dict):
             raise ItemError(f"{key}: expected a mapping of fields")
@@ -263,7 +280,7 @@ class Translator:
     def _simple(self, key: str, index: int, day: date, body: dict[str, Any]) -> Step:
         """Items whose fields are exactly the command's."""
         cls = SIMPLE_ITEMS[key]
-        fields = {"organisation": self.org, **body} if key == "set_member_status" else body
+        fields = {"organisation": self.org, **body} if key in ORGANISATION_ITEMS else body
         return self._step(cls, index, day, self._actor(body), body, **fields)
 
     def _hold_meeting(self, index: int, day: date, body: dict[str, Any]) -> Iterator[Step]:

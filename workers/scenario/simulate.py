@@ -308,7 +308,7 @@ def escalation_json(row: Any) -> dict[str, Any]:
     out: dict[str, Any] = {"kind": row.kind, "rule": row.rule, **_subject(row.subject)}
     if row.period is not None:
         out["period"] = row.period
-    for key in ("members", "rate"):
+    for key in ("members", "rate", "minutes", "resolutions"):
         if key in row.details:
             out[key] = row.details[key]
     out |= {
