@@ -46,6 +46,23 @@ REMINDER_KINDS = {
 }
 # The rules the "Errors" section names; None: a reference to something unknown.
 ERROR_RULES = {"R6", "R20", "R21", "R25", None}
+# SCENARIOS.md "Version 2": its escalations, reminders, errors and compliance fields.
+V2_ESCALATION_KINDS = {
+    ("notice_late", "R7"),
+    ("meeting_too_short", "R10"),
+    ("review_missing", "R12"),
+    ("leader_absent", "R16"),
+    ("communication_late", "R22"),
+    ("pledge_missing", "R33"),
+    ("annual_report_missing", "R63"),
+    ("cell_too_small", "R70"),
+    ("cell_committee_missing", "R70"),
+    ("retired_in_workplace", "R72"),
+    ("fees_unpaid", "R74"),
+}
+V2_REMINDER_KINDS = {("pledge_due", "R33"), ("annual_report_due", "R63")}
+V2_ERROR_RULES = {"R33", "R74"}
+V2_FIELDS = {"speaker_share", "twelve_regular", "communicated_on_time"}
 
 
 def scenario_names() -> list[str]:
@@ -73,6 +90,40 @@ async def test_contract_scenario(name: str, temporal_test_server_path: str) -> N
     scenario = load_scenario(CONTRACT / f"{name}.yaml")
     result = await simulate(scenario, "sqlite", temporal_test_server_path)
     assert as_sets(result) == as_sets(expected(name))
+
+
+def version_2_names() -> list[str]:
+    return [n for n in scenario_names() if load_scenario(CONTRACT / f"{n}.yaml").version == 2]
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("name", version_2_names())
+async def test_version_2_scenario_on_postgres(
+    name: str, temporal_test_server_path: str, pg_server: str
+) -> None:
+    scenario = load_scenario(CONTRACT / f"{name}.yaml")
+    result = await simulate(scenario, "postgres", temporal_test_server_path, pg_admin=pg_server)
+    assert as_sets(result) == as_sets(expected(name))
+
+
+def test_version_2_kinds_each_have_a_scenario() -> None:
+    """Every escalation, reminder, error rule and compliance field of "Version 2"."""
+    v2 = [expected(name) for name in version_2_names()]
+    assert {(e["kind"], e["rule"]) for r in v2 for e in r["escalations"]} >= V2_ESCALATION_KINDS
+    assert {(x["kind"], x["rule"]) for r in v2 for x in r["reminders"]} >= V2_REMINDER_KINDS
+    assert {e["rule"] for r in v2 for e in r["errors"]} >= V2_ERROR_RULES
+    for result in v2:
+        for cell in result["compliance"]["cells"].values():
+            assert set(cell) >= V2_FIELDS
+    assert any(
+        cell["twelve_regular"] == {"2026": True}
+        for r in v2
+        for cell in r["compliance"]["cells"].values()
+    )
+    for name in scenario_names():
+        if name not in version_2_names():
+            for cell in expected(name)["compliance"]["cells"].values():
+                assert not set(cell) & V2_FIELDS, name  # version 1 keeps its output
 
 
 def test_every_scenario_has_its_expectation() -> None:
