@@ -1,4 +1,4 @@
-"""A realistic, deterministic scenario (SCENARIOS.md version 1) of a whole ward's year.
+"""A realistic, deterministic scenario (SCENARIOS.md version 1 or 2) of a whole ward's year.
 
 An organisation (secretary, standing committee, committee, inspection commission) with
 `members` party members spread over `cells` cells, and `months` months of what happens
@@ -125,6 +125,13 @@ FINDINGS = (
 
 # Same-day items in a stable, meaningful order: rosters change first, then meetings,
 # then what refers to them.
+PLEDGES = (
+    "Gương mẫu thực hiện đầy đủ các buổi sinh hoạt",
+    "Đóng đảng phí đầy đủ, đúng hạn",
+    "Hoàn thành xuất sắc nhiệm vụ chuyên môn",
+    "Tích cực tham gia công tác ở khu dân cư",
+)
+
 ORDER = {
     "transfer_out": 0,
     "transfer_in": 1,
@@ -136,6 +143,11 @@ ORDER = {
     "set_thematic_plan": 7,
     "assign_tasks": 8,
     "inspect": 9,
+    # version 2
+    "communicate_resolution": 10,
+    "record_pledge": 11,
+    "pay_fees": 12,
+    "submit_annual_report": 13,
 }
 
 
@@ -172,8 +184,11 @@ class _Resolution:
 
 
 class _Generator:
-    def __init__(self, cells: int, members: int, months: int, start: date, seed: int) -> None:
+    def __init__(
+        self, cells: int, members: int, months: int, start: date, seed: int, version: int = 1
+    ) -> None:
         self.seed = seed
+        self.version = version
         if cells < 1 or months < 1:
             raise ValueError("need at least one cell and one month")
         if members < max(4 * cells, 12):
@@ -537,10 +552,72 @@ class _Generator:
                 )
                 self.follow_up(res)
 
+    def version_2(self) -> None:
+        """Pledges, party fees, resolutions communicated and the annual report, from a
+        random stream of their own: the version 1 items stay exactly as they were."""
+        r = random.Random(f"{self.seed}-v2")
+        years = sorted({add_months(self.start, k).year for k in range(self.months)})
+        for cell in self.cells:
+            for year in years:
+                pledge_day = date(year, 1, r.randint(10, 28))
+                for member in cell.roster_on(pledge_day):
+                    if self.counted(member) and self.working[member] and r.random() < 0.93:
+                        self.add(
+                            pledge_day,
+                            "record_pledge",
+                            {
+                                "cell": cell.id,
+                                "year": year,
+                                "member": member,
+                                "pledge": r.choice(PLEDGES),
+                            },
+                        )
+        members = sorted({m for cell in self.cells for m in cell.spans})
+        months = [add_months(self.start, k) for k in range(self.months)]
+        for member in members:
+            habit = r.random()
+            if habit < 0.6:  # half a year in advance
+                batches = [months[k : k + 6] for k in range(0, len(months), 6)]
+                days = [batch[0] + timedelta(days=r.randint(0, 9)) for batch in batches]
+            elif habit < 0.85:  # a quarter in advance
+                batches = [months[k : k + 3] for k in range(0, len(months), 3)]
+                days = [batch[0] + timedelta(days=r.randint(0, 9)) for batch in batches]
+            elif habit < 0.95:  # late, in two batches
+                cut = r.randint(3, max(3, len(months) - 2))
+                batches = [months[:cut], months[cut:]]
+                days = [months[min(cut, len(months) - 1)] + timedelta(days=r.randint(0, 20))]
+                days.append(self.last - timedelta(days=r.randint(0, 20)))
+            else:  # never: R74
+                continue
+            for batch, day in zip(batches, days, strict=True):
+                if batch:
+                    self.add(
+                        day, "pay_fees", {"member": member, "months": [f"{m:%Y-%m}" for m in batch]}
+                    )
+        for res in self.resolutions:
+            fate = r.random()
+            if fate < 0.85:
+                self.add(
+                    res.adopted + timedelta(days=r.randint(0, 2)),
+                    "communicate_resolution",
+                    {"resolution": res.id},
+                )
+            elif fate < 0.95:
+                self.add(
+                    res.adopted + timedelta(days=r.randint(3, 6)),
+                    "communicate_resolution",
+                    {"resolution": res.id},
+                )
+        for year in years:
+            if r.random() < 0.8:
+                self.add(date(year, 12, r.randint(5, 19)), "submit_annual_report", {"year": year})
+
     def timeline(self, committee: list[str]) -> Iterator[dict[str, Any]]:
         self.transfers(committee)
         for cell in self.cells:
             self.cell_year(cell, committee)
+        if self.version >= 2:
+            self.version_2()
         for *_, item in sorted(self.items, key=lambda x: x[:3]):
             yield item
 
@@ -548,10 +625,11 @@ class _Generator:
         organisation, members, cells = self.organisation()
         timeline = list(self.timeline(organisation["committee"]))
         return {
-            "version": 1,
+            "version": self.version,
             "name": (
                 f"Generated ward: {self.n_cells} cells, {self.n_members} members,"
                 f" {self.months} months (seed {self.seed})"
+                + (f", version {self.version}" if self.version > 1 else "")
             ),
             "start": self.start,
             "end": self.end,
@@ -568,18 +646,28 @@ def generate_scenario(
     months: int = 12,
     start: date = date(2026, 1, 1),
     seed: int = 1,
+    version: int = 1,
 ) -> dict[str, Any]:
-    """A scenario dict (SCENARIOS.md version 1) for `Scenario.model_validate`.
+    """A scenario dict (SCENARIOS.md version 1, or 2 with pledges, fees, resolutions
+    communicated and the annual report) for `Scenario.model_validate`.
 
     `start` is taken as the first of its month; `end` is the first day after the
     `months` months, so the last month's, quarter's and half-year's checks run.
     """
-    return _Generator(cells, members, months, start, seed).scenario()
+    return _Generator(cells, members, months, start, seed, version).scenario()
+
+
+class _PlainDumper(yaml.SafeDumper):
+    """No anchors and aliases: scenario files refuse them (a shared date is written
+    again, not referred to)."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
 
 
 def dump_scenario(d: dict[str, Any]) -> str:
     """The scenario as YAML (dates as ISO dates, Vietnamese as is, keys in order)."""
-    return yaml.safe_dump(d, allow_unicode=True, sort_keys=False, width=100)
+    return yaml.dump(d, Dumper=_PlainDumper, allow_unicode=True, sort_keys=False, width=100)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -589,9 +677,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--months", type=int, default=12)
     parser.add_argument("--start", type=date.fromisoformat, default=date(2026, 1, 1))
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--version", type=int, choices=(1, 2), default=1)
     parser.add_argument("-o", "--output", type=Path, default=Path("var/bench/ward-year.yaml"))
     args = parser.parse_args(argv)
-    scenario = generate_scenario(args.cells, args.members, args.months, args.start, args.seed)
+    scenario = generate_scenario(
+        args.cells, args.members, args.months, args.start, args.seed, args.version
+    )
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(dump_scenario(scenario), encoding="utf-8")
     print(f"{args.output}: {len(scenario['timeline'])} items")

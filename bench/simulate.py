@@ -210,7 +210,12 @@ def report(all_figures: list[Figures], store: str) -> None:
     for f in all_figures:
         if not f.deterministic:
             console.print(f"[red]{f.name}: the repeats gave different results")
-    year = all_figures[-1]
+    year, year_v2 = all_figures[-2], all_figures[-1]
+    cost = year_v2.wall / year.wall
+    console.print(
+        f"version 2 ÷ version 1 (same year, every checked rule live): {cost:.2f}×"
+        f" (target ≤ 1.5×: {'[green]met' if cost <= 1.5 else '[red]missed'}[/])"
+    )
     ratio = year.wall / TARGET_SECONDS
     verdict = "[green]met" if ratio <= 1 else "[red]missed"
     console.print(
@@ -225,10 +230,16 @@ async def main_async(args: argparse.Namespace) -> None:
     if args.save_scenario:
         args.save_scenario.write_text(dump_scenario(generated), encoding="utf-8")
     year = Scenario.model_validate(generated)
+    year_v2 = Scenario.model_validate(
+        generate_scenario(cells=20, members=400, months=12, seed=args.seed, version=2)
+    )
     runs: list[tuple[str, Scenario, int]] = []
     if args.example_repeats > 0:
         runs.append(("example ward-q1", load_scenario(EXAMPLE), args.example_repeats))
     runs.append((f"year 20 cells/400 members (seed {args.seed})", year, args.repeats))
+    runs.append(
+        (f"the same year, version 2 ({len(year_v2.timeline)} items)", year_v2, args.repeats)
+    )
     console.print(
         f"generated year: {len(year.timeline)} items, {year.start} → {year.end};"
         f" store {args.store}; server {server}"
