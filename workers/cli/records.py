@@ -11,7 +11,7 @@ import typer
 from api.calendar import CalendarTokens
 from api.contacts import ContactStore
 from domain.cell import Cell
-from domain.commands import CreateOrganisation, EraseMember
+from domain.commands import AdoptPolicy, CreateOrganisation, EraseMember
 from domain.errors import DomainError
 from domain.organisation import Organisation
 from domain.periods import bounds, judged_on
@@ -64,8 +64,17 @@ def org_create(
     actor: Annotated[str, typer.Option(help="who records this")] = "cli",
     command_id: Annotated[str | None, typer.Option(help="idempotency key")] = None,
     occurred_on: Annotated[str | None, typer.Option(help="business date (ISO)")] = None,
+    rules_version: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            max=2,
+            help="2: every checked rule live (SCENARIOS.md version 2); 1: the first set",
+        ),
+    ] = 2,
 ) -> None:
-    """Register a grassroots committee (đảng ủy cơ sở)."""
+    """Register a grassroots committee (đảng ủy cơ sở), judged by every checked rule
+    unless `--rules-version 1`."""
     day = _date(occurred_on, "--occurred-on") if occurred_on else date.today()
     settings = load_settings()
     application = make_app(settings)
@@ -79,8 +88,19 @@ def org_create(
         standing_committee=standing or [],
         committee=committee or [],
     )
+    rules = AdoptPolicy(
+        actor=actor,
+        command_id=f"{command.command_id}:rules",
+        occurred_on=day,
+        organisation=organisation,
+        name=f"rules version {rules_version}",
+        effective_from=day,
+        values={"rules_version": rules_version},
+    )
     try:
         result = application.handle(command)
+        if rules_version != 1:  # 1 is what a policy without the key reads as
+            application.handle(rules)
     except DomainError as error:
         fail(f"từ chối (refused) {error}", REFUSED)
     finally:
