@@ -154,6 +154,9 @@ def render_xlsx(embedded: Embedded) -> bytes:
         ),
     )
     cells = book.create_sheet("Tuân thủ")
+    figures_of = data["compliance"]["cells"]
+    # Version 2's fields (R17, R61, R22) where the organisation is judged by them.
+    v2 = any("speaker_share" in f for f in figures_of.values())
     _table(
         cells,
         "Nền nếp sinh hoạt của từng chi bộ (như `chibo compliance --json`)",
@@ -170,6 +173,7 @@ def render_xlsx(embedded: Embedded) -> bytes:
             "open",
             "overdue_open",
             "inspections",
+            *(["speaker_share", "twelve_regular", "communicated_on_time"] if v2 else []),
         ],
         iter(
             [
@@ -186,9 +190,21 @@ def render_xlsx(embedded: Embedded) -> bytes:
                     f["resolutions"]["open"],
                     f["resolutions"]["overdue_open"],
                     f["inspections"],
+                    *(
+                        [
+                            f.get("speaker_share"),
+                            ", ".join(
+                                f"{year}: {'đủ 12' if ok else 'thiếu'}"
+                                for year, ok in sorted(f.get("twelve_regular", {}).items())
+                            ),
+                            f.get("communicated_on_time"),
+                        ]
+                        if v2
+                        else []
+                    ),
                 ]
                 for line in data["cells"]
-                for f in [data["compliance"]["cells"][line["cell"]]]
+                for f in [figures_of[line["cell"]]]
             ]
         ),
     )

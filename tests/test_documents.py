@@ -401,3 +401,30 @@ def test_minutes_show_opinions_votes_review_and_amendments(ward: Settings, tmp_p
     ):
         assert part in whole, part
     run("audit", "verify-document", str(out))
+
+
+def test_report_of_a_version_2_organisation_has_its_fields(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """R17, R61 and R22's figures in the workbook, equal to `chibo compliance --json`."""
+    contract = SCENARIO.parent / "contract" / "v2-r12-r16-r22-resolutions-and-leaders.yaml"
+    app, store = make_app(settings), make_read_store(settings)
+    try:
+        Importer(app, load_scenario(contract)).run()
+        Projector(app, store, all_projections()).run_until_caught_up()
+    finally:
+        store.close()
+        app.close()
+    monkeypatch.setenv("CHIBO_DATABASE_URL", settings.database_url)
+    out = tmp_path / "v2.xlsx"
+    run("export", "report", "org", "--period", "2026-05", "-o", str(out))
+    expected = json.loads(run("compliance", "--period", "2026-05", "--json"))["cells"]
+    rows = list(load_workbook(out)["Tuân thủ"].iter_rows(values_only=True))
+    header = list(rows[2])
+    seen = {row[0]: dict(zip(header, row, strict=True)) for row in rows[3:]}
+    # by hand (the scenario's header): c1 (2 + 1) / (2 + 3) speakers, c2 1 / 6
+    assert expected["c1"]["speaker_share"] == seen["c1"]["speaker_share"] == 0.6
+    assert expected["c2"]["speaker_share"] == seen["c2"]["speaker_share"] == 0.1667
+    assert expected["c1"]["communicated_on_time"] == seen["c1"]["communicated_on_time"] == 1
+    assert expected["c1"]["twelve_regular"] == {} and seen["c1"]["twelve_regular"] is None
+    run("audit", "verify-document", str(out))
