@@ -13,6 +13,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from domain.attendance import counts_for_attendance
 from domain.cell import Cell
 from domain.organisation import Organisation
 from domain.personal import ERASED
@@ -370,6 +371,23 @@ def roster(store: ReadStore, cell: str, on: date) -> list[RosterEntry]:
             RosterEntry(member=member, name=name, status=status, working=bool(working), roles=roles)
         )
     return entries
+
+
+def counted_on(store: ReadStore, organisation: str, on: date) -> dict[str, str]:
+    """The organisation's members in a cell on `on` whose status that day is counted
+    (official or probationary, R13): member → the cell. One query for every cell."""
+    day = on.isoformat()
+    rows = store.query(
+        "SELECT cm.member, cm.cell, st.status FROM rm_cell_members cm"
+        " JOIN rm_cells c ON c.cell = cm.cell"
+        " JOIN rm_member_status st ON st.organisation = c.organisation"
+        " AND st.member = cm.member"
+        f" AND st.position = {_SPAN_ON.format(o='c.organisation', m='cm.member')}"
+        " WHERE c.organisation = %s AND cm.since <= %s AND (cm.until IS NULL OR %s < cm.until)"
+        " ORDER BY cm.member",
+        (day, organisation, day, day),
+    )
+    return {str(m): str(cell) for m, cell, status in rows if counts_for_attendance(str(status))}
 
 
 def member_status_on(

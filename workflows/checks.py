@@ -10,7 +10,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from domain.attendance import attendance_rate, below_target, counts_for_attendance, owes_tasks
+from domain.attendance import attendance_rate, below_target, owes_tasks
 from domain.cell import leaders_of
 from domain.meeting import notice_late, too_short
 from domain.notices import (
@@ -462,12 +462,7 @@ def communication(ctx: Context, meeting: str, on: date) -> list[Finding]:
 def _counted_at(ctx: Context, day: date) -> dict[str, str]:
     """Counted members (official or probationary) of the organisation's cells on `day`:
     member → the cell counting them."""
-    counted: dict[str, str] = {}
-    for cell in ctx.cells_during(day, day):
-        for entry in cell_register.roster(ctx.store, cell, day):
-            if counts_for_attendance(entry.status):
-                counted[entry.member] = cell
-    return counted
+    return cell_register.counted_on(ctx.store, ctx.organisation, day)
 
 
 def cells_v2(ctx: Context, period: str, on: date) -> list[Finding]:
