@@ -327,10 +327,20 @@ class _Generator:
                 "deputy": c.deputy,
                 "members": c.members,
                 "in_charge": c.in_charge,
+                **({"committee": self.cell_committee(c)} if self.version >= 2 else {}),
             }
             for c in self.cells
         ]
         return organisation, members, cells
+
+    def cell_committee(self, cell: _Cell) -> list[str]:
+        """Version 2 (R70): a cell of `cell_committee_from` (9) official members or more
+        has a cell committee: its secretary, deputy and one more official member."""
+        official = [m for m in cell.members if self.status[m] == "official"]
+        if len(official) < 9:
+            return []
+        third = next(m for m in official if m not in (cell.secretary, cell.deputy))
+        return sorted({cell.secretary, cell.deputy, third})
 
     # --- the timeline ---------------------------------------------------------------------
 
