@@ -26,6 +26,7 @@ from api.routes import (
     records,
     resolutions,
     session,
+    v2_records,
     webhooks,
 )
 
@@ -139,6 +140,7 @@ ROUTERS = [
     records,
     audit,
     actions,
+    v2_records,
     calendar,
     webhooks,
     documents,

@@ -343,6 +343,78 @@ class CancellationBody(Body):
         )
 
 
+class CommunicationBody(Body):
+    """`communicate_resolution`: the meeting's resolution communicated to the members and
+    reported up (R22); only the first communication is recorded."""
+
+    resolution: c.Id | None = None
+    to_upper_committee: bool = True
+
+    def command(self, ctx: Context, resolution: str) -> c.CommunicateResolution:
+        matches("resolution", self.resolution, resolution)
+        return c.CommunicateResolution(
+            **ctx.fields(), resolution=resolution, to_upper_committee=self.to_upper_committee
+        )
+
+
+class PledgeBody(Body):
+    """`record_pledge`: a member's pledge for the year (R33), by the cell, year and member
+    in the path."""
+
+    model_config = ConfigDict(  # merged with Body's: only the examples are its own
+        json_schema_extra={"examples": [{"pledge": "Gương mẫu phân loại rác tại nguồn"}]},
+    )
+
+    cell: c.Id | None = None
+    year: c.Year | None = None
+    member: c.Id | None = None
+    pledge: Annotated[c.Text, Field(min_length=1)]
+
+    def command(self, ctx: Context, cell: str, year: int, member: str) -> c.RecordPledge:
+        matches("cell", self.cell, cell)
+        matches("year", self.year, year)
+        matches("member", self.member, member)
+        return c.RecordPledge(
+            **ctx.fields(), cell=cell, year=year, member=member, pledge=self.pledge
+        )
+
+
+class FeesBody(Body):
+    """`pay_fees`: the member's party fees paid on `date` for the months named, in
+    advance or late (R74: a month that is not `YYYY-MM` refuses the whole payment;
+    months already paid are skipped)."""
+
+    model_config = ConfigDict(  # merged with Body's: only the examples are its own
+        json_schema_extra={"examples": [{"months": ["2026-01", "2026-02", "2026-03"]}]},
+    )
+
+    member: c.Id | None = None
+    months: Annotated[
+        list[Annotated[str, StringConstraints(max_length=32)]], Field(min_length=1, max_length=36)
+    ]
+
+    def command(self, ctx: Context, member: str) -> c.PayFees:
+        matches("member", self.member, member)
+        return c.PayFees(
+            **ctx.fields(), organisation=ctx.organisation, member=member, months=self.months
+        )
+
+
+class AnnualReportBody(Body):
+    """`submit_annual_report`: the organisation's report on the year (R63), once."""
+
+    organisation: c.Id | None = None
+    year: c.Year | None = None
+    summary: Annotated[str, StringConstraints(max_length=4000)] = ""
+
+    def command(self, ctx: Context, year: int) -> c.SubmitAnnualReport:
+        matches("organisation", self.organisation, ctx.organisation)
+        matches("year", self.year, year)
+        return c.SubmitAnnualReport(
+            **ctx.fields(), organisation=ctx.organisation, year=year, summary=self.summary
+        )
+
+
 class ThematicPlanBody(Body):
     """`set_thematic_plan` for the cell and year in the path (R4)."""
 

@@ -12,6 +12,7 @@ own organisation, and a cell of another organisation is never readable.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Literal
@@ -31,9 +32,11 @@ Role = Literal[
     "in_charge",
 ]
 
-CellAction = Literal["cell_business", "inspection"]
+CellAction = Literal["cell_business", "inspection", "fees"]
 """`cell_business`: announce and hold meetings, minutes, resolutions, extensions,
-cancellations, the thematic plan, tasks, pledges, transfers."""
+cancellations, communication of resolutions, the thematic plan, tasks, pledges,
+transfers. `fees`: the party fees register of the cell's members (R74), kept by the
+cell's leaders (not the committee member in charge)."""
 OrganisationAction = Literal["organisation_business", "grant_auditor"]
 
 
@@ -102,7 +105,18 @@ def may_act(org: Organisation, cell: Cell, caller: str, on: date, action: CellAc
         return True  # the organisation's leaders may do anything a cell does
     if action == "inspection":
         return bool(above & {"committee", "inspection_commission"})
+    if action == "fees":
+        return "cell_leader" in here
     return "cell_leader" in here or ("committee" in above and "in_charge" in here)
+
+
+def may_keep_fees(org: Organisation, cells: Sequence[Cell], caller: str, on: date) -> bool:
+    """R74's register of a member: the leaders of the member's cells (`cells`, those the
+    member belongs to on `on`) and the organisation's leaders (alone for a member in no
+    cell)."""
+    if organisation_roles(org, caller) & LEADERS:
+        return True
+    return any(may_act(org, cell, caller, on, "fees") for cell in cells)
 
 
 def may_act_on_organisation(org: Organisation, caller: str, action: OrganisationAction) -> bool:

@@ -432,8 +432,8 @@ def pay_fees(unit: UnitOfWork, cmd: c.PayFees) -> Result:
 
 def submit_annual_report(unit: UnitOfWork, cmd: c.SubmitAnnualReport) -> Result:
     org = unit.get(Organisation, cmd.organisation)
-    org.submit_annual_report(cmd.meta, cmd.year, cmd.summary)
-    return {"organisation": cmd.organisation, "year": str(cmd.year)}
+    recorded = org.submit_annual_report(cmd.meta, cmd.year, cmd.summary)
+    return {"organisation": cmd.organisation, "year": str(cmd.year), "recorded": recorded}
 
 
 # --- inspections ----------------------------------------------------------------------------

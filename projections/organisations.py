@@ -58,6 +58,26 @@ def annual_report_on(store: ReadStore, organisation: str, year: int) -> date | N
     return date.fromisoformat(str(rows[0][0])) if rows else None
 
 
+class AnnualReportRow(BaseModel):
+    """The organisation's report on a year (R63)."""
+
+    year: int
+    submitted_on: date
+    summary: str
+
+
+def annual_report(store: ReadStore, organisation: str, year: int) -> AnnualReportRow | None:
+    """The organisation's report on `year` as submitted (R63), if it was."""
+    rows = store.query(
+        "SELECT submitted_on, summary FROM rm_annual_reports WHERE stream = %s AND year = %s",
+        (str(Organisation.id_for(organisation)), year),
+    )
+    if not rows:
+        return None
+    on, summary = rows[0]
+    return AnnualReportRow(year=year, submitted_on=date.fromisoformat(str(on)), summary=summary)
+
+
 def list_organisations(store: ReadStore) -> list[OrganisationRow]:
     rows = store.query(
         "SELECT key, name, secretary, registered_on FROM rm_organisations ORDER BY key"

@@ -72,6 +72,16 @@ REFUSED_BY_RULE = {
 ALLOWED["contact"] = {"m10"}
 # The auditor role: the organisation secretary's to grant.
 ALLOWED["auditor"] = {"m01"}
+# Version 2's records: a resolution communicated (the cell's business); m12's pledge (m12
+# themself, or whoever does the cell's business); m13's fees (the leaders of m13's cell
+# and of the organisation, not the member in charge); the organisation's annual report
+# (its secretary and standing committee).
+ALLOWED["communication"] = CELL_BUSINESS
+ALLOWED["pledge"] = CELL_BUSINESS | {"m12"}
+ALLOWED["fees"] = {"m10", "m11", "m01", "m02"}
+ALLOWED["annual report"] = {"m01", "m02"}
+ORGANISATION_KINDS = {"auditor", "annual report"}
+"""Actions on the organisation's own record, readable to all its members: 403, not 404."""
 
 Client = Callable[[str], TestClient]
 
@@ -136,7 +146,7 @@ def matrix(
     for n in range(len(CALLERS)):
         # A meeting without minutes, and resolutions to extend and to cancel, per caller.
         hold(app, f"mm-{n}", on=date(2026, 1, 6), kind=["forum"], minutes_recorded=False)
-        for prefix in ("nq-ext", "nq-can"):
+        for prefix in ("nq-ext", "nq-can", "nq-com"):
             app.handle(
                 cmd(
                     c.AdoptResolution,
@@ -243,6 +253,8 @@ READS = (
     "/api/meetings/mt-jan/minutes.pdf",
     "/api/resolutions/nq1/document.pdf",
     "/api/cells/c1/minutes-book/2026.pdf",
+    "/api/cells/c1/fees/2026",
+    "/api/cells/c1/pledges/2026",
 )
 
 
@@ -409,6 +421,20 @@ def _attempt(kind: str, http: TestClient, n: int) -> Any:
         return http.put("/api/members/m13/contact", json={"email": f"m13.{n}@example.org"})
     if kind == "auditor":
         return http.put("/api/auditors/m13", json={"date": "2026-06-01"})
+    if kind == "communication":
+        return http.post(f"/api/resolutions/nq-com-{n}/communication", json={"date": "2026-06-01"})
+    if kind == "pledge":
+        return http.put(
+            "/api/cells/c1/pledges/2026/m12", json={"date": "2026-06-01", "pledge": f"Cam kết {n}"}
+        )
+    if kind == "fees":
+        return http.post(
+            "/api/members/m13/fees", json={"date": "2026-06-01", "months": [f"2025-{n + 1:02d}"]}
+        )
+    if kind == "annual report":
+        return http.put(
+            f"/api/organisations/tb/annual-reports/{2010 + n}", json={"summary": "Tổng kết"}
+        )
     if kind == "escalation resolution":
         key = f"meeting_missed/cell=c1/2024-{n + 1:02d}/1"
         return http.post(f"/api/escalations/{key}/resolution", json={"action": "Đã đôn đốc"})
@@ -433,8 +459,10 @@ def test_commands_on_a_cells_records(matrix: tuple[ChiboApplication, Client], ki
             assert answer.json()["rule"] == rule
             assert _events(app) == before
             continue
-        # The organisation's own record (the auditor role) is readable to all its members.
-        expected = 403 if kind == "auditor" or caller not in NOT_READERS else 404
+        # The organisation's own record (the auditor role, the annual report) is readable
+        # to all its members; another organisation's member asks about one not theirs.
+        own_record = kind in ORGANISATION_KINDS and "@" not in caller
+        expected = 403 if own_record or caller not in NOT_READERS else 404
         assert answer.status_code == expected, (kind, caller, answer.status_code, answer.text)
         assert answer.headers["content-type"] == "application/problem+json"
         assert _events(app) == before, (kind, caller, "stored something")

@@ -46,6 +46,7 @@ PAGES = (
     "/cells/c1/resolutions",
     "/resolutions/nq1",
     "/cells/c1/year/2026",
+    "/cells/c1/fees/2026",
     "/audit/records/nq1",
     "/audit/records/mt-jan",
     "/audit/cells/c1?on=2026-02-01",

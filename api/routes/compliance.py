@@ -7,6 +7,7 @@ from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Query
+from pydantic import Field
 
 from api.deps import CallerDep, OrganisationDep, ServicesDep, today
 from api.guard import readable_cell
@@ -22,12 +23,22 @@ PERIOD = re.compile(r"\d{4}(-(0[1-9]|1[0-2]|Q[1-4]|H[12]))?")
 
 
 class CellComplianceItem(CellCompliance):
-    """One cell's compliance fields (SCENARIOS.md) over the period."""
+    """One cell's compliance fields (SCENARIOS.md) over the period; the version 2 fields
+    (R17, R61, R22) are null for an organisation whose policy has `rules_version` 1."""
 
     cell: str
     period: str
     start: date
     end: date
+    speaker_share: float | None = Field(
+        default=None, description="R17: the share of those present who spoke (version 2)."
+    )
+    twelve_regular: dict[str, bool] | None = Field(
+        default=None, description="R61: per whole year of the period, twelve regular meetings."
+    )
+    communicated_on_time: int | None = Field(
+        default=None, description="R22: the period's resolutions communicated in time."
+    )
 
 
 def period_bounds(period: str) -> tuple[date, date]:

@@ -1,5 +1,6 @@
-"""The cell's pages for its secretary: the list of cells, one cell's overview, and the
-January page (the thematic plan and the members' tasks, R4, R30–R33).
+"""The cell's pages for its secretary: the list of cells, one cell's overview, the
+January page (the thematic plan, the members' tasks and pledges, R4, R30–R33) and the
+party fees register kept month by month (R74).
 
 Every page reads and acts through the API's route functions, so it shows exactly what
 the API lets the viewer read and stores exactly what the API would store."""
@@ -14,7 +15,7 @@ from typing import Any, TypeVar
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from api.commands import TasksBody, ThematicPlanBody
+from api.commands import FeesBody, PledgeBody, TasksBody, ThematicPlanBody
 from api.deps import today
 from api.pages import MAX_LIMIT, Page
 from api.problems import ProblemError
@@ -23,6 +24,7 @@ from api.routes.cells import CellRegister, get_cell, list_cells
 from api.routes.meetings import minutes_book
 from api.routes.records import record_history, record_state
 from api.routes.resolutions import resolution_board
+from api.routes.v2_records import fees_register, pay_fees, record_pledge
 from domain.attendance import owes_tasks
 from projections.meetings import MeetingRecord
 from web.auth import CsrfDep, Viewer, ViewerDep
@@ -72,6 +74,13 @@ def manages(viewer: Viewer, register: CellRegister) -> bool:
         or viewer.member in leaders
         or ("committee" in viewer.roles and register.member_in_charge == viewer.member)
     )
+
+
+def keeps_fees(viewer: Viewer, register: CellRegister) -> bool:
+    """Whether to offer the fees form: the cell's leaders and the organisation's leaders
+    (R74). Only an offer: the API decides."""
+    leaders = {register.secretary, register.deputy, *register.committee}
+    return bool(viewer.roles & LEADERS) or viewer.member in leaders
 
 
 def held_meetings(viewer: Viewer, cell: str) -> list[MeetingRecord]:
@@ -152,10 +161,20 @@ def year_page(request: Request, cell: str, year: YearPath, viewer: ViewerDep) ->
 @router.post("/cells/{cell}/year/{year}", response_class=HTMLResponse, dependencies=[CsrfDep])
 async def year_post(request: Request, cell: str, year: YearPath, viewer: ViewerDep) -> Response:
     form = await read_form(request)
-    which = "plan" if form.get("form") == "plan" else "tasks"
+    which = form.get("form") if form.get("form") in ("plan", "pledge") else "tasks"
     key = idem_key(form)
     action: Callable[[], Any]
-    if which == "plan":
+    if which == "pledge":
+        member = form.get("member").strip() or viewer.member
+
+        def action() -> Any:
+            body = PledgeBody(pledge=form.get("pledge").strip())
+            return record_pledge(
+                cell, year, member, body, viewer.svc, viewer.caller, viewer.org, idempotency_key=key
+            )
+
+        known = ["pledge", "member"]
+    elif which == "plan":
         topics = [t.strip() for t in form.all("topic")]
         chosen = form.all("preparer")
         preparers = {
@@ -216,6 +235,8 @@ def _year(
             for i, topic in enumerate(form.all("topic"))
         ]
     fresh = uuid.uuid4().hex
+    leads = manages(viewer, register)
+    pledgers = [m for m in register.members if leads or m.member == viewer.member]
     return render(
         request,
         "year_page.html",
@@ -232,12 +253,14 @@ def _year(
         missing=[m for m in working if not tasks.get(m.member)],
         meetings=held_meetings(viewer, cell),
         names={m: name_of(viewer, m) for m in viewer.org.members},
-        manages=manages(viewer, register),
+        manages=leads,
+        pledgers=pledgers,
         which=which,
         form=form or Form(),
         refusal=refusal,
         idem_plan=form.get("idem") if which == "plan" and form else fresh,
         idem_tasks=form.get("idem") if which == "tasks" and form else uuid.uuid4().hex,
+        idem_pledge=form.get("idem") if which == "pledge" and form else uuid.uuid4().hex,
     )
 
 
@@ -278,3 +301,63 @@ def _assignment(request: Request, viewer: Viewer, cell: str, year: int) -> dict[
             return {}
         raise
     return found.state or {}
+
+
+# --- the party fees register (R74) ------------------------------------------------------------
+
+
+@router.get("/cells/{cell}/fees")
+def fees_this_year(cell: str, viewer: ViewerDep) -> Response:
+    return RedirectResponse(f"/cells/{cell}/fees/{today().year}", status_code=303)
+
+
+@router.get("/cells/{cell}/fees/{year}", response_class=HTMLResponse)
+def fees_page(request: Request, cell: str, year: YearPath, viewer: ViewerDep) -> Response:
+    return _fees(request, viewer, cell, year)
+
+
+@router.post("/cells/{cell}/fees/{year}", response_class=HTMLResponse, dependencies=[CsrfDep])
+async def fees_post(request: Request, cell: str, year: YearPath, viewer: ViewerDep) -> Response:
+    """A payment recorded through the API's `pay_fees`: the months ticked, and another
+    month typed (`YYYY-MM`) for one of another year."""
+    form = await read_form(request)
+    member = form.get("member").strip()
+    months = [m for m in form.all("months") if m.strip()]
+    other = form.optional("month")
+    key = idem_key(form)
+
+    def action() -> Any:
+        body = FeesBody.model_validate(
+            {"date": form.optional("date"), "months": [*months, *([other] if other else [])]}
+        )
+        return pay_fees(member, body, viewer.svc, viewer.caller, viewer.org, idempotency_key=key)
+
+    _, refusal = attempt(action, known_fields=["member", "months", "month", "date"])
+    if refusal is not None:
+        return _fees(request, viewer, cell, year, form=form, refusal=refusal)
+    return RedirectResponse(f"/cells/{cell}/fees/{year}?notice=saved", status_code=303)
+
+
+def _fees(
+    request: Request,
+    viewer: Viewer,
+    cell: str,
+    year: int,
+    form: Form | None = None,
+    refusal: Refusal | None = None,
+) -> Response:
+    register = get_cell(cell, viewer.svc, viewer.caller, viewer.org)
+    found = fees_register(cell, year, viewer.svc, viewer.caller, viewer.org)
+    return render(
+        request,
+        "fees_register.html",
+        status=refusal.status if refusal is not None else 200,
+        cell=register,
+        year=year,
+        fees=found,
+        keeps=keeps_fees(viewer, register),
+        today=today(),
+        form=form or Form(),
+        refusal=refusal,
+        idem=form.get("idem") if form is not None else uuid.uuid4().hex,
+    )

@@ -1,7 +1,8 @@
 """The resolution board of a cell and one resolution's page, with the forms that move
 it: progress and completion (its executors and inspector), extension and cancellation
-(the cell, by a decision at a meeting, R25). `/me` posts progress and completion here
-too, with `next=/me` to come back to."""
+(the cell, by a decision at a meeting, R25), and the first communication of a meeting's
+resolution (R22). `/me` posts progress and completion here too, with `next=/me` to
+come back to."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from api.commands import CancellationBody, ExtensionBody, ProgressBody
+from api.commands import CancellationBody, CommunicationBody, ExtensionBody, ProgressBody
 from api.deps import today
 from api.routes.actions import (
     cancel_resolution,
@@ -22,6 +23,7 @@ from api.routes.actions import (
 )
 from api.routes.cells import get_cell
 from api.routes.resolutions import get_resolution
+from api.routes.v2_records import communicate_resolution
 from projections.resolutions import BoardStatus, ResolutionRow
 from web.auth import CsrfDep, Viewer, ViewerDep
 from web.forms import Form, Refusal, attempt, read_form
@@ -92,11 +94,20 @@ def _page(
         names={m: name_of(viewer, m) for m in viewer.org.members},
         may_report=is_open and reports,
         may_decide=is_open and manages(viewer, register),
+        may_communicate=(
+            found.origin == "meeting"
+            and found.communicated_on is None
+            and manages(viewer, register)
+        ),
+        today=today(),
         meetings=held_meetings(viewer, found.cell) if is_open else [],
         which=which,
         form=form or Form(),
         refusal=refusal,
-        idem={name: idem(name) for name in ("progress", "completion", "extension", "cancellation")},
+        idem={
+            name: idem(name)
+            for name in ("progress", "completion", "extension", "cancellation", "communication")
+        },
     )
 
 
@@ -165,3 +176,21 @@ async def cancellation_post(request: Request, resolution: str, viewer: ViewerDep
         )
 
     return await _post(request, viewer, resolution, "cancellation", act, ["meeting", "reason"])
+
+
+@router.post("/resolutions/{resolution}/communication", dependencies=[CsrfDep])
+async def communication_post(request: Request, resolution: str, viewer: ViewerDep) -> Response:
+    """The first communication of the meeting's resolution (R22), by the cell."""
+
+    def act(form: Form, key: str | None) -> Any:
+        body = CommunicationBody.model_validate(
+            {
+                "date": form.optional("date"),
+                "to_upper_committee": form.checked("to_upper_committee"),
+            }
+        )
+        return communicate_resolution(
+            resolution, body, viewer.svc, viewer.caller, viewer.org, idempotency_key=key
+        )
+
+    return await _post(request, viewer, resolution, "communication", act, ["date"])
