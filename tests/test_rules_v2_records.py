@@ -100,7 +100,7 @@ def test_fees_of_an_unknown_member_are_refused_without_a_rule(app: ChiboApplicat
 
 def test_r63_the_annual_report_once_a_year(app: ChiboApplication) -> None:
     app.handle(cmd(c.SubmitAnnualReport, date(2026, 12, 10), organisation="tb", year=2026))
-    before = app.repository.get(Organisation.id_for("tb")).version
+    before: int = app.repository.get(Organisation.id_for("tb")).version
     app.handle(cmd(c.SubmitAnnualReport, date(2026, 12, 15), organisation="tb", year=2026))
     org: Organisation = app.repository.get(Organisation.id_for("tb"))
     assert org.version == before
@@ -121,7 +121,7 @@ def test_r22_first_communication_counts_and_recommendations_change_nothing(
         )
     )
     app.handle(cmd(c.CommunicateResolution, date(2026, 1, 7), actor="m10", resolution="nq1"))
-    before = app.repository.get(Resolution.id_for("nq1")).version
+    before: int = app.repository.get(Resolution.id_for("nq1")).version
     app.handle(cmd(c.CommunicateResolution, date(2026, 1, 20), actor="m10", resolution="nq1"))
     res: Resolution = app.repository.get(Resolution.id_for("nq1"))
     assert res.version == before
