@@ -54,25 +54,23 @@ def digest(data: dict[str, Any]) -> str:
     return hashlib.sha256(canonical(data)).hexdigest()
 
 
-def qr_svg(provenance: Provenance) -> str:
-    """A QR code of the position, the chain hash and the data digest."""
+def _qr(provenance: Provenance, kind: str) -> bytes:
+    """A QR code of the position, the chain hash and the data digest (SVG or PNG)."""
     text = (
         f"chibo:{provenance.kind}:{provenance.position}:{provenance.chain_hash}"
         f":{provenance.data_digest}"
     )
     buffer = io.BytesIO()
-    segno.make(text, error="m").save(buffer, kind="svg", scale=4, border=1)
-    return buffer.getvalue().decode()
+    segno.make(text, error="m").save(buffer, kind=kind, scale=4, border=1)
+    return buffer.getvalue()
+
+
+def qr_svg(provenance: Provenance) -> str:
+    return _qr(provenance, "svg").decode()
 
 
 def qr_png(provenance: Provenance) -> bytes:
-    text = (
-        f"chibo:{provenance.kind}:{provenance.position}:{provenance.chain_hash}"
-        f":{provenance.data_digest}"
-    )
-    buffer = io.BytesIO()
-    segno.make(text, error="m").save(buffer, kind="png", scale=4, border=1)
-    return buffer.getvalue()
+    return _qr(provenance, "png")
 
 
 def embedded_json(embedded: Embedded) -> str:

@@ -10,6 +10,7 @@ what `audit verify-document` relies on when it renders a document again.
 from __future__ import annotations
 
 import io
+import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Literal
@@ -58,15 +59,19 @@ def render(embedded: Embedded, fmt: Format) -> bytes:
 
 
 def render_pdf(embedded: Embedded) -> bytes:
-    import json
+    return typeset(embedded, json.dumps(embedded.data, ensure_ascii=False))
 
+
+def typeset(embedded: Embedded, shown: str) -> bytes:
+    """The PDF of `embedded`'s kind showing the data `shown` (JSON), carrying `embedded`
+    as its attachment: the two are the same but when a test forges a document."""
     result = typst.compile(
         str(TEMPLATES / f"{embedded.provenance.kind}.typ"),
         root=str(TEMPLATES),
         font_paths=[str(FONTS)],
         ignore_system_fonts=True,
         sys_inputs={
-            "data": json.dumps(embedded.data, ensure_ascii=False),
+            "data": shown,
             "provenance": embedded.provenance.model_dump_json(),
             "qr": qr_svg(embedded.provenance),
             "embedded": embedded_json(embedded),

@@ -12,13 +12,11 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-import typst
 from openpyxl import load_workbook
 from pypdf import PdfReader, PdfWriter
 from typer.testing import CliRunner
 
-from documents.provenance import embedded_json, qr_svg
-from documents.render import FONTS, TEMPLATES, read_pdf
+from documents.render import read_pdf, typeset
 from domain import commands as c
 from projections.projector import Projector
 from projections.registry import all_projections
@@ -273,26 +271,13 @@ def test_verify_document_rejects_a_log_tampered_afterwards(ward: Settings, tmp_p
 
 
 def _forged(original: Path, **changes: str) -> bytes:
-    """What a forger does: renders the paper again with some words changed and keeps
+    """What a forger does: typesets the paper again with some words changed and keeps
     the original provenance attachment (and QR code)."""
     embedded = read_pdf(original.read_bytes())
     text = json.dumps(embedded.data, ensure_ascii=False)
     for old, new in changes.items():
         text = text.replace(old, new)
-    result = typst.compile(
-        str(TEMPLATES / f"{embedded.provenance.kind}.typ"),
-        root=str(TEMPLATES),
-        font_paths=[str(FONTS)],
-        ignore_system_fonts=True,
-        sys_inputs={
-            "data": text,
-            "provenance": embedded.provenance.model_dump_json(),
-            "qr": qr_svg(embedded.provenance),
-            "embedded": embedded_json(embedded),
-        },
-    )
-    assert isinstance(result, bytes)
-    return result
+    return typeset(embedded, text)
 
 
 def test_verify_document_rejects_an_edited_file(ward: Settings, tmp_path: Path) -> None:

@@ -5,6 +5,7 @@ production workflows and `chibo simulate`.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Collection
 from datetime import date, timedelta
 from typing import Any, Literal
 
@@ -198,27 +199,39 @@ def thematic_plans(ctx: Context, year: int, on: date) -> list[Finding]:
     ]
 
 
-def unassigned(ctx: Context, cell: str, year: int, on: date) -> list[str]:
-    """Working members (official or probationary) of the cell on `on` with no task."""
-    assigned = assigned_members(ctx.store, cell, year)
+def _working_without(ctx: Context, cell: str, day: date, have: Collection[str]) -> list[str]:
+    """Working members (official or probationary) of the cell on `day` not in `have`."""
     return sorted(
         e.member
-        for e in cell_register.roster(ctx.store, cell, on)
-        if owes_tasks(e.status, e.working) and e.member not in assigned
+        for e in cell_register.roster(ctx.store, cell, day)
+        if owes_tasks(e.status, e.working) and e.member not in have
     )
 
 
-def task_assignment(ctx: Context, year: int, on: date) -> list[Finding]:
-    """R30: every working member has tasks by the deadline."""
-    deadline = ctx.policy.deadline_in(ctx.policy.task_assignment_deadline, year)
+def unassigned(ctx: Context, cell: str, year: int, on: date) -> list[str]:
+    """Working members (official or probationary) of the cell on `on` with no task."""
+    return _working_without(ctx, cell, on, assigned_members(ctx.store, cell, year))
+
+
+def _by_deadline(
+    ctx: Context,
+    kind: EscalationKind,
+    rule: str,
+    year: int,
+    deadline: date,
+    on: date,
+    missing: Callable[[str], list[str]],
+) -> list[Finding]:
+    """One escalation per cell whose `missing(cell)` members owed something by the
+    year's `deadline` (R30 tasks, R33 pledges)."""
     found = []
     for cell in ctx.cells_during(date(year, 1, 1), deadline):
-        members = unassigned(ctx, cell, year, deadline)
+        members = missing(cell)
         if members:
             found.append(
                 _escalation(
-                    "task_assignment_incomplete",
-                    "R30",
+                    kind,
+                    rule,
                     subject={"cell": cell},
                     period=str(year),
                     to=ctx.leaders(cell, on),
@@ -226,6 +239,20 @@ def task_assignment(ctx: Context, year: int, on: date) -> list[Finding]:
                 )
             )
     return found
+
+
+def task_assignment(ctx: Context, year: int, on: date) -> list[Finding]:
+    """R30: every working member has tasks by the deadline."""
+    deadline = ctx.policy.deadline_in(ctx.policy.task_assignment_deadline, year)
+    return _by_deadline(
+        ctx,
+        "task_assignment_incomplete",
+        "R30",
+        year,
+        deadline,
+        on,
+        lambda cell: unassigned(ctx, cell, year, deadline),
+    )
 
 
 def task_reminders(ctx: Context, year: int, on: date) -> list[Finding]:
@@ -565,12 +592,7 @@ def retired(ctx: Context, period: str, on: date) -> list[Finding]:
 
 
 def _unpledged(ctx: Context, cell: str, year: int, day: date) -> list[str]:
-    pledged = pledged_members(ctx.store, ctx.organisation, year)
-    return sorted(
-        e.member
-        for e in cell_register.roster(ctx.store, cell, day)
-        if owes_tasks(e.status, e.working) and e.member not in pledged
-    )
+    return _working_without(ctx, cell, day, pledged_members(ctx.store, ctx.organisation, year))
 
 
 def pledges(ctx: Context, year: int, on: date) -> list[Finding]:
@@ -578,21 +600,15 @@ def pledges(ctx: Context, year: int, on: date) -> list[Finding]:
     if not live(ctx):
         return []
     deadline = ctx.policy.deadline_in(ctx.policy.pledge_deadline, year)
-    found = []
-    for cell in ctx.cells_during(date(year, 1, 1), deadline):
-        members = _unpledged(ctx, cell, year, deadline)
-        if members:
-            found.append(
-                _escalation(
-                    "pledge_missing",
-                    "R33",
-                    subject={"cell": cell},
-                    period=str(year),
-                    to=ctx.leaders(cell, on),
-                    details={"members": members},
-                )
-            )
-    return found
+    return _by_deadline(
+        ctx,
+        "pledge_missing",
+        "R33",
+        year,
+        deadline,
+        on,
+        lambda cell: _unpledged(ctx, cell, year, deadline),
+    )
 
 
 def pledge_reminders(ctx: Context, year: int, on: date) -> list[Finding]:
