@@ -60,6 +60,8 @@ class Settings(BaseSettings):
     mail_from: str = "chibo <chibo@localhost>"
     mail_sink_port: int = Field(default=8025, ge=1, le=65535)
     """Where `chibo up`'s embedded mail sink listens when `smtp_url` is empty."""
+    partitions_file: Path | None = None
+    """The partitions directory (YAML, `workers/partitions.py`); unset: one partition."""
     public_url: str = ""
     """Base URL of the pages, for links in messages; empty: `http://{http_host}:{http_port}`."""
 

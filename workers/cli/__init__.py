@@ -10,7 +10,7 @@ import sys
 
 # ruff: noqa: I001 - the order of these imports is the order of `chibo --help`
 from workers.cli import system, scenarios, records, read_models, accounts, contacts, act, webhooks
-from workers.cli import documents
+from workers.cli import documents, partitions
 from workers.cli.app import app
 
 __all__ = [
@@ -20,6 +20,7 @@ __all__ = [
     "contacts",
     "documents",
     "main",
+    "partitions",
     "read_models",
     "records",
     "scenarios",
