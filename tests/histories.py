@@ -6,6 +6,7 @@ break workflows already running in production. A file is named by its workflow i
 (percent-encoded) and run id.
 
     .venv/bin/python -m tests.histories              # re-record the year
+    .venv/bin/python -m tests.histories year2        # the year under version 2 (its checks)
     .venv/bin/python -m tests.histories deliveries   # re-record the delivery
     .venv/bin/python -m tests.histories escalations  # re-record the escalation follow-up
     .venv/bin/python -m tests.histories webhooks     # re-record the webhook delivery
@@ -54,14 +55,15 @@ from workflows.webhook import webhook_workflow_id
 
 HERE = Path(__file__).parent
 SCENARIO = HERE / "scenarios" / "ward-year.yaml"
+SCENARIO_V2 = HERE / "scenarios" / "ward-year-v2.yaml"
 RECORDED = HERE / "histories"
 
 
-async def simulate_and_fetch(test_server: str) -> list[WorkflowHistory]:
+async def simulate_and_fetch(test_server: str, scenario: Path = SCENARIO) -> list[WorkflowHistory]:
     """Runs the year and returns the history of every workflow it started."""
     with throwaway_store("sqlite") as settings:
         async with time_skipping_server(test_server) as env:
-            simulation = Simulation(load_scenario(SCENARIO), settings, env)
+            simulation = Simulation(load_scenario(scenario), settings, env)
             await simulation.run()
             histories = []
             for workflow_id in sorted(simulation.dispatcher.started):
@@ -295,6 +297,7 @@ def load_recorded() -> list[WorkflowHistory]:
 
 RUNS: dict[str, Callable[[str], Awaitable[list[WorkflowHistory]]]] = {
     "year": simulate_and_fetch,
+    "year2": lambda server: simulate_and_fetch(server, SCENARIO_V2),
     "deliveries": deliver_and_fetch,
     "escalations": escalate_and_fetch,
     "webhooks": post_webhook_and_fetch,
