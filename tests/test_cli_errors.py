@@ -219,7 +219,7 @@ BAD_FILES: dict[str, tuple[bytes, str]] = {
     "alias": (b"a: &x [1]\nb: *x\n", "aliases"),
     "number key": (b"version: 1\n2026: x\n", "key must be text"),
     "nul byte": (b"version: 1\x00\n", "NUL"),
-    "wrong version": (WARD.replace(b"version: 1", b"version: 2", 1), "version"),
+    "wrong version": (WARD.replace(b"version: 1", b"version: 3", 1), "version"),
 }
 
 
