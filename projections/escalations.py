@@ -225,12 +225,12 @@ def escalations(
     return _select(store, " AND ".join(clauses), params)
 
 
-def raised_for(store: ReadStore, organisation: str, kind: str, member: str, period: str) -> bool:
-    """Whether an escalation of `kind` about `member` for `period` was raised already
+def raised_members(store: ReadStore, organisation: str, kind: str, period: str) -> set[str]:
+    """The members an escalation of `kind` for `period` was raised about already
     (whatever cell it named: R74's is once per member and year)."""
     rows = store.query(
-        "SELECT 1 FROM rm_escalations WHERE organisation = %s AND kind = %s AND member = %s"
-        " AND period = %s LIMIT 1",
-        (organisation, kind, member, period),
+        "SELECT DISTINCT member FROM rm_escalations WHERE organisation = %s AND kind = %s"
+        " AND period = %s AND member IS NOT NULL",
+        (organisation, kind, period),
     )
-    return bool(rows)
+    return {str(r[0]) for r in rows}

@@ -41,6 +41,7 @@ from domain.resolution import Resolution
 from projections import escalations as escalation_register
 from projections import meetings as meeting_register
 from projections import reminders as reminder_register
+from projections import resolutions as resolution_register
 from projections import webhooks
 from projections.projector import Projector
 from projections.registry import all_projections
@@ -239,7 +240,12 @@ class ChiboActivities:
                 if record is not None and record.minutes_recorded_on is None and record.held_on:
                     due = record.held_on + timedelta(days=ctx.policy.minutes_due_days + 1)
                     schedule.append(Check.of(MeetingCheck("minutes", meeting), due))
-                if record is not None and record.held_on and checks.live(ctx):
+                if (
+                    record is not None
+                    and record.held_on
+                    and checks.live(ctx)
+                    and resolution_register.adopted_at(ctx.store, meeting)
+                ):  # R22 concerns the resolutions it adopted: none, nothing to check
                     due = record.held_on + timedelta(days=ctx.policy.communicate_days + 1)
                     schedule.append(Check.of(MeetingCheck("communication", meeting), due))
             case MeetingCheck("minutes", meeting):

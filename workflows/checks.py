@@ -30,8 +30,8 @@ from domain.resolution import communicated_in_time
 from projections import cells as cell_register
 from projections import meetings as meeting_register
 from projections import resolutions as resolution_register
-from projections.escalations import raised_for
-from projections.fees import paid_months
+from projections.escalations import raised_members
+from projections.fees import fees_of
 from projections.inspections import inspections_of
 from projections.organisations import annual_report_on, registered_on
 from projections.store import ReadStore
@@ -542,11 +542,13 @@ def fees(ctx: Context, period: str, on: date) -> list[Finding]:
         if first >= since
     ]
     counted_by_month = {first: _counted_at(ctx, last) for first, last in months}
+    register = fees_of(ctx.store, ctx.organisation, year)  # one read for every member
+    raised = raised_members(ctx.store, ctx.organisation, "fees_unpaid", str(year))
     found = []
     for member, cell in sorted(counted_by_month.get(start, {}).items()):
-        if raised_for(ctx.store, ctx.organisation, "fees_unpaid", member, str(year)):
+        if member in raised:
             continue
-        paid = paid_months(ctx.store, ctx.organisation, member)
+        paid = register.get(member, {})
         unpaid = [
             first
             for first, _ in months
