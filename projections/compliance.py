@@ -157,13 +157,7 @@ def organisation_figures(
     if attendance_target is None:
         attendance_target = policy_on(organisation, end).attendance_target
     cells = cell_register.cells_of(store, organisation)
-    rows = store.query(
-        "SELECT SUM(m.counted_present), SUM(m.counted_count) FROM rm_meetings m"
-        " JOIN rm_cells c ON c.cell = m.cell WHERE c.organisation = %s AND m.status = 'held'"
-        " AND m.is_regular = 1 AND m.held_on >= %s AND m.held_on <= %s",
-        (organisation, start.isoformat(), end.isoformat()),
-    )
-    present, counted = rows[0]
+    present, counted = meeting_register.organisation_attendance(store, organisation, start, end)
     assigned = total = 0
     for c in cells:
         working = [

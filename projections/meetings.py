@@ -779,6 +779,21 @@ def attendance_rate(store: ReadStore, cell: str, start: date, end: date) -> floa
     return rate_of(int(present or 0), int(counted or 0))
 
 
+def organisation_attendance(
+    store: ReadStore, organisation: str, start: date, end: date
+) -> tuple[int, int]:
+    """(Σ counted present, Σ counted) over the organisation's regular meetings held in
+    [start, end] (R13): what rates are recomputed from when figures are added up."""
+    rows = store.query(
+        "SELECT SUM(m.counted_present), SUM(m.counted_count) FROM rm_meetings m"
+        " JOIN rm_cells c ON c.cell = m.cell WHERE c.organisation = %s AND m.status = 'held'"
+        " AND m.is_regular = 1 AND m.held_on >= %s AND m.held_on <= %s",
+        (organisation, start.isoformat(), end.isoformat()),
+    )
+    present, counted = rows[0]
+    return int(present or 0), int(counted or 0)
+
+
 def held_position(store: ReadStore, meeting: str) -> int | None:
     """The log position at which the meeting's session was recorded."""
     rows = store.query("SELECT held_position FROM rm_meetings WHERE meeting = %s", (meeting,))

@@ -4,12 +4,11 @@ partition). Rates are recomputed from the summed counts, never averaged."""
 
 from __future__ import annotations
 
-from datetime import date
-
 from pydantic import BaseModel
 
 from domain.attendance import attendance_rate
 from projections.compliance import Compliance
+from projections.meetings import organisation_attendance
 from projections.store import ReadStore
 
 
@@ -44,7 +43,7 @@ class Totals(BaseModel):
 def totals(store: ReadStore, organisation: str, figures: Compliance) -> Totals:
     """An organisation's totals: its compliance (`figures`) summed over its cells, and
     the attendance counts of its cells' regular meetings in the same window."""
-    present, counted = _attendance(store, organisation, figures.start, figures.end)
+    present, counted = organisation_attendance(store, organisation, figures.start, figures.end)
     found = Totals(organisations=1, counted_present=present, counted=counted)
     for cell in figures.cells.values():
         found += Totals(
@@ -60,14 +59,3 @@ def totals(store: ReadStore, organisation: str, figures: Compliance) -> Totals:
             inspections=cell.inspections,
         )
     return found
-
-
-def _attendance(store: ReadStore, organisation: str, start: date, end: date) -> tuple[int, int]:
-    rows = store.query(
-        "SELECT SUM(m.counted_present), SUM(m.counted_count) FROM rm_meetings m"
-        " JOIN rm_cells c ON c.cell = m.cell WHERE c.organisation = %s AND m.status = 'held'"
-        " AND m.is_regular = 1 AND m.held_on >= %s AND m.held_on <= %s",
-        (organisation, start.isoformat(), end.isoformat()),
-    )
-    present, counted = rows[0]
-    return int(present or 0), int(counted or 0)
