@@ -3,7 +3,8 @@ accounts, and a logged-in client. Kept out of conftest so route tests can import
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from pathlib import Path
 from typing import Any
 
 from fastapi.testclient import TestClient
@@ -12,6 +13,8 @@ from api.app import create_app
 from api.deps import Services
 from domain.access import Caller
 from tests.factories import seed_ward
+from workers.scenario.format import load_scenario
+from workers.scenario.importer import Importer
 from workers.settings import Settings
 from workers.wiring import make_api_services
 
@@ -29,6 +32,22 @@ def services(settings: Settings, **overrides: Any) -> Services:
     for name, value in overrides.items():
         setattr(svc, name, value)
     return svc
+
+
+WARD_Q1 = Path(__file__).parent / "scenarios" / "ward-q1.yaml"
+
+
+def ward_q1(settings: Settings, members: Iterable[str]) -> Iterator[Services]:
+    """Services over ward-q1 as imported, with an account (PASSWORD) for each member."""
+    svc = services(settings)
+    try:
+        Importer(svc.app, load_scenario(WARD_Q1)).run()
+        svc.caught_up()
+        for member in members:
+            svc.accounts().add(Caller("tb", member), PASSWORD)
+        yield svc
+    finally:
+        svc.close()
 
 
 def seeded(settings: Settings, **overrides: Any) -> Iterator[Services]:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterator
-from pathlib import Path
 
 import openpyxl
 import pytest
@@ -14,13 +13,9 @@ from fastapi.testclient import TestClient
 from pypdf import PdfReader
 
 from api.deps import Services
-from domain.access import Caller
-from tests.api_support import PASSWORD, assert_problem, bearer, client, login, services
-from workers.scenario.format import load_scenario
-from workers.scenario.importer import Importer
+from tests.api_support import assert_problem, bearer, client, login, ward_q1
 from workers.settings import Settings
 
-WARD_Q1 = Path(__file__).parent / "scenarios" / "ward-q1.yaml"
 ACCOUNTS = ("m01", "m03", "m10", "m12", "m20")
 """The organisation secretary, the committee member in charge of c1, c1's secretary and
 a member of c1, c2's secretary."""
@@ -28,22 +23,9 @@ PDF = "application/pdf"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def ward_q1(settings: Settings) -> Iterator[Services]:
-    """Services over ward-q1 as imported, with an account for each of ACCOUNTS."""
-    svc = services(settings)
-    try:
-        Importer(svc.app, load_scenario(WARD_Q1)).run()
-        svc.caught_up()
-        for member in ACCOUNTS:
-            svc.accounts().add(Caller("tb", member), PASSWORD)
-        yield svc
-    finally:
-        svc.close()
-
-
 @pytest.fixture
 def svc(settings: Settings) -> Iterator[Services]:
-    yield from ward_q1(settings)
+    yield from ward_q1(settings, ACCOUNTS)
 
 
 def as_member(svc: Services, member: str) -> TestClient:

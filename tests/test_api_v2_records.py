@@ -14,16 +14,11 @@ from fastapi.testclient import TestClient
 
 from api.deps import Services
 from domain import commands as c
-from domain.access import Caller
 from domain.fees import FeeLedger, ledger_key
 from domain.resolution import Resolution
-from tests.api_support import PASSWORD, assert_problem, bearer, client, login, services
+from tests.api_support import assert_problem, bearer, client, login, ward_q1
 from tests.factories import cmd
-from workers.scenario.format import load_scenario
-from workers.scenario.importer import Importer
 from workers.settings import Settings
-
-from .test_api_documents import WARD_Q1
 
 ACCOUNTS = ("m01", "m03", "m10", "m11", "m12", "m20")
 """The organisation secretary, the committee member in charge of c1, c1's secretary,
@@ -32,15 +27,7 @@ deputy and a member, c2's secretary."""
 
 @pytest.fixture
 def svc(settings: Settings) -> Iterator[Services]:
-    svc = services(settings)
-    try:
-        Importer(svc.app, load_scenario(WARD_Q1)).run()
-        svc.caught_up()
-        for member in ACCOUNTS:
-            svc.accounts().add(Caller("tb", member), PASSWORD)
-        yield svc
-    finally:
-        svc.close()
+    yield from ward_q1(settings, ACCOUNTS)
 
 
 def as_member(svc: Services, member: str) -> TestClient:

@@ -12,7 +12,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.deps import Services
-from tests.test_api_documents import PDF, XLSX, ward_q1
+from tests.api_support import ward_q1
+from tests.test_api_documents import ACCOUNTS, PDF, XLSX
 from tests.web_support import log_in, site
 from web.catalogue import t
 from workers.settings import Settings
@@ -22,7 +23,7 @@ HREF = re.compile(r'href="([^"]+)"')
 
 @pytest.fixture
 def svc(settings: Settings) -> Iterator[Services]:
-    yield from ward_q1(settings)
+    yield from ward_q1(settings, ACCOUNTS)
 
 
 def browser(svc: Services, member: str) -> TestClient:
