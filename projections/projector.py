@@ -24,7 +24,9 @@ anew), and its failure is forgotten once it gets past that position.
 from __future__ import annotations
 
 import gc
+import logging
 import queue
+import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -34,7 +36,9 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
+import psycopg
 from eventsourcing.application import Application
+from eventsourcing.persistence import PersistenceError
 
 from domain.events import resolve_event_class
 from projections.projection import Projection
@@ -49,6 +53,8 @@ from projections.tracking import (
     set_position,
     set_positions,
 )
+
+_log = logging.getLogger(__name__)
 
 DEFAULT_BATCH = 500
 REBUILD_BATCH = 5000
@@ -677,8 +683,19 @@ class Projector:
         """Follows the log until `stop`; `on_idle` runs whenever it has caught up. With
         `until_failure`, returns once the others have caught up after a projection
         failed (`failures`)."""
+        pause = poll_interval
         while not stop.is_set():
-            if not self.run_once():
+            try:
+                applied = self.run_once()
+            except (PersistenceError, sqlite3.Error, psycopg.Error) as error:
+                # The log could not be read (a busy or broken connection): the database's
+                # state, not an event's. Try again, slower each time, rather than die.
+                _log.warning("projector: reading the log failed, trying again: %s", error)
+                stop.wait(pause)
+                pause = min(pause * 2, 5.0)
+                continue
+            pause = poll_interval
+            if not applied:
                 if until_failure and self.failures:
                     return
                 if on_idle:
