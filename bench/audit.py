@@ -14,12 +14,11 @@ import time
 from pathlib import Path
 from typing import Any
 
-import psycopg
 from rich.console import Console
 
 from audit.signing import generate_key, load_private, load_public
 from audit.verify import sign_checkpoint, verify_store
-from bench.projections import FULL, PG_ADMIN, SMALL, decode_all, ensure_log
+from bench.projections import FULL, SMALL, bench_settings, decode_all, ensure_log
 from workers.settings import Settings
 from workers.wiring import make_app, make_read_store
 
@@ -28,15 +27,8 @@ KEY = Path("var/bench/audit.pem")
 
 
 def _settings(backend: str, small: bool) -> Settings:
-    name = "chibo_bench_audit_small" if small else "chibo_bench_audit"
-    if backend == "sqlite":
-        path = Path("var/bench") / f"{name}.db"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        return Settings(database_url=f"sqlite:///{path}", audit_key_path=KEY)
-    with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
-        if not admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone():
-            admin.execute(f'CREATE DATABASE "{name}"')
-    return Settings(database_url=PG_ADMIN.rsplit("/", 1)[0] + f"/{name}", audit_key_path=KEY)
+    """The projection benchmark's log (one generation serves both), with a signing key."""
+    return bench_settings(backend, small).model_copy(update={"audit_key_path": KEY})
 
 
 def verify_all(settings: Settings) -> float:

@@ -30,7 +30,7 @@ PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 console = Console()
 
 
-def _settings(backend: str, small: bool) -> Settings:
+def bench_settings(backend: str, small: bool) -> Settings:
     name = "chibo_bench_small" if small else "chibo_bench"
     if backend == "sqlite":
         path = Path("var/bench") / f"{name}.db"
@@ -87,7 +87,7 @@ def rebuild_all(settings: Settings) -> float:
 
 
 def run(backend: str, small: bool, repeats: int) -> None:
-    settings = _settings(backend, small)
+    settings = bench_settings(backend, small)
     events = ensure_log(settings, SMALL if small else FULL)
     decode = [decode_all(settings) for _ in range(repeats)]
     rebuild = [rebuild_all(settings) for _ in range(repeats)]

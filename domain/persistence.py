@@ -1,22 +1,35 @@
 """How events become stored rows and back: pydantic dumps, orjson bytes, explicit topics.
 
-The library's own mapper expects dataclass events; this one lets pydantic do all the
-(de)serialising and keeps the library's upcasting convention (`class_version`,
+The library's own mapper expects dataclass events; this one lets pydantic do the
+serialising and keeps the library's upcasting convention (`class_version`,
 `upcast_vN_vN1`), so old stored events load as today's classes.
+
+On the way back events are trusted: each was validated when it was written, so a stored
+state is only converted to its fields' types (`trusted_builder`), not validated again,
+which is most of what reading the log costs. A class whose fields we cannot convert
+that way (a union of models, a validator that changes values) is validated as before.
 """
 
 from __future__ import annotations
 
-from typing import Any
+import types
+from collections.abc import Callable
+from datetime import date, datetime
+from functools import cache
+from typing import Annotated, Any, Literal, Union, get_args, get_origin
+from uuid import UUID
 
 import orjson
 from eventsourcing.persistence import Mapper, StoredEvent, Transcoder
+from pydantic import BaseModel
 
 from domain.aggregate import AGGREGATES, AggregateSnapshot
 from domain.events import resolve_event_class
 from domain.personal import ERASED, PersonalDataCipher, locate
 
 _IDENTITY = ("originator_id", "originator_version")
+_SEALED = b'"sealed":'
+"""How a sealed value starts in the stored JSON (orjson writes no spaces)."""
 
 
 class OrjsonTranscoder(Transcoder):
@@ -55,9 +68,22 @@ class PydanticMapper(Mapper[Any]):
         )
 
     def to_domain_event(self, stored_event: StoredEvent) -> Any:
-        cls: Any = resolve_event_class(stored_event.topic)
+        # Reading the log is mostly this method: one lookup per topic, nothing repeated.
+        try:
+            cls, build = _PLANS[stored_event.topic]
+        except KeyError:
+            cls, build = _plan(stored_event.topic)
         state: dict[str, Any] = self.transcoder.decode(stored_event.state)
-        upcast(cls, state)
+        if "class_version" in state or cls.class_version > 1:
+            upcast(cls, state)
+        if _SEALED in stored_event.state:  # only then is there anything to open
+            self._open(cls, state)
+        state["originator_id"] = stored_event.originator_id
+        state["originator_version"] = stored_event.originator_version
+        return build(state)
+
+    def _open(self, cls: Any, state: dict[str, Any]) -> None:
+        """Opens the sealed personal values in place (ERASED where the key is gone)."""
         for field, subject in getattr(cls, "PERSONAL", {}).items():
             value = state.get(field)
             if isinstance(value, dict) and "sealed" in value:
@@ -75,9 +101,17 @@ class PydanticMapper(Mapper[Any]):
                         context = f"{cls.TOPIC}:{path}"
                         opened = self.personal.open(subject, context, value["sealed"])
                     container[key] = ERASED if opened is None else opened
-        state["originator_id"] = stored_event.originator_id
-        state["originator_version"] = stored_event.originator_version
-        return cls.model_validate(state)
+
+
+Build = Callable[[dict[str, Any]], Any]
+_PLANS: dict[str, tuple[Any, Build]] = {}
+
+
+def _plan(topic: str) -> tuple[Any, Build]:
+    """A topic's class and how to build it from a stored state (trusted, or validated)."""
+    cls: Any = resolve_event_class(topic)
+    _PLANS[topic] = (cls, trusted_builder(cls) or cls.model_validate)
+    return _PLANS[topic]
 
 
 def _personal_paths(cls: Any, state: dict[str, Any]) -> tuple[str, ...]:
@@ -95,3 +129,114 @@ def upcast(cls: Any, state: dict[str, Any]) -> None:
     while version < cls.class_version:
         getattr(cls, f"upcast_v{version}_v{version + 1}")(state)
         version += 1
+
+
+Convert = Callable[[Any], Any]
+
+
+class _UntrustedError(Exception):
+    """A type `_converter` cannot rebuild from JSON without validating."""
+
+
+def _uuid(value: Any) -> UUID:
+    return value if isinstance(value, UUID) else UUID(value)
+
+
+_SCALARS: dict[Any, Convert | None] = {
+    str: None,
+    int: None,
+    bool: None,
+    float: None,
+    type(None): None,
+    Any: None,
+    date: date.fromisoformat,
+    datetime: datetime.fromisoformat,
+    UUID: _uuid,
+}
+
+
+def _converter(tp: Any) -> Convert | None:
+    """A function turning `tp`'s JSON form (as pydantic dumped it) back into `tp`; None
+    where the JSON value already is one."""
+    if tp in _SCALARS:
+        return _SCALARS[tp]
+    origin, args = get_origin(tp), get_args(tp)
+    if origin is Annotated:
+        return _converter(args[0])  # constraints were checked when the event was written
+    if origin is Literal:
+        return None
+    if origin in (Union, types.UnionType):
+        present = [a for a in args if a is not type(None)]
+        if len(present) != 1:
+            raise _UntrustedError(tp)
+        inner = _converter(present[0])
+        return None if inner is None else _optional(inner)
+    if origin is list:
+        item = _converter(args[0])
+        return None if item is None else _list_of(item)
+    if origin is tuple and len(args) == 2 and args[1] is Ellipsis:
+        item = _converter(args[0])
+        return tuple if item is None else _tuple_of(item)
+    if origin is dict:
+        if _converter(args[0]) is not None:
+            raise _UntrustedError(tp)
+        value = _converter(args[1])
+        return None if value is None else _dict_of(value)
+    if isinstance(tp, type) and issubclass(tp, BaseModel):
+        build = trusted_builder(tp)
+        if build is None:
+            raise _UntrustedError(tp)
+        return build
+    raise _UntrustedError(tp)
+
+
+def _optional(inner: Convert) -> Convert:
+    return lambda v: None if v is None else inner(v)
+
+
+def _list_of(item: Convert) -> Convert:
+    return lambda v: [item(x) for x in v]
+
+
+def _tuple_of(item: Convert) -> Convert:
+    return lambda v: tuple(item(x) for x in v)
+
+
+def _dict_of(value: Convert) -> Convert:
+    return lambda v: {k: value(x) for k, x in v.items()}
+
+
+@cache
+def trusted_builder(cls: type[BaseModel]) -> Build | None:
+    """Builds `cls` from a stored state without validating it again, or None when `cls`
+    needs its validators (see the module's docstring)."""
+    decorators = cls.__pydantic_decorators__
+    if decorators.field_validators or decorators.model_validators or decorators.validators:
+        return None
+    try:
+        converters = [
+            (name, convert)
+            for name, field in cls.model_fields.items()
+            if name not in _IDENTITY and (convert := _converter(field.annotation)) is not None
+        ]
+    except _UntrustedError:
+        return None
+    names = frozenset(cls.model_fields)
+    new, setattr_ = cls.__new__, object.__setattr__
+
+    def build(state: dict[str, Any]) -> Any:
+        for name, convert in converters:
+            if name in state:
+                state[name] = convert(state[name])
+        if state.keys() != names:
+            # Written before a field existed (its default), or by a class since upcast.
+            return cls.model_construct(**state)
+        # What `model_construct` does, without its per-field loop: every field is here.
+        event = new(cls)
+        setattr_(event, "__dict__", state)
+        setattr_(event, "__pydantic_fields_set__", set(names))
+        setattr_(event, "__pydantic_extra__", None)
+        setattr_(event, "__pydantic_private__", None)
+        return event
+
+    return build
