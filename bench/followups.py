@@ -2,9 +2,10 @@
 Temporal server hold, and what a day of their timers costs, beside the alternative
 design of one workflow per cell holding all its deadlines, in the same run.
 
-On the Temporal dev server (real time, `temporal server start-dev`, in memory) and a
-throw-away SQLite store: `--count` open resolutions (default 100 000) over cells of five
-open resolutions each, deadlines spread over the coming year, then:
+On the Temporal dev server (real time, `temporal server start-dev`, its SQLite database
+in a file as a persisted server keeps it, `--db`, so the histories are not all held in
+memory) and a throw-away SQLite store: `--count` open resolutions (default 100 000)
+over cells of five open resolutions each, deadlines spread over the coming year, then:
 
 1. every `ResolutionFollowUp` started (the product's workflow, one per resolution, as
    the dispatcher starts them): start rate, until every one has read its record and
@@ -221,9 +222,14 @@ async def main_async(args: argparse.Namespace) -> None:
             quiet, now = seed(app, args.count, today, due_now)
         activities = ChiboActivities(app, lambda: make_read_store(settings))
         figures: dict[str, str] = {}
+        db = Path(args.db)
+        db.parent.mkdir(parents=True, exist_ok=True)
+        for stale in db.parent.glob(db.name + "*"):
+            stale.unlink()
         env = await WorkflowEnvironment.start_local(
             dev_server_existing_path=temporal_binary(),
             data_converter=pydantic_data_converter,
+            dev_server_database_filename=str(db),
             dev_server_extra_args=["--log-level", "error"],
         )
         try:
@@ -260,6 +266,8 @@ async def main_async(args: argparse.Namespace) -> None:
                 figures["worker RSS (this process)"] = (
                     f"{_rss():,.0f} MiB (+{_rss() - rss_before:,.0f})"
                 )
+                size = sum(f.stat().st_size for f in db.parent.glob(db.name + "*"))
+                figures["server database on disk"] = f"{size / 2**20:,.0f} MiB"
                 began = time.perf_counter()
                 await start_all("a day's reminders", now, start, args.concurrency)
                 await until_done(counting, "followup_step", len(now))
@@ -324,6 +332,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--count", type=int, default=100_000)
     parser.add_argument("--concurrency", type=int, default=200)
     parser.add_argument("--cache", type=int, default=1000, help="workflows kept in the worker")
+    parser.add_argument("--db", default="var/bench/temporal-followups.db", help="server database")
     asyncio.run(main_async(parser.parse_args(argv)))
 
 

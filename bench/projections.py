@@ -1,7 +1,9 @@
 """Projection benchmark: a province-sized log (≥ 1 000 000 events, generated once and
-cached), then, in the same run, (a) reading and decoding the whole log with no
-projection work and (b) a full rebuild of every projection. Prints events/s of both and
-their ratio (target: rebuild ≥ 0.5 × decode), on PostgreSQL and SQLite.
+cached), then, in the same run, (a) the raw read: the same table's rows in pages of
+PAGE with `orjson.loads` of each state, no classes; (b) the product's decode (the
+recorder and the mapper, no projection work); (c) a full rebuild of every projection.
+Prints events/s of the three and the ratios decode/raw (target ≥ 0.5) and
+rebuild/decode (target ≥ 0.5), on PostgreSQL and SQLite.
 
     .venv/bin/python -m bench.projections [--backend sqlite|postgres|both] [--small]
 """
@@ -9,20 +11,22 @@ their ratio (target: rebuild ≥ 0.5 × decode), on PostgreSQL and SQLite.
 from __future__ import annotations
 
 import argparse
+import os
+import sqlite3
 import statistics
 import time
 from pathlib import Path
 from typing import Any
 
+import orjson
 import psycopg
 from rich.console import Console
 from rich.progress import Progress
 
 from bench.loggen import generate
-from projections.projector import Projector
-from projections.registry import all_projections
+from workers.rebuild import rebuild
 from workers.settings import Settings
-from workers.wiring import init_db, make_app, make_read_store
+from workers.wiring import init_db, make_app
 
 FULL: dict[str, Any] = {"orgs": 50, "cells_per_org": 50, "members_per_cell": 20, "months": 120}
 SMALL: dict[str, Any] = {"orgs": 5, "cells_per_org": 20, "members_per_cell": 20, "months": 24}
@@ -58,7 +62,43 @@ def ensure_log(settings: Settings, sizes: dict[str, Any]) -> int:
         app.close()
 
 
-def decode_all(settings: Settings, batch: int = 500) -> float:
+PAGE = 5000
+"""Events a page, for the raw read and the decode alike (what a rebuild reads at once)."""
+
+
+def raw_all(settings: Settings) -> float:
+    """Seconds to read every stored event's row and parse its JSON state, nothing more:
+    the floor a decode is measured against."""
+    started = time.perf_counter()
+    if settings.backend == "sqlite":
+        conn = sqlite3.connect(settings.sqlite_path)
+        try:
+            position = 0
+            while rows := conn.execute(
+                "SELECT rowid, topic, state FROM stored_events WHERE rowid > ?"
+                " ORDER BY rowid LIMIT ?",
+                (position, PAGE),
+            ).fetchall():
+                for row in rows:
+                    orjson.loads(row[2])
+                position = rows[-1][0]
+        finally:
+            conn.close()
+    else:
+        with psycopg.connect(settings.database_url) as pg:
+            position = 0
+            while rows := pg.execute(
+                "SELECT notification_id, topic, state FROM chibo_events"
+                " WHERE notification_id > %s ORDER BY notification_id LIMIT %s",
+                (position, PAGE),
+            ).fetchall():
+                for row in rows:
+                    orjson.loads(row[2])
+                position = rows[-1][0]
+    return time.perf_counter() - started
+
+
+def decode_all(settings: Settings, batch: int = PAGE) -> float:
     """Seconds to read and decode every event, no projection work."""
     app = make_app(settings)
     try:
@@ -73,30 +113,31 @@ def decode_all(settings: Settings, batch: int = 500) -> float:
         app.close()
 
 
-def rebuild_all(settings: Settings) -> float:
-    """Seconds for a full rebuild of every projection."""
-    app, store = make_app(settings), make_read_store(settings)
-    try:
-        projector = Projector(app, store, all_projections())
-        started = time.perf_counter()
-        projector.rebuild()
-        return time.perf_counter() - started
-    finally:
-        store.close()
-        app.close()
+def rebuild_all(settings: Settings, jobs: int) -> float:
+    """Seconds for a full rebuild of every projection, as `chibo projections rebuild
+    --jobs` does it (groups of projections in `jobs` processes)."""
+    started = time.perf_counter()
+    rebuild(settings, jobs=jobs)
+    return time.perf_counter() - started
 
 
-def run(backend: str, small: bool, repeats: int) -> None:
+def run(backend: str, small: bool, repeats: int, jobs: int) -> None:
     settings = bench_settings(backend, small)
     events = ensure_log(settings, SMALL if small else FULL)
-    decode = [decode_all(settings) for _ in range(repeats)]
-    rebuild = [rebuild_all(settings) for _ in range(repeats)]
+    raw, decode, rebuild = [], [], []
+    for _ in range(repeats):  # interleaved: a noisy moment slows all three alike
+        raw.append(raw_all(settings))
+        decode.append(decode_all(settings))
+        rebuild.append(rebuild_all(settings, jobs))
+    raw_rate = events / statistics.median(raw)
     decode_rate = events / statistics.median(decode)
     rebuild_rate = events / statistics.median(rebuild)
     console.print(
-        f"{backend:<8} {events:>9} events | decode {decode_rate:>9,.0f} ev/s"
-        f" | rebuild {rebuild_rate:>9,.0f} ev/s | ratio {rebuild_rate / decode_rate:.2f}"
-        f" (medians of {repeats})"
+        f"{backend:<8} {events:>9} events | raw {raw_rate:>9,.0f} ev/s"
+        f" | decode {decode_rate:>9,.0f} ev/s | rebuild {rebuild_rate:>9,.0f} ev/s"
+        f" ({jobs} processes) | decode/raw {decode_rate / raw_rate:.2f}"
+        f" | rebuild/decode {rebuild_rate / decode_rate:.2f} (medians of {repeats},"
+        f" load {os.getloadavg()[0]:.2f})"
     )
 
 
@@ -105,9 +146,10 @@ def main() -> None:
     parser.add_argument("--backend", choices=["sqlite", "postgres", "both"], default="both")
     parser.add_argument("--small", action="store_true", help="a small log, for a quick look")
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="rebuild processes")
     args = parser.parse_args()
     for backend in ["postgres", "sqlite"] if args.backend == "both" else [args.backend]:
-        run(backend, args.small, args.repeats)
+        run(backend, args.small, args.repeats, args.jobs)
 
 
 if __name__ == "__main__":

@@ -16,6 +16,7 @@ from projections.projector import Projector
 from projections.registry import all_projections
 from projections.store import ReadStore
 from workers.cli import app as cli
+from workers.rebuild import WEIGHTS, groups
 from workers.scenario.format import load_scenario
 from workers.scenario.importer import Importer
 from workers.settings import Settings
@@ -84,12 +85,25 @@ def test_rebuild_gives_the_live_read_models(
     try:
         live = _rows(store)
         assert live["rm_meetings"] and live["rm_resolutions"] and live["rm_escalations"]
-        _invoke(settings, monkeypatch, "projections", "rebuild")
-        assert _rows(store) == live
+        # In one process, then in three (groups of projections side by side).
+        for jobs in ("1", "3"):
+            _invoke(settings, monkeypatch, "projections", "rebuild", "--jobs", jobs)
+            assert _rows(store) == live, jobs
         _invoke(settings, monkeypatch, "projections", "rebuild", "meetings")
         assert _rows(store) == live
     finally:
         store.close()
+
+
+def test_rebuild_groups_cover_every_projection_once_and_balance_them() -> None:
+    names = [p.name for p in all_projections()]
+    for jobs in (1, 2, 3, len(names), len(names) + 4):
+        parts = groups(names, jobs)
+        assert sorted(n for part in parts for n in part) == sorted(names)
+        assert len(parts) == min(jobs, len(names))
+    weight = [sum(WEIGHTS[n] for n in part) for part in groups(names, 2)]
+    # Greedy halves of 11.5: no group heavier than half plus the heaviest single one.
+    assert max(weight) <= sum(WEIGHTS.values()) / 2 + max(WEIGHTS.values())
 
 
 def test_inbox_and_status(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -11,6 +11,7 @@ from rich.progress import Progress
 from projections.projector import Projector
 from projections.registry import all_projections
 from workers.cli.app import app, console, load_settings, projections_app
+from workers.rebuild import RebuildError, rebuild
 from workers.wiring import make_app, make_read_store
 
 
@@ -40,24 +41,31 @@ def projections_status() -> None:
 @projections_app.command("rebuild")
 def projections_rebuild(
     name: Annotated[str | None, typer.Argument(help="one projection; all when omitted")] = None,
+    jobs: Annotated[
+        int | None, typer.Option("--jobs", "-j", min=1, help="processes (default: the cores)")
+    ] = None,
 ) -> None:
-    """Drop and rebuild read models from the whole event log."""
+    """Drop and rebuild read models from the whole event log, groups of them in parallel
+    processes."""
     settings = load_settings()
-    application, store = make_app(settings), make_read_store(settings)
-    chosen = [p for p in all_projections() if name in (None, p.name)]
+    known = [p.name for p in all_projections()]
+    chosen = [n for n in known if name in (None, n)]
     if not chosen:
-        names = ", ".join(p.name for p in all_projections())
-        console.print(f"[red]không có read model {name}[/red] (known: {names})")
+        console.print(f"[red]không có read model {name}[/red] (known: {', '.join(known)})")
         raise typer.Exit(2)
+    application = make_app(settings)
     try:
-        projector = Projector(application, store, chosen)
-        with Progress(console=console) as bar:
-            task = bar.add_task("Dựng lại (rebuilding)", total=projector.head())
-            count = projector.rebuild(lambda n: bar.advance(task, n))
+        head = application.recorder.max_notification_id() or 0
     finally:
-        store.close()
         application.close()
-    console.print(f"rebuilt {', '.join(p.name for p in chosen)} from {count} events")
+    try:
+        with Progress(console=console) as bar:
+            task = bar.add_task("Dựng lại (rebuilding)", total=head)
+            count = rebuild(settings, chosen, jobs, lambda n: bar.advance(task, n))
+    except RebuildError as error:
+        console.print(f"[red]dựng lại không thành công[/red] (rebuild failed): {error}")
+        raise typer.Exit(1) from None
+    console.print(f"rebuilt {', '.join(chosen)} from {count} events")
 
 
 @app.command()
