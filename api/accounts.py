@@ -47,6 +47,23 @@ THROTTLE_FAILURES = 5
 _hasher = PasswordHasher()
 
 
+TOKEN_SEPARATOR = "~"
+"""Between a token's organisation and its random part (in neither's alphabet)."""
+
+
+def new_token(organisation: str) -> str:
+    """A credential that says which organisation it is for (so one front can route it to
+    its partition, `api/front.py`) and is otherwise random."""
+    return f"{organisation}{TOKEN_SEPARATOR}{secrets.token_urlsafe(32)}"
+
+
+def token_organisation(token: str | None) -> str | None:
+    """The organisation a token was issued for (None: not one of ours)."""
+    if not token or TOKEN_SEPARATOR not in token:
+        return None
+    return token.split(TOKEN_SEPARATOR, 1)[0] or None
+
+
 class AccountError(Exception):
     """A refused account operation (unknown, exists, disabled)."""
 
@@ -169,7 +186,7 @@ class AccountStore:
                     (name, address, now.isoformat()),
                 )
             raise BadCredentialsError(name)
-        token = secrets.token_urlsafe(32)
+        token = new_token(caller.organisation)
         with self.store.transaction() as cur:
             cur.execute(
                 "INSERT INTO chibo_sessions (token_hash, organisation, member, expires_at)"

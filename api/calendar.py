@@ -9,12 +9,12 @@ R80 lets the member read, decided by `api/guard.py` as for every other route.
 from __future__ import annotations
 
 import hashlib
-import secrets
 from datetime import UTC, date, datetime, timedelta
 
 from icalendar import Alarm, Calendar, Event
 from pydantic import BaseModel
 
+from api.accounts import new_token
 from api.deps import Services, cells_of
 from api.guard import readable, readable_cell, record
 from api.problems import ProblemError
@@ -67,7 +67,7 @@ class CalendarTokens:
 
     def issue(self, caller: Caller) -> str:
         """A new token; any earlier one stops working in the same transaction."""
-        token = secrets.token_urlsafe(32)
+        token = new_token(caller.organisation)
         with self.store.transaction() as cur:
             cur.execute(
                 "DELETE FROM chibo_calendar_tokens WHERE organisation = %s AND member = %s",

@@ -18,9 +18,14 @@ from pathlib import Path
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from starlette.types import ASGIApp
 
+from api.deps import Services
+from api.front import PartitionRouter
 from domain.commands import Id
+from web.site import create_site
 from workers.settings import Settings
+from workers.wiring import make_api_services
 
 
 class Partition(BaseModel):
@@ -100,3 +105,19 @@ def load_directory(path: Path) -> Directory:
             for e in error.errors(include_url=False, include_input=False)
         )
         raise DirectoryError(f"{path}: {problems}") from None
+
+
+def front(directory: Directory, base: Settings) -> tuple[ASGIApp, list[Services]]:
+    """One site for every partition (`api/front.py`): each partition's API and pages
+    over its own store, chosen per request by the caller's organisation. Returns the
+    ASGI app and the partitions' services (to close when the front stops)."""
+    services = {p.name: make_api_services(p.settings(base)) for p in directory.partitions}
+    apps = {name: create_site(found) for name, found in services.items()}
+
+    def partition_of(organisation: str) -> str | None:
+        try:
+            return directory.partition_of(organisation).name
+        except KeyError:
+            return None
+
+    return PartitionRouter(apps, partition_of), list(services.values())

@@ -78,19 +78,26 @@ def mailsink() -> None:
 
 @app.command()
 def api() -> None:
-    """Serve the HTTP API alone (uvicorn) on CHIBO_HTTP_HOST:CHIBO_HTTP_PORT, reading the
-    read models that a running `chibo projector` keeps."""
+    """Serve the HTTP API and the pages (uvicorn) on CHIBO_HTTP_HOST:CHIBO_HTTP_PORT,
+    reading the read models that a running `chibo projector` keeps. With a partitions
+    file (CHIBO_PARTITIONS_FILE), one front for every partition, each request routed to
+    its caller's organisation's partition."""
     import uvicorn
 
     from web.site import create_site
+    from workers.partitions import front, load_directory
     from workers.wiring import make_api_services
 
     processes.configure_logging()
     settings = load_settings()
-    services = make_api_services(settings)
+    if settings.partitions_file is not None:
+        site, services = front(load_directory(settings.partitions_file), settings)
+    else:
+        single = make_api_services(settings)
+        site, services = create_site(single), [single]
     try:
         uvicorn.run(
-            create_site(services),
+            site,
             proxy_headers=True,
             host=settings.http_host,
             port=settings.http_port,
@@ -98,4 +105,5 @@ def api() -> None:
             access_log=False,  # our middleware logs requests without secrets
         )
     finally:
-        services.close()
+        for found in services:
+            found.close()
