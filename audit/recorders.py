@@ -16,11 +16,12 @@ from collections.abc import Callable, Sequence
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.persistence import StoredEvent
+from eventsourcing.persistence import InterfaceError, Notification, OperationalError, StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
+from eventsourcing.utils import retry
 from psycopg import Cursor
-from psycopg.rows import DictRow
+from psycopg.rows import DictRow, tuple_row
 
 from audit.chain import GENESIS, chain_hash, record_hash
 
@@ -74,6 +75,35 @@ def chain_rows(
     return rows
 
 
+def _window(
+    start: int | None, stop: int | None, topics: Sequence[str], inclusive: bool, p: str
+) -> tuple[str, list[Any]]:
+    """The WHERE clause (with `p` placeholders) and parameters of a notifications page,
+    as the library's `select_notifications` reads them."""
+    where: list[str] = []
+    params: list[Any] = []
+    if start is not None:
+        where.append(f"{{position}} {'>=' if inclusive else '>'} {p}")
+        params.append(start)
+    if stop is not None:
+        where.append(f"{{position}} <= {p}")
+        params.append(stop)
+    if topics:
+        where.append(f"topic IN ({', '.join([p] * len(topics))})")
+        params += list(topics)
+    return (" WHERE " + " AND ".join(where) if where else ""), params
+
+
+class _UUIDs(dict[str, UUID]):
+    """Text ids → UUIDs, each parsed once (an aggregate's events repeat its id)."""
+
+    def __missing__(self, key: str) -> UUID:
+        if len(self) > 100_000:
+            self.clear()
+        found = self[key] = UUID(key)
+        return found
+
+
 class ChainedSQLiteApplicationRecorder(SQLiteApplicationRecorder):
     """SQLite's events table with `INTEGER PRIMARY KEY AUTOINCREMENT` positions.
 
@@ -89,6 +119,41 @@ class ChainedSQLiteApplicationRecorder(SQLiteApplicationRecorder):
             f"INSERT INTO {self.events_table_name}"
             " (originator_id, originator_version, topic, state) VALUES (?,?,?,?)"
         )
+
+    def select_notifications(
+        self,
+        start: int | None,
+        limit: int,
+        stop: int | None = None,
+        topics: Sequence[str] = (),
+        *,
+        inclusive_of_start: bool = True,
+    ) -> Sequence[Notification]:
+        """The library's page of notifications, read as plain tuples: reading the log is
+        what a rebuild and a verify mostly do."""
+        where, params = _window(start, stop, topics, inclusive_of_start, "?")
+        statement = (
+            "SELECT rowid, originator_id, originator_version, topic, state"
+            f" FROM {self.events_table_name}{where.format(position='rowid')}"
+            " ORDER BY rowid LIMIT ?"
+        )
+        ids = self._uuids
+        with self.datastore.transaction(commit=False) as c:
+            cursor = c.sqlite_cursor
+            cursor.row_factory = None  # tuples, not sqlite3.Row
+            cursor.execute(statement, [*params, limit])
+            return [
+                Notification(
+                    id=row[0],
+                    originator_id=ids[row[1]],
+                    originator_version=row[2],
+                    topic=row[3],
+                    state=row[4],
+                )
+                for row in cursor.fetchall()
+            ]
+
+    _uuids = _UUIDs()
 
     def construct_create_table_statements(self) -> list[str]:
         events = (
@@ -127,6 +192,39 @@ class ChainedPostgresApplicationRecorder(PostgresApplicationRecorder):
         with self.datastore.transaction(commit=True) as curs:
             for statement in CHAIN_DDL:
                 curs.execute(statement.format(blob="BYTEA"))
+
+    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
+    def select_notifications(
+        self,
+        start: int | None,
+        limit: int,
+        stop: int | None = None,
+        topics: Sequence[str] = (),
+        *,
+        inclusive_of_start: bool = True,
+    ) -> Sequence[Notification]:
+        """The library's page of notifications, read as tuples (not dicts) and only the
+        columns a notification holds: reading the log is what a rebuild and a verify
+        mostly do."""
+        where, params = _window(start, stop, topics, inclusive_of_start, "%s")
+        statement = (
+            "SELECT notification_id, originator_id, originator_version, topic, state"
+            f' FROM "{self.datastore.schema}"."{self.events_table_name}"'
+            f"{where.format(position='notification_id')} ORDER BY notification_id LIMIT %s"
+        )
+        connection = self.datastore.get_connection()
+        with connection as conn, conn.cursor(row_factory=tuple_row) as curs:
+            curs.execute(statement, [*params, limit], prepare=True)
+            return [
+                Notification(
+                    id=row[0],
+                    originator_id=row[1],
+                    originator_version=row[2],
+                    topic=row[3],
+                    state=bytes(row[4]),
+                )
+                for row in curs.fetchall()
+            ]
 
     def _fetch_ids_after_insert_events(
         self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any
