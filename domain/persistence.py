@@ -36,8 +36,8 @@ class OrjsonTranscoder(Transcoder):
     def encode(self, obj: Any) -> bytes:
         return orjson.dumps(obj)
 
-    def decode(self, data: bytes) -> Any:
-        return orjson.loads(data)
+    # orjson's own function, not a method calling it: one frame less on every event read.
+    decode = staticmethod(orjson.loads)  # type: ignore[assignment]
 
 
 class PydanticMapper(Mapper[Any]):
@@ -70,13 +70,14 @@ class PydanticMapper(Mapper[Any]):
     def to_domain_event(self, stored_event: StoredEvent) -> Any:
         # Reading the log is mostly this method: one lookup per topic, nothing repeated.
         try:
-            cls, build = _PLANS[stored_event.topic]
+            cls, build, versioned = _PLANS[stored_event.topic]
         except KeyError:
-            cls, build = _plan(stored_event.topic)
-        state: dict[str, Any] = self.transcoder.decode(stored_event.state)
-        if "class_version" in state or cls.class_version > 1:
+            cls, build, versioned = _plan(stored_event.topic)
+        data = stored_event.state
+        state: dict[str, Any] = self.transcoder.decode(data)
+        if versioned or "class_version" in state:
             upcast(cls, state)
-        if _SEALED in stored_event.state:  # only then is there anything to open
+        if _SEALED in data:  # only then is there anything to open
             self._open(cls, state)
         state["originator_id"] = stored_event.originator_id
         state["originator_version"] = stored_event.originator_version
@@ -104,13 +105,14 @@ class PydanticMapper(Mapper[Any]):
 
 
 Build = Callable[[dict[str, Any]], Any]
-_PLANS: dict[str, tuple[Any, Build]] = {}
+_PLANS: dict[str, tuple[Any, Build, bool]] = {}
 
 
-def _plan(topic: str) -> tuple[Any, Build]:
-    """A topic's class and how to build it from a stored state (trusted, or validated)."""
+def _plan(topic: str) -> tuple[Any, Build, bool]:
+    """A topic's class, how to build it from a stored state (trusted, or validated), and
+    whether its states may need upcasting."""
     cls: Any = resolve_event_class(topic)
-    _PLANS[topic] = (cls, trusted_builder(cls) or cls.model_validate)
+    _PLANS[topic] = (cls, trusted_builder(cls) or cls.model_validate, cls.class_version > 1)
     return _PLANS[topic]
 
 
