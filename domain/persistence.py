@@ -225,6 +225,9 @@ def trusted_builder(cls: type[BaseModel]) -> Build | None:
         return None
     names = frozenset(cls.model_fields)
     new, setattr_ = cls.__new__, object.__setattr__
+    # Every event read this way has every field set: one set shared by all of them
+    # (pydantic only reads it, or copies it first; frozen events take no assignment).
+    every_field = set(names)
 
     def build(state: dict[str, Any]) -> Any:
         for name, convert in converters:
@@ -236,7 +239,7 @@ def trusted_builder(cls: type[BaseModel]) -> Build | None:
         # What `model_construct` does, without its per-field loop: every field is here.
         event = new(cls)
         setattr_(event, "__dict__", state)
-        setattr_(event, "__pydantic_fields_set__", set(names))
+        setattr_(event, "__pydantic_fields_set__", every_field)
         setattr_(event, "__pydantic_extra__", None)
         setattr_(event, "__pydantic_private__", None)
         return event
