@@ -62,3 +62,16 @@ def test_single_partition_services_are_off_and_every_dependency_exists() -> None
     assert rollup["profiles"] == ["rollup"]
     assert any(v.endswith(":/etc/chibo/partitions.yaml:ro") for v in rollup["volumes"])
     assert "/etc/chibo/partitions.yaml" in rollup["command"]
+
+
+def test_one_front_serves_every_partition_on_the_single_apis_address() -> None:
+    base, override = _services(BASE), _services(OVERRIDE)
+    front = override["chibo-front"]
+    assert front["command"] == ["api"]
+    assert front["environment"]["CHIBO_PARTITIONS_FILE"] == "/etc/chibo/partitions.yaml"
+    assert any(v.endswith(":/etc/chibo/partitions.yaml:ro") for v in front["volumes"])
+    assert front["ports"] == base["chibo-api"]["ports"]  # where users already go
+    for partition in load_directory(DIRECTORY).partitions:
+        assert front["depends_on"][f"chibo-migrate-{partition.name}"] == {
+            "condition": "service_completed_successfully"
+        }
