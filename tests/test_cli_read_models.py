@@ -101,9 +101,12 @@ def test_rebuild_groups_cover_every_projection_once_and_balance_them() -> None:
         parts = groups(names, jobs)
         assert sorted(n for part in parts for n in part) == sorted(names)
         assert len(parts) == min(jobs, len(names))
-    weight = [sum(WEIGHTS[n] for n in part) for part in groups(names, 2)]
-    # Greedy halves of 11.5: no group heavier than half plus the heaviest single one.
-    assert max(weight) <= sum(WEIGHTS.values()) / 2 + max(WEIGHTS.values())
+    # By hand from WEIGHTS: meetings (4.5) outweighs all the others together (4.1).
+    assert sorted(groups(names, 2), key=len) == [
+        ["meetings"],
+        [n for n in names if n != "meetings"],
+    ]
+    assert sum(WEIGHTS[n] for n in names if n != "meetings") < WEIGHTS["meetings"]
 
 
 def test_inbox_and_status(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
