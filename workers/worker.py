@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING
 
 from temporalio.client import Client
 from temporalio.worker import Worker
-from temporalio.worker.workflow_sandbox import RestrictedWorkflowAccessError
+from temporalio.worker.workflow_sandbox import (
+    RestrictedWorkflowAccessError,
+    SandboxedWorkflowRunner,
+)
 
 from workflows.activities import ChiboActivities
 from workflows.calendar import OrganisationCalendar
@@ -14,6 +18,9 @@ from workflows.delivery import DailyDigest, NoticeDelivery
 from workflows.escalation import EscalationFollowUp
 from workflows.followup import ResolutionFollowUp
 from workflows.webhook import WebhookDelivery
+
+if TYPE_CHECKING:
+    from workers.scenario.feed import ProgressFeed
 
 WORKFLOWS = [
     OrganisationCalendar,
@@ -26,8 +33,15 @@ WORKFLOWS = [
 
 
 def build_worker(
-    client: Client, task_queue: str, activities: ChiboActivities, cache_size: int = 1000
+    client: Client,
+    task_queue: str,
+    activities: ChiboActivities,
+    cache_size: int = 1000,
+    *,
+    feed: ProgressFeed | None = None,
 ) -> Worker:
+    """The worker of every workflow and activity; with `feed` (the simulator's), it
+    also reports each workflow's progress after every activation."""
     return Worker(
         client,
         task_queue=task_queue,
@@ -38,4 +52,8 @@ def build_worker(
         # A non-deterministic call (datetime.now, random) must fail the workflow
         # loudly instead of retrying its task forever.
         workflow_failure_exception_types=[RestrictedWorkflowAccessError],
+        interceptors=[feed.interceptor()] if feed else [],
+        workflow_runner=feed.runner(SandboxedWorkflowRunner())
+        if feed
+        else SandboxedWorkflowRunner(),
     )

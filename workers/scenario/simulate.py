@@ -30,6 +30,7 @@ from projections.registry import all_projections
 from projections.reminders import reminders
 from projections.scratch import scratch_database
 from projections.store import ReadStore
+from workers.scenario.feed import ProgressFeed
 from workers.scenario.format import Scenario
 from workers.scenario.importer import Importer
 from workers.settings import Settings
@@ -42,6 +43,13 @@ from workflows.followup import ResolutionFollowUp
 from workflows.models import Clock, Progress
 
 QUERY_TIMEOUT = timedelta(seconds=30)
+PAST_MIDNIGHT = timedelta(seconds=1)
+"""How far past a day's first instant the clock is moved: the server has fired every
+timer due at that instant (and run what they woke) before its clock can get there."""
+FEED_PAUSE = 0.05
+"""Seconds without a report after which the server is let deliver what it holds."""
+FEED_STALL = 90.0
+"""Seconds without any report while workflows are not at rest: something is stuck."""
 AT_REST_POLLS = 2000
 """About a minute and a half of real time for a workflow task to complete."""
 SUBJECT_FIELDS = ("cell", "member", "meeting", "resolution", "inspection")
@@ -99,6 +107,7 @@ class Simulation:
         self.store = make_read_store(settings)
         self.importer = Importer(self.app, scenario)
         self.watch: dict[str, Progress] = {}
+        self.feed: ProgressFeed | None = None
         self.runs: dict[str, tuple[str, int]] = {}
         """Each workflow's latest run and the workflow tasks it had completed when last asked."""
 
@@ -124,12 +133,16 @@ class Simulation:
         projector_store = make_read_store(self.settings)
         activities = ChiboActivities(self.app, lambda: make_read_store(self.settings))
         projector = Projector(self.app, projector_store, all_projections())
+        # Our own worker reports each workflow's progress as it goes (feed.py); a worker
+        # in another process (`worker`) is asked instead.
+        if not self.worker:
+            self.feed = ProgressFeed(asyncio.get_running_loop())
         items: dict[date, list[int]] = {}
         for index, item in enumerate(s.timeline):
             items.setdefault(item.date, []).append(index)
         try:
             with projector.running(poll_interval=0.005):
-                inline = build_worker(self.client, TASK_QUEUE, activities)
+                inline = build_worker(self.client, TASK_QUEUE, activities, feed=self.feed)
                 async with self.worker() if self.worker else inline:
                     self.importer.setup()
                     await self.settle(s.start)
@@ -173,7 +186,7 @@ class Simulation:
             business_now = await self.env.get_current_time() + timedelta(
                 seconds=self.clock.offset_seconds
             )
-            gap = _midnight(day) - business_now
+            gap = _midnight(day) + PAST_MIDNIGHT - business_now
             if gap <= timedelta(0):
                 return
             try:
@@ -186,6 +199,9 @@ class Simulation:
     async def settle(self, day: date) -> None:
         """Delivers every stored event to Temporal, then waits until each workflow has
         seen its signals, is idle, and has nothing due on or before `day`."""
+        if self.feed is not None:
+            await self._settle_by_feed(self.feed, day)
+            return
         while True:
             while await self.dispatcher.run_once():
                 pass
@@ -208,6 +224,60 @@ class Simulation:
                 continue  # all idle now: loop once more to dispatch what they recorded
             # Let workflow tasks and activities run without moving the clock.
             await self.env.sleep(timedelta(0))
+
+    async def _settle_by_feed(self, feed: ProgressFeed, day: date) -> None:
+        """`settle` on what the worker reports after each activation: no query, no
+        history read. Waits for the next report while any workflow is not at rest. The
+        server fires a timer a moment after its clock reached it, and only while let
+        run: when every workflow left waits on a timer due by now, it is let run at once
+        (a zero sleep); otherwise, when no report comes for a moment."""
+        quiet = 0.0
+        while True:
+            while await self.dispatcher.run_once():
+                pass
+            feed.changed.clear()  # what arrives from here on is news
+            pending = [w for w in self.dispatcher.started if not self._at_rest(feed, w, day)]
+            if not pending:
+                return
+            if all(self._timer_due(feed, w, day) for w in pending):
+                await self.env.sleep(timedelta(0))
+                if feed.changed.is_set():
+                    continue
+            try:
+                await asyncio.wait_for(feed.changed.wait(), FEED_PAUSE)
+                quiet = 0.0
+            except TimeoutError:
+                quiet += FEED_PAUSE
+                if quiet > FEED_STALL:
+                    raise TimeoutError(
+                        f"no word from {', '.join(sorted(pending)[:5])} for {quiet:.0f} s"
+                    ) from None
+                await self.env.sleep(timedelta(0))
+
+    def _timer_due(self, feed: ProgressFeed, workflow_id: str, day: date) -> bool:
+        """Whether all the workflow waits for is its timer, due by `day`."""
+        report = feed.reports.get(workflow_id)
+        progress = report.progress if report and not report.continuing else None
+        return (
+            progress is not None
+            and not progress.busy
+            and progress.signals >= self.dispatcher.signals_sent.get(workflow_id, 0)
+        )
+
+    def _at_rest(self, feed: ProgressFeed, workflow_id: str, day: date) -> bool:
+        """Whether the workflow's last report leaves nothing for it to do by `day`
+        (and notes its progress, for `next_day`)."""
+        report = feed.reports.get(workflow_id)
+        if report is None or report.continuing:
+            return False  # not started yet, or its next run is
+        if report.ended:
+            self.watch[workflow_id] = Progress(signals=0, busy=False, next_due=None, finished=True)
+            return True
+        progress = report.progress
+        if progress is None:
+            return False
+        self.watch[workflow_id] = progress
+        return progress.finished or not self._waiting_on(workflow_id, day)
 
     async def progress_of(self, workflow_id: str, day: date) -> Progress:
         """Queries a workflow's progress, once its current run is at rest.
