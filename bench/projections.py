@@ -16,6 +16,7 @@ import os
 import sqlite3
 import statistics
 import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -70,35 +71,34 @@ PAGE = 5000
 def raw_all(settings: Settings) -> float:
     """Seconds to read every stored event's row and parse its JSON state, nothing more:
     the floor a decode is measured against."""
+    columns = "originator_id, originator_version, topic, state"
     started = time.perf_counter()
     if settings.backend == "sqlite":
         conn = sqlite3.connect(settings.sqlite_path)
         try:
-            position = 0
-            while rows := conn.execute(
-                "SELECT rowid, originator_id, originator_version, topic, state"
-                " FROM stored_events WHERE rowid > ?"
-                " ORDER BY rowid LIMIT ?",
-                (position, PAGE),
-            ).fetchall():
-                for row in rows:
-                    orjson.loads(row[4])
-                position = rows[-1][0]
+            sql = (
+                f"SELECT rowid, {columns} FROM stored_events WHERE rowid > ? ORDER BY rowid LIMIT ?"
+            )
+            _parse_pages(lambda after: conn.execute(sql, (after, PAGE)).fetchall())
         finally:
             conn.close()
     else:
         with psycopg.connect(settings.database_url) as pg:
-            position = 0
-            while rows := pg.execute(
-                "SELECT notification_id, originator_id, originator_version, topic, state"
-                " FROM chibo_events"
-                " WHERE notification_id > %s ORDER BY notification_id LIMIT %s",
-                (position, PAGE),
-            ).fetchall():
-                for row in rows:
-                    orjson.loads(row[4])
-                position = rows[-1][0]
+            sql = (
+                f"SELECT notification_id, {columns} FROM chibo_events"
+                " WHERE notification_id > %s ORDER BY notification_id LIMIT %s"
+            )
+            _parse_pages(lambda after: pg.execute(sql, (after, PAGE)).fetchall())
     return time.perf_counter() - started
+
+
+def _parse_pages(page_after: Callable[[int], Sequence[Any]]) -> None:
+    """Every page of (position, …, state) rows, each state parsed."""
+    position = 0
+    while rows := page_after(position):
+        for row in rows:
+            orjson.loads(row[4])
+        position = rows[-1][0]
 
 
 def decode_all(settings: Settings, batch: int = PAGE) -> float:
