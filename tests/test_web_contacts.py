@@ -118,7 +118,7 @@ def test_my_calendar_link_is_shown_once_works_and_is_revoked(svc: Services) -> N
     created = post_form(http, "/me/calendar", {})
     assert created.status_code == 200
     text = created.text
-    found = re.search(r'value="https://chibo\.test(/api/calendar/[A-Za-z0-9_-]+\.ics)"', text)
+    found = re.search(r'value="https://chibo\.test(/api/calendar/[A-Za-z0-9_.~-]+\.ics)"', text)
     assert found, text
     path = found.group(1)
     assert "Đường dẫn chỉ hiện một lần." in text
