@@ -16,6 +16,7 @@ workflow task is outstanding, so a completion still on its way cannot be skipped
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -88,7 +89,8 @@ class ProgressFeed:
         workflow_id, instance = found
         progress = None if ended else instance.progress()
         report = Report(run_id, progress, continuing=continuing, ended=ended and not continuing)
-        self.loop.call_soon_threadsafe(self._arrive, workflow_id, report)
+        with contextlib.suppress(RuntimeError):  # the simulation is over: nobody listens
+            self.loop.call_soon_threadsafe(self._arrive, workflow_id, report)
 
     # --- the simulator's side ---------------------------------------------------------
 
