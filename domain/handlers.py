@@ -529,8 +529,8 @@ def send_reminder(unit: UnitOfWork, cmd: c.SendReminder) -> Result:
 
 
 def notify_escalation(unit: UnitOfWork, cmd: c.NotifyEscalation) -> Result:
-    unit.get(Escalation, cmd.escalation).notify(cmd.meta, cmd.recipients, cmd.channel)
-    return {"escalation": cmd.escalation}
+    notified = unit.get(Escalation, cmd.escalation).notify(cmd.meta, cmd.recipients, cmd.channel)
+    return {"escalation": cmd.escalation, "notified": notified}
 
 
 def record_delivery(unit: UnitOfWork, cmd: c.RecordDelivery) -> Result:

@@ -210,8 +210,13 @@ class Escalation(Aggregate):
         esc: Escalation = create(cls.Raised, cls.id_for(key), meta, key=key, **fields)
         return esc
 
-    def notify(self, meta: Meta, recipients: list[str], channel: str) -> None:
+    def notify(self, meta: Meta, recipients: list[str], channel: str) -> bool:
+        """Sends an open escalation again; False (nothing recorded) once it was acknowledged
+        or resolved, since a follow-up that read it open may race the acknowledgement."""
+        if self.status != "open":
+            return False
         self.trigger(self.Notified, meta, recipients=sorted(set(recipients)), channel=channel)
+        return True
 
     def record_delivery(
         self, meta: Meta, channel: str, recipient: str, message_id: str, round: int

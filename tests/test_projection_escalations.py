@@ -84,6 +84,9 @@ def test_inbox_moves_from_open_to_acknowledged_to_resolved(
     app.handle(
         cmd(c.AcknowledgeEscalation, D(2026, 3, 4), escalation=MISSED, by="m04", note="Đã nhắc")
     )
+    # A follow-up that read it open before the acknowledgement sends nothing after it.
+    late = app.handle(cmd(c.NotifyEscalation, D(2026, 3, 5), escalation=MISSED, recipients=["m04"]))
+    assert late == {"escalation": MISSED, "notified": False}
     project(app, store)
     assert [e.key for e in inbox(store, "m04")] == [OVERDUE_2]
     (acknowledged,) = inbox(store, "m04", "acknowledged")

@@ -529,10 +529,10 @@ class ChiboActivities:
             "occurred_on": step.on,
         }
         if step.kind == "renotify":
-            self.app.handle(
+            done = self.app.handle(
                 c.NotifyEscalation(escalation=esc.key, recipients=esc.recipients, **common)
             )
-            return True
+            return bool(done.get("notified", True))  # results stored before the flag
         above = self._raised_to(esc)
         if above is None:
             return False
