@@ -50,18 +50,23 @@ def groups(names: Sequence[str], jobs: int) -> list[list[str]]:
     return [sorted(group, key=order.__getitem__) for _, group in loads if group]
 
 
+def _rebuild_here(
+    settings: Settings, names: Sequence[str], progress: Callable[[int], None] | None
+) -> int:
+    """Rebuilds `names` in this process; returns how many events were read."""
+    app, store = make_app(settings), make_read_store(settings)
+    try:
+        chosen = [p for p in all_projections() if p.name in names]
+        return Projector(app, store, chosen).rebuild(progress)
+    finally:
+        store.close()
+        app.close()
+
+
 def _rebuild_group(settings: Settings, names: list[str], reports: Any, index: int) -> None:
     """One process: rebuilds `names`, reporting progress and its end on `reports`."""
     try:
-        app, store = make_app(settings), make_read_store(settings)
-        try:
-            chosen = [p for p in all_projections() if p.name in names]
-            count = Projector(app, store, chosen).rebuild(
-                lambda n: reports.put(("progress", index, n))
-            )
-        finally:
-            store.close()
-            app.close()
+        count = _rebuild_here(settings, names, lambda n: reports.put(("progress", index, n)))
         reports.put(("done", index, count))
     except BaseException as error:  # told to the parent, which raises it
         reports.put(("failed", index, f"{type(error).__name__}: {error}"))
@@ -83,13 +88,7 @@ def rebuild(
     chosen = [p.name for p in all_projections() if names is None or p.name in names]
     jobs = min(jobs or os.cpu_count() or 1, len(chosen))
     if jobs <= 1:
-        app, store = make_app(settings), make_read_store(settings)
-        try:
-            projector = Projector(app, store, [p for p in all_projections() if p.name in chosen])
-            return projector.rebuild(progress)
-        finally:
-            store.close()
-            app.close()
+        return _rebuild_here(settings, chosen, progress)
     parts = groups(chosen, jobs)
     context = multiprocessing.get_context("spawn")  # no threads or connections inherited
     reports = context.Queue()

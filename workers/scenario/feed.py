@@ -82,8 +82,12 @@ class ProgressFeed:
 
     def _activated(self, run_id: str) -> None:
         with self._lock:
-            found = self._objects.get(run_id)
             continuing, ended = run_id in self._continuing, run_id in self._ended
+            # A run's last report is this one: forget it (a year holds thousands of runs).
+            found = (self._objects.pop if ended else self._objects.get)(run_id, None)
+            if ended:
+                self._continuing.discard(run_id)
+                self._ended.discard(run_id)
         if found is None:
             return  # its first activation has not reached the workflow's code yet
         workflow_id, instance = found

@@ -227,10 +227,9 @@ class Simulation:
 
     async def _settle_by_feed(self, feed: ProgressFeed, day: date) -> None:
         """`settle` on what the worker reports after each activation: no query, no
-        history read. Waits for the next report while any workflow is not at rest. The
-        server fires a timer a moment after its clock reached it, and only while let
-        run: when every workflow left waits on a timer due by now, it is let run at once
-        (a zero sleep); otherwise, when no report comes for a moment."""
+        history read. Waits for the next report while any workflow is not at rest; when
+        none comes for a moment, lets the server run (a zero sleep), since it fires a
+        timer a moment after its clock reached it, and only while let run."""
         quiet = 0.0
         while True:
             while await self.dispatcher.run_once():
@@ -239,10 +238,6 @@ class Simulation:
             pending = [w for w in self.dispatcher.started if not self._at_rest(feed, w, day)]
             if not pending:
                 return
-            if all(self._timer_due(feed, w, day) for w in pending):
-                await self.env.sleep(timedelta(0))
-                if feed.changed.is_set():
-                    continue
             try:
                 await asyncio.wait_for(feed.changed.wait(), FEED_PAUSE)
                 quiet = 0.0
@@ -253,16 +248,6 @@ class Simulation:
                         f"no word from {', '.join(sorted(pending)[:5])} for {quiet:.0f} s"
                     ) from None
                 await self.env.sleep(timedelta(0))
-
-    def _timer_due(self, feed: ProgressFeed, workflow_id: str, day: date) -> bool:
-        """Whether all the workflow waits for is its timer, due by `day`."""
-        report = feed.reports.get(workflow_id)
-        progress = report.progress if report and not report.continuing else None
-        return (
-            progress is not None
-            and not progress.busy
-            and progress.signals >= self.dispatcher.signals_sent.get(workflow_id, 0)
-        )
 
     def _at_rest(self, feed: ProgressFeed, workflow_id: str, day: date) -> bool:
         """Whether the workflow's last report leaves nothing for it to do by `day`
