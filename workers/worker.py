@@ -6,7 +6,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING
 
 from temporalio.client import Client
-from temporalio.worker import Worker
+from temporalio.worker import UnsandboxedWorkflowRunner, Worker, WorkflowRunner
 from temporalio.worker.workflow_sandbox import (
     RestrictedWorkflowAccessError,
     SandboxedWorkflowRunner,
@@ -39,9 +39,16 @@ def build_worker(
     cache_size: int = 1000,
     *,
     feed: ProgressFeed | None = None,
+    sandboxed: bool = True,
 ) -> Worker:
     """The worker of every workflow and activity; with `feed` (the simulator's), it
-    also reports each workflow's progress after every activation."""
+    also reports each workflow's progress after every activation.
+
+    Unsandboxed (`sandboxed=False`) only for the simulator's own worker: creating a
+    sandbox for each workflow run was a fifth of a simulated year's time. The sandbox's
+    guard against non-deterministic calls still holds there: tests/test_replay.py replays
+    a simulated year's histories, sandboxed, and every `chibo worker` is sandboxed."""
+    runner: WorkflowRunner = SandboxedWorkflowRunner() if sandboxed else UnsandboxedWorkflowRunner()
     return Worker(
         client,
         task_queue=task_queue,
@@ -53,7 +60,5 @@ def build_worker(
         # loudly instead of retrying its task forever.
         workflow_failure_exception_types=[RestrictedWorkflowAccessError],
         interceptors=[feed.interceptor()] if feed else [],
-        workflow_runner=feed.runner(SandboxedWorkflowRunner())
-        if feed
-        else SandboxedWorkflowRunner(),
+        workflow_runner=feed.runner(runner) if feed else runner,
     )

@@ -52,6 +52,8 @@ from workflows.webhook import WebhookDelivery, webhook_workflow_id
 log = logging.getLogger("chibo.dispatcher")
 
 TRACKING_NAME = "dispatcher"
+CACHED_FACTS = 100_000
+"""Records whose key and organisation the dispatcher keeps (about 10 MB at most)."""
 
 WorkflowRun = Callable[[Any, Any], Awaitable[Any]]
 """A workflow's `@workflow.run` method, e.g. `ResolutionFollowUp.run`."""
@@ -314,23 +316,48 @@ class Dispatcher:
         self.clock = clock or Clock()
         self.started: set[str] = set()
         self.signals_sent: dict[str, int] = {}
+        self._known: dict[UUID, tuple[str, str | None]] = {}
         """What this dispatcher asked of Temporal (a driver waits for workflows on it)."""
 
     def key_of(self, originator_id: UUID) -> str:
-        key: str = self.app.repository.get(originator_id).key
-        return key
+        return self._facts(originator_id)[0]
 
     def record_at(self, originator_id: UUID, version: int) -> Any:
         return self.app.repository.get(originator_id, version=version)
 
     def org_of(self, originator_id: UUID) -> str:
+        org = self._facts(originator_id)[1]
+        if org is None:
+            raise TypeError(f"record {originator_id} belongs to no cell")
+        return org
+
+    def _facts(self, originator_id: UUID) -> tuple[str, str | None]:
+        """A record's key and its cell's organisation (None: not a cell's record). They
+        never change: rebuilding the record on every event for them was most of the
+        dispatcher's time, so they are kept (bounded)."""
+        found = self._known.get(originator_id)
+        if found is not None:
+            return found
         record: Any = self.app.repository.get(originator_id)
-        cell: Cell = (
-            record
-            if isinstance(record, Cell)
-            else self.app.repository.get(Cell.id_for(record.cell))
-        )
-        return cell.organisation
+        org: str | None = None
+        if isinstance(record, Cell):
+            org = record.organisation
+        elif isinstance(getattr(record, "cell", None), str):
+            cell_id = Cell.id_for(record.cell)
+            org = self._known[cell_id][1] if cell_id in self._known else None
+            if org is None:
+                cell: Cell = self.app.repository.get(cell_id)
+                self._remember(cell_id, (cell.key, cell.organisation))
+                org = cell.organisation
+        return self._remember(originator_id, (record.key, org))
+
+    def _remember(
+        self, originator_id: UUID, facts: tuple[str, str | None]
+    ) -> tuple[str, str | None]:
+        if len(self._known) >= CACHED_FACTS:
+            self._known.clear()
+        self._known[originator_id] = facts
+        return facts
 
     def position(self) -> int:
         with self.store.transaction() as cur:

@@ -142,7 +142,9 @@ class Simulation:
             items.setdefault(item.date, []).append(index)
         try:
             with projector.running(poll_interval=0.005):
-                inline = build_worker(self.client, TASK_QUEUE, activities, feed=self.feed)
+                inline = build_worker(
+                    self.client, TASK_QUEUE, activities, feed=self.feed, sandboxed=False
+                )
                 async with self.worker() if self.worker else inline:
                     self.importer.setup()
                     await self.settle(s.start)
