@@ -9,7 +9,6 @@ from typing import Any, ClassVar, TypeVar
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
-from eventsourcing.persistence import Mapper
 from eventsourcing.utils import Environment
 
 from domain.access import require_read
@@ -32,6 +31,7 @@ class ChiboApplication(Application[UUID], CommandBus):
     name = "chibo"
     snapshot_class = AggregateSnapshot
     snapshotting_intervals: ClassVar[dict[type[Any], int]] = {Organisation: 20, Cell: 20}
+    mapper: PydanticMapper
 
     def construct_env(self, name: str, env: Mapping[str, str] | None = None) -> Environment:
         # Only the settings given here configure persistence: never os.environ.
@@ -56,7 +56,7 @@ class ChiboApplication(Application[UUID], CommandBus):
         kept outside the log (contacts), sealed the same way."""
         return self._personal
 
-    def construct_mapper(self) -> Mapper[UUID]:
+    def construct_mapper(self) -> PydanticMapper:
         mapper = PydanticMapper(transcoder=OrjsonTranscoder())
         mapper.personal = self._personal
         return mapper

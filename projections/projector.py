@@ -34,13 +34,14 @@ from concurrent.futures import Future
 from contextlib import AbstractContextManager, contextmanager, suppress
 from dataclasses import dataclass
 from functools import partial
-from typing import Any
+from typing import Any, cast
 
 import psycopg
 from eventsourcing.application import Application
 from eventsourcing.persistence import PersistenceError
 
 from domain.events import resolve_event_class
+from domain.persistence import PydanticMapper, read_rows
 from projections.projection import Projection
 from projections.store import Bulk, ReadStore, Row, Writer, drop_relation
 from projections.tracking import (
@@ -371,28 +372,27 @@ class Projector:
         acts on decoded. (Reading only those, with a topic filter, is slower: PostgreSQL
         then scans the log.)"""
         start = min(known.values(), default=0)
-        notifications = self.app.recorder.select_notifications(start=start + 1, limit=limit)
-        if not notifications:
+        rows = read_rows(self.app.recorder, start + 1, limit)
+        if not rows:
             return None
-        last = notifications[-1].id
+        last = rows[-1][0]
         behind = [known[name] for name in self.names]
         ahead = max(behind)  # past it, every projection is behind
         # Each projection's events past its position, decoded once for all of them.
         events: list[list[tuple[int, Any]]] = [[] for _ in self.projections]
-        to_domain_event = self.app.mapper.to_domain_event
+        decode = cast(PydanticMapper, self.app.mapper).decode  # ChiboApplication's mapper
         interest, interested = self._interest, self._interested
-        for notification in notifications:
-            position = notification.id
-            wanting = interest.get(notification.topic)
+        for position, originator_id, version, topic, state in rows:
+            wanting = interest.get(topic)
             if wanting is None:
-                wanting = interested(notification.topic)
+                wanting = interested(topic)
             if position <= ahead:
                 wanting = tuple(i for i in wanting if position > behind[i])
             if wanting:
-                event = to_domain_event(notification)
+                event = decode(originator_id, version, topic, state)
                 for i in wanting:
                     events[i].append((position, event))
-        return _Batch(known, events, last, len(notifications))
+        return _Batch(known, events, last, len(rows))
 
     def run_once(self, batch_size: int | None = None) -> int:
         """Applies the next batch (of `batch_size` events, default this projector's);
