@@ -17,6 +17,7 @@ from audit import witness
 from audit.chain import GENESIS, ChainRow, Checkpoint, Problem, Report, StoredRow, verify
 from audit.signing import make_checkpoint, raw, signature_checker, store_checkpoint
 from domain.application import ChiboApplication
+from domain.persistence import read_rows
 from projections.store import ReadStore
 
 BATCH = 5000
@@ -26,13 +27,11 @@ def stored_rows(
     app: ChiboApplication, start: int = 1, stop: int | None = None
 ) -> Iterator[StoredRow]:
     position = start
-    while notifications := app.recorder.select_notifications(position, BATCH, stop=stop):
-        for n in notifications:
-            originator = (
-                n.originator_id.hex if hasattr(n.originator_id, "hex") else str(n.originator_id)
-            )
-            yield StoredRow(n.id, originator, n.originator_version, n.topic, bytes(n.state))
-        position = notifications[-1].id + 1
+    while rows := read_rows(app.recorder, position, BATCH, stop):
+        for at, originator_id, version, topic, state in rows:
+            originator = originator_id.hex if hasattr(originator_id, "hex") else str(originator_id)
+            yield StoredRow(at, originator, version, topic, bytes(state))
+        position = rows[-1][0] + 1
 
 
 def chain_rows(store: ReadStore, start: int = 1, stop: int | None = None) -> Iterator[ChainRow]:

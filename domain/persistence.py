@@ -117,16 +117,17 @@ Row = tuple[int, UUID, int, str, bytes]
 """A stored event as the log is read: position, originator id and version, topic, state."""
 
 
-def read_rows(recorder: Any, start: int, limit: int) -> Sequence[Row]:
-    """The next page of the log from `start`, as rows: the chained recorders read them
-    so directly; any other (the library's own, in tests) through its notifications."""
+def read_rows(recorder: Any, start: int, limit: int, stop: int | None = None) -> Sequence[Row]:
+    """The next page of the log from `start` (to `stop`), as rows: the chained recorders
+    read them so directly; any other (the library's own, in tests) through its
+    notifications."""
     select_rows = getattr(recorder, "select_rows", None)
     if select_rows is not None:
-        rows: list[Row] = select_rows(start, limit)
+        rows: list[Row] = select_rows(start, limit, stop)
         return rows
     return [
         (n.id, n.originator_id, n.originator_version, n.topic, n.state)
-        for n in recorder.select_notifications(start, limit)
+        for n in recorder.select_notifications(start, limit, stop)
     ]
 
 

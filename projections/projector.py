@@ -68,7 +68,7 @@ _collector_thresholds = gc.get_threshold()
 
 
 @contextmanager
-def _fewer_collections() -> Iterator[None]:
+def fewer_collections() -> Iterator[None]:
     """Catching up keeps batches of decoded events alive long enough to outlive the
     cycle collector's young generations, which then has them traversed again and again
     (a third of the work, measured). Meanwhile it collects less often (cycles are still
@@ -559,7 +559,7 @@ class Projector:
         """Applies batches until none is left; returns how many events they held.
         With `read_ahead`, each next batch is read (and decoded) on a second thread while
         this one is written: nothing but reading happens there."""
-        with _fewer_collections():
+        with fewer_collections():
             return self._catch_up(progress, batch_size or self.batch_size)
 
     def _catch_up(self, progress: Callable[[int], None] | None, limit: int) -> int:
