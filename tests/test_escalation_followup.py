@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
-from temporalio.client import WorkflowExecutionStatus, WorkflowHandle
+from temporalio.client import WorkflowHandle
 from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 
@@ -23,6 +23,7 @@ from domain.application import ChiboApplication
 from domain.escalation_ladder import raised_to
 from domain.notices import Escalation, Leaders, escalation_key
 from tests.factories import cmd, seed_ward
+from tests.temporal_support import stop_all
 from workers.settings import Settings
 from workers.wiring import make_app, make_read_store
 from workers.worker import build_worker
@@ -122,15 +123,6 @@ async def running(env: WorkflowEnvironment, settings: Settings) -> AsyncIterator
         activities.close()
         store.close()
         app.close()
-
-
-async def stop_all(env: WorkflowEnvironment, workflow_ids: set[str]) -> None:
-    """Ends what this test started (the organisation's calendar runs on): a workflow
-    left with timers on a queue nobody serves would hold the next test's clock."""
-    for workflow_id in workflow_ids:
-        handle = env.client.get_workflow_handle(workflow_id)
-        if (await handle.describe()).status == WorkflowExecutionStatus.RUNNING:
-            await handle.terminate("test over")
 
 
 def notified_on(esc: Escalation | None) -> list[date]:

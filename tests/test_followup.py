@@ -16,6 +16,7 @@ from projections.backends import open_read_store
 from projections.projector import Projector
 from projections.registry import all_projections
 from tests.factories import cmd, draft, hold, seed_ward
+from tests.temporal_support import stop_all
 from workers.settings import Settings
 from workers.wiring import init_db, make_app, make_read_store
 from workers.worker import build_worker
@@ -127,6 +128,7 @@ async def test_reminders_overdue_chain_extension_and_completion(
                 assert await handle.result() == "completed"
                 assert (await handle.describe()).status == WorkflowExecutionStatus.COMPLETED
     finally:
+        await stop_all(env, dispatcher.started)
         projector_store.close()
         store.close()
         app.close()
