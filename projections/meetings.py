@@ -408,9 +408,8 @@ class MeetingsProjection(Projection):
         organisation = self._organisation_of(w, cell)
         uncounted = {
             member
-            for member in members
-            if (organisation, member) not in statuses.always
-            and not statuses.counted((organisation, member), held_on)
+            for member in members.difference(statuses.always.get(organisation, ()))
+            if not statuses.counted((organisation, member), held_on)
         }
         listed = self._listed_cells(w)
         known = listed.get(cell)
@@ -472,8 +471,9 @@ class _Statuses:
     def __init__(self, rows: list[Row]) -> None:
         self.spans: dict[tuple[str, str], list[tuple[str, int, str]]] = {}
         """(organisation, member) → spans."""
-        self.always: set[tuple[str, str]] = set()
-        """Members counted whatever the day (every span of theirs says so)."""
+        self.always: dict[str, set[str]] = {}
+        """Organisation → its members counted whatever the day (every span of theirs says
+        so): most members, taken out of a meeting's list at once."""
         for organisation, member, since, position, status in rows:
             key = (organisation, member)
             self.spans.setdefault(key, []).append((since, int(position), status))
@@ -487,10 +487,11 @@ class _Statuses:
         self._settle(member, spans)
 
     def _settle(self, member: tuple[str, str], spans: list[tuple[str, int, str]]) -> None:
+        organisation, who = member
         if all(counts_for_attendance(span[2]) for span in spans):
-            self.always.add(member)
+            self.always.setdefault(organisation, set()).add(who)
         else:
-            self.always.discard(member)
+            self.always.get(organisation, set()).discard(who)
 
     def counted(self, member: tuple[str, str], day: str) -> bool:
         """Whether `member` is counted on `day` (ISO); not a stranger."""
