@@ -140,7 +140,36 @@ def _parse_uuid(text: str) -> UUID:
     return made
 
 
-class ChainedSQLiteApplicationRecorder(SQLiteApplicationRecorder):
+class _ReadsRows:
+    """Both chained recorders read the log as rows (`select_rows`); the library's
+    notifications are made from them."""
+
+    def select_rows(
+        self,
+        start: int | None,
+        limit: int,
+        stop: int | None = None,
+        topics: Sequence[str] = (),
+        *,
+        inclusive_of_start: bool = True,
+    ) -> list[Row]:
+        raise NotImplementedError
+
+    def select_notifications(
+        self,
+        start: int | None,
+        limit: int,
+        stop: int | None = None,
+        topics: Sequence[str] = (),
+        *,
+        inclusive_of_start: bool = True,
+    ) -> Sequence[Notification]:
+        """The library's page of notifications (`select_rows`, as notifications)."""
+        rows = self.select_rows(start, limit, stop, topics, inclusive_of_start=inclusive_of_start)
+        return [_notification(*row) for row in rows]
+
+
+class ChainedSQLiteApplicationRecorder(_ReadsRows, SQLiteApplicationRecorder):
     """SQLite's events table with `INTEGER PRIMARY KEY AUTOINCREMENT` positions.
 
     The library's table uses the plain rowid, which SQLite reuses once the last rows are
@@ -155,19 +184,6 @@ class ChainedSQLiteApplicationRecorder(SQLiteApplicationRecorder):
             f"INSERT INTO {self.events_table_name}"
             " (originator_id, originator_version, topic, state) VALUES (?,?,?,?)"
         )
-
-    def select_notifications(
-        self,
-        start: int | None,
-        limit: int,
-        stop: int | None = None,
-        topics: Sequence[str] = (),
-        *,
-        inclusive_of_start: bool = True,
-    ) -> Sequence[Notification]:
-        """The library's page of notifications (`select_rows`, as notifications)."""
-        rows = self.select_rows(start, limit, stop, topics, inclusive_of_start=inclusive_of_start)
-        return [_notification(*row) for row in rows]
 
     def select_rows(
         self,
@@ -226,25 +242,12 @@ class ChainedSQLiteApplicationRecorder(SQLiteApplicationRecorder):
         return positions
 
 
-class ChainedPostgresApplicationRecorder(PostgresApplicationRecorder):
+class ChainedPostgresApplicationRecorder(_ReadsRows, PostgresApplicationRecorder):
     def create_table(self) -> None:
         super().create_table()
         with self.datastore.transaction(commit=True) as curs:
             for statement in CHAIN_DDL:
                 curs.execute(statement.format(blob="BYTEA"))
-
-    def select_notifications(
-        self,
-        start: int | None,
-        limit: int,
-        stop: int | None = None,
-        topics: Sequence[str] = (),
-        *,
-        inclusive_of_start: bool = True,
-    ) -> Sequence[Notification]:
-        """The library's page of notifications (`select_rows`, as notifications)."""
-        rows = self.select_rows(start, limit, stop, topics, inclusive_of_start=inclusive_of_start)
-        return [_notification(*row) for row in rows]
 
     @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
     def select_rows(
