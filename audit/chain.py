@@ -98,6 +98,22 @@ class Report:
     problem: Problem | None = None
 
 
+def unsigned_checkpoint(
+    checkpoints: Iterable[Checkpoint], signature_ok: Callable[[Checkpoint], bool]
+) -> Problem | None:
+    """The first checkpoint not signed by the audit key, as a problem: checked before
+    any event, so that it is told first however the log is read."""
+    for checkpoint in sorted(checkpoints, key=lambda c: c.position):
+        if not signature_ok(checkpoint):
+            return Problem(
+                "bad-signature",
+                checkpoint.position,
+                "-",
+                "the checkpoint is not signed by the audit key",
+            )
+    return None
+
+
 def verify(
     events: Iterable[StoredRow],
     chain: Iterable[ChainRow],
@@ -115,15 +131,9 @@ def verify(
     report = Report()
     records: dict[str, tuple[int, bytes]] = dict(record_anchors or {})
     pending = sorted(checkpoints, key=lambda c: c.position)
-    for checkpoint in pending:
-        if not signature_ok(checkpoint):
-            report.problem = Problem(
-                "bad-signature",
-                checkpoint.position,
-                "-",
-                "the checkpoint is not signed by the audit key",
-            )
-            return report
+    report.problem = unsigned_checkpoint(pending, signature_ok)
+    if report.problem is not None:
+        return report
     next_checkpoint = 0
     previous_chain = anchor
     event_iter, chain_iter = iter(events), iter(chain)

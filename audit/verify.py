@@ -7,14 +7,23 @@ The chain's writer is audit/recorders.py; the check itself is audit/chain.py `ve
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from audit import witness
-from audit.chain import GENESIS, ChainRow, Checkpoint, Problem, Report, StoredRow, verify
+from audit.chain import (
+    GENESIS,
+    ChainRow,
+    Checkpoint,
+    Problem,
+    Report,
+    StoredRow,
+    unsigned_checkpoint,
+    verify,
+)
 from audit.signing import make_checkpoint, raw, signature_checker, store_checkpoint
 from domain.application import ChiboApplication
 from domain.persistence import read_rows
@@ -158,8 +167,22 @@ def verify_store(
     from outside (a witness, an expected head) still there as it was."""
     stored = checkpoints(store)
     report = verify(stored_rows(app), chain_rows(store), stored, signature_checker(public))
+    return finish_check(report, store, public, allow_unsigned=allow_unsigned, heads=heads)
+
+
+def finish_check(
+    report: Report,
+    store: ReadStore,
+    public: Ed25519PublicKey,
+    *,
+    allow_unsigned: bool = False,
+    heads: Iterable[Head] = (),
+) -> Report:
+    """What `verify_store` checks once the chain itself verified (`report`, of the whole
+    log, in one piece or put together from windows: `combine`)."""
     if report.problem is not None:
         return report
+    stored = checkpoints(store)
     report.problem = _check_heads(report, store, stored, heads, raw(public))
     if report.problem is None and report.events and not report.checkpoints and not allow_unsigned:
         report.problem = Problem(
@@ -170,6 +193,67 @@ def verify_store(
             " rewritten (sign with `chibo audit checkpoint`, or pass --allow-unsigned)",
         )
     return report
+
+
+def verify_window(
+    app: ChiboApplication, store: ReadStore, public: Ed25519PublicKey, first: int, last: int | None
+) -> Report:
+    """The chain from position `first` to `last` (None: to the end, chain rows and
+    checkpoints past the log included) checked alone, so that windows can be checked
+    side by side. It starts from the chain hash stored just before it, and a record
+    begun before it from that record's stored hash: the window before proves both (it
+    checks every stored hash it passes), so windows that each verify, put together in
+    order (`combine`), verify the log as one pass would."""
+    every = checkpoints(store)
+    check = signature_checker(public)
+    problem = unsigned_checkpoint(every, check)  # any of them: one pass tells it first
+    if problem is not None:
+        return Report(problem=problem)
+    end = last if last is not None else 2**62
+    stored = [c for c in every if first <= c.position <= end]
+    anchor = GENESIS if first <= 1 else _chain_hash_at(store, first - 1)
+    if anchor is None:
+        missing = "the chain entry a window starts from is missing"
+        return Report(problem=Problem("deleted", first - 1, "-", missing))
+    return verify(
+        stored_rows(app, first, last),
+        chain_rows(store, first, last),
+        stored,
+        check,
+        anchor=anchor,
+        previous_record=_stored_record_hash(store),
+    )
+
+
+def combine(reports: Sequence[Report]) -> Report:
+    """Reports of consecutive windows (in order) as the report of one pass: counts up to
+    the first problem, which is the one told."""
+    total = Report()
+    for report in reports:
+        total.events += report.events
+        total.checkpoints += report.checkpoints
+        total.signed_through = max(total.signed_through, report.signed_through)
+        if report.events:
+            total.head, total.head_hash = report.head, report.head_hash
+        if report.problem is not None:
+            total.problem = report.problem
+            break
+    return total
+
+
+def _stored_record_hash(store: ReadStore) -> Callable[[str, int], bytes | None]:
+    """The record hash the chain holds for (record, version), for a window's records
+    begun before it."""
+
+    def previous_record(originator: str, version: int) -> bytes | None:
+        rows = store.query(
+            "SELECT record_hash FROM chibo_chain WHERE originator_id = %s"
+            " AND originator_version = %s",
+            (originator, version),
+        )
+        return bytes(rows[0][0]) if rows else None
+
+    return previous_record
 
 
 # --- signing the head -----------------------------------------------------------------------
@@ -237,21 +321,13 @@ def sign_checkpoint(
             )
         )
 
-    def previous_record(originator: str, version: int) -> bytes | None:
-        rows = store.query(
-            "SELECT record_hash FROM chibo_chain WHERE originator_id = %s"
-            " AND originator_version = %s",
-            (originator, version),
-        )
-        return bytes(rows[0][0]) if rows else None
-
     report = verify(
         stored_rows(app, start + 1),
         chain_rows(store, start + 1),
         [],
         check,
         anchor=previous,
-        previous_record=previous_record,
+        previous_record=_stored_record_hash(store),
     )
     if report.problem is not None:
         raise SigningRefusedError(report.problem)

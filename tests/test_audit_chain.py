@@ -17,12 +17,13 @@ from typer.testing import CliRunner
 from audit.bundle import verify_bundle
 from audit.chain import Report
 from audit.signing import generate_key, load_private, load_public
-from audit.verify import sign_checkpoint, verify_store
+from audit.verify import combine, finish_check, sign_checkpoint, verify_store, verify_window
 from domain import commands as c
 from workers.cli import app as cli
 from workers.scenario.format import load_scenario
 from workers.scenario.importer import Importer
 from workers.settings import Settings
+from workers.verify import verify_everywhere, windows
 from workers.wiring import make_app, make_read_store
 
 SCENARIO = Path(__file__).parent / "scenarios" / "ward-q1.yaml"
@@ -73,9 +74,17 @@ def audited(settings: Settings, tmp_path: Path) -> Iterator[Settings]:
 
 
 def check(settings: Settings) -> Report:
+    """`verify_store`'s report, after asserting that checking the log in two and in three
+    windows (as `chibo audit verify` does on several cores) reports exactly the same."""
     app, store = make_app(settings), make_read_store(settings)
     try:
-        return verify_store(app, store, load_public(settings.audit_key_path))
+        public = load_public(settings.audit_key_path)
+        report = verify_store(app, store, public)
+        head = app.recorder.max_notification_id() or 0
+        for jobs in (2, 3):
+            parts = [verify_window(app, store, public, a, b) for a, b in windows(head, jobs)]
+            assert finish_check(combine(parts), store, public) == report, f"{jobs} windows"
+        return report
     finally:
         store.close()
         app.close()
@@ -142,6 +151,39 @@ def test_verify_names_the_first_tampered_position(audited: Settings, tampering: 
     report = check(audited)
     assert report.problem is not None
     assert (report.problem.kind, report.problem.position) == (kind, position)
+
+
+LATE: dict[str, tuple[Callable[[Store, list[int]], int], str]] = {
+    "payload byte changed": (lambda s, p: _flip_byte(s, p[-12]), "altered"),
+    "event deleted": (lambda s, p: _delete(s, p[-8]), "deleted"),
+    "two events swapped": (lambda s, p: _swap(s, p[-5], p[-4]), "reordered"),
+    "first event of the second window deleted": (
+        lambda s, p: _delete(s, windows(len(p), 2)[1][0]),
+        "deleted",
+    ),
+}
+
+
+@pytest.mark.parametrize("tampering", sorted(LATE))
+def test_windows_name_tampering_late_in_the_log(audited: Settings, tampering: str) -> None:
+    """Past the first window: found there as by one pass (`check` compares them)."""
+    store = Store(audited)
+    tamper, kind = LATE[tampering]
+    position = tamper(store, _positions(store))
+    report = check(audited)
+    assert report.problem is not None
+    assert (report.problem.kind, report.problem.position) == (kind, position)
+
+
+def test_verify_everywhere_checks_windows_in_processes(audited: Settings) -> None:
+    public = load_public(audited.audit_key_path)
+    clean = verify_everywhere(audited, public, jobs=2, min_window=1)
+    assert clean == check(audited) and clean.problem is None and clean.events > 60
+    store = Store(audited)
+    position = _flip_byte(store, _positions(store)[-6])
+    tampered = verify_everywhere(audited, public, jobs=2, min_window=1)
+    assert tampered.problem is not None
+    assert (tampered.problem.kind, tampered.problem.position) == ("altered", position)
 
 
 def test_resigned_checkpoint_with_another_key_is_caught(audited: Settings, tmp_path: Path) -> None:

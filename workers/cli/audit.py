@@ -23,12 +23,13 @@ from audit.bundle import Window, export_window, verify_bundle
 from audit.chain import Report
 from audit.replay import LaggingReadModelsError, ReplayFailedError, ReplayReport, replay_live
 from audit.signing import KeyFileError, generate_key, load_private, load_public, public_path
-from audit.verify import Head, SigningRefusedError, sign_checkpoint, verify_store, witness_heads
+from audit.verify import Head, SigningRefusedError, sign_checkpoint, witness_heads
 from audit.witness import WitnessError
 from domain.application import ChiboApplication
 from projections.registry import all_projections
 from projections.store import ReadStore
 from workers.settings import Settings
+from workers.verify import verify_everywhere
 from workers.wiring import init_db, make_app, make_read_store
 
 audit_app = typer.Typer(no_args_is_help=True, help="Kiểm toán (audit): history and integrity.")
@@ -444,6 +445,12 @@ def verify(
     allow_unsigned: Annotated[
         bool, typer.Option("--allow-unsigned", help="accept a store with no checkpoint yet")
     ] = False,
+    jobs: Annotated[
+        int | None,
+        typer.Option(
+            "--jobs", min=1, help="processes, each checking a window of the log (default: cores)"
+        ),
+    ] = None,
 ) -> None:
     """Recompute every hash and check every signature; exit 1 at the first problem
     (also: no checkpoint, or a witness's checkpoint or an expected head no longer there)."""
@@ -470,12 +477,9 @@ def verify(
     if not key_path.exists() and public_path(key_path).exists():
         key_path = public_path(key_path)
     public = _public_key(key_path)
-    app, store = make_app(settings), make_read_store(settings)
-    try:
-        report = verify_store(app, store, public, allow_unsigned=allow_unsigned, heads=heads)
-    finally:
-        store.close()
-        app.close()
+    report = verify_everywhere(
+        settings, public, jobs=jobs, allow_unsigned=allow_unsigned, heads=heads
+    )
     _print(report, settings.safe_database_url)
 
 

@@ -12,7 +12,6 @@ import typer
 from rich.table import Table
 
 from audit.signing import KeyFileError, load_public
-from audit.verify import verify_store
 from domain.periods import judged_on
 from projections.compliance import compliance
 from projections.rollup import Totals, totals
@@ -20,6 +19,7 @@ from workers.cli.app import REFUSED, USAGE, app, console, fail, load_settings
 from workers.cli.records import _period
 from workers.partitions import Directory, DirectoryError, load_directory
 from workers.settings import redact_url
+from workers.verify import verify_everywhere
 from workers.wiring import make_app, make_read_store
 
 partitions_app = typer.Typer(
@@ -141,12 +141,7 @@ def verify_command(
     failed = False
     for partition in found.partitions:
         settings = partition.settings(base)
-        application, store = make_app(settings), make_read_store(settings)
-        try:
-            report = verify_store(application, store, public, allow_unsigned=allow_unsigned)
-        finally:
-            store.close()
-            application.close()
+        report = verify_everywhere(settings, public, allow_unsigned=allow_unsigned)
         if report.problem is None:
             console.print(
                 f"{partition.name}: OK — {report.events} events,"
