@@ -24,6 +24,7 @@ from audit.chain import (
     unsigned_checkpoint,
     verify,
 )
+from audit.recorders import RECORD_HASH
 from audit.signing import make_checkpoint, raw, signature_checker, store_checkpoint
 from domain.application import ChiboApplication
 from domain.persistence import read_rows
@@ -167,22 +168,23 @@ def verify_store(
     from outside (a witness, an expected head) still there as it was."""
     stored = checkpoints(store)
     report = verify(stored_rows(app), chain_rows(store), stored, signature_checker(public))
-    return finish_check(report, store, public, allow_unsigned=allow_unsigned, heads=heads)
+    return finish_check(report, store, stored, public, allow_unsigned=allow_unsigned, heads=heads)
 
 
 def finish_check(
     report: Report,
     store: ReadStore,
+    stored: Sequence[Checkpoint],
     public: Ed25519PublicKey,
     *,
     allow_unsigned: bool = False,
     heads: Iterable[Head] = (),
 ) -> Report:
     """What `verify_store` checks once the chain itself verified (`report`, of the whole
-    log, in one piece or put together from windows: `combine`)."""
+    log, in one piece or put together from windows: `combine`) against the store's
+    checkpoints `stored`."""
     if report.problem is not None:
         return report
-    stored = checkpoints(store)
     report.problem = _check_heads(report, store, stored, heads, raw(public))
     if report.problem is None and report.events and not report.checkpoints and not allow_unsigned:
         report.problem = Problem(
@@ -246,11 +248,7 @@ def _stored_record_hash(store: ReadStore) -> Callable[[str, int], bytes | None]:
     begun before it."""
 
     def previous_record(originator: str, version: int) -> bytes | None:
-        rows = store.query(
-            "SELECT record_hash FROM chibo_chain WHERE originator_id = %s"
-            " AND originator_version = %s",
-            (originator, version),
-        )
+        rows = store.query(RECORD_HASH.format(p="%s"), (originator, version))
         return bytes(rows[0][0]) if rows else None
 
     return previous_record

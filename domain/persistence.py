@@ -77,7 +77,7 @@ class PydanticMapper(Mapper[Any]):
 
     def decode(self, originator_id: UUID | str, version: int, topic: str, data: bytes) -> Any:
         """A stored event's domain event, from its columns (a page of the log is read as
-        rows: `audit.recorders.read_rows`). Reading the log is mostly this method: one
+        rows: `read_rows`). Reading the log is mostly this method: one
         lookup per topic, nothing repeated."""
         try:
             cls, build, versioned, personal = _PLANS[topic]

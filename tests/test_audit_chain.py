@@ -17,7 +17,14 @@ from typer.testing import CliRunner
 from audit.bundle import verify_bundle
 from audit.chain import Report
 from audit.signing import generate_key, load_private, load_public
-from audit.verify import combine, finish_check, sign_checkpoint, verify_store, verify_window
+from audit.verify import (
+    checkpoints,
+    combine,
+    finish_check,
+    sign_checkpoint,
+    verify_store,
+    verify_window,
+)
 from domain import commands as c
 from workers.cli import app as cli
 from workers.scenario.format import load_scenario
@@ -83,7 +90,9 @@ def check(settings: Settings) -> Report:
         head = app.recorder.max_notification_id() or 0
         for jobs in (2, 3):
             parts = [verify_window(app, store, public, a, b) for a, b in windows(head, jobs)]
-            assert finish_check(combine(parts), store, public) == report, f"{jobs} windows"
+            assert finish_check(combine(parts), store, checkpoints(store), public) == report, (
+                f"{jobs} windows"
+            )
         return report
     finally:
         store.close()

@@ -19,7 +19,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from audit.chain import Report
 from audit.signing import raw
-from audit.verify import Head, combine, finish_check, verify_store, verify_window
+from audit.verify import Head, checkpoints, combine, finish_check, verify_store, verify_window
 from workers.settings import Settings
 from workers.wiring import make_app, make_read_store
 
@@ -77,7 +77,12 @@ def verify_everywhere(
                 )
             )
         return finish_check(
-            combine(reports), store, public, allow_unsigned=allow_unsigned, heads=heads
+            combine(reports),
+            store,
+            checkpoints(store),
+            public,
+            allow_unsigned=allow_unsigned,
+            heads=heads,
         )
     finally:
         store.close()

@@ -298,16 +298,16 @@ class ChiboActivities:
         org: Organisation = self.app.view(Organisation.id_for(key))
         return org
 
-    def _organisation_of(self, cell: str) -> str:
-        """The cell's organisation, from its view (a cell's history is long; this never
-        changes)."""
-        found: Cell = self.app.view(Cell.id_for(cell))
-        return found.organisation
+    def _cell(self, key: str) -> Cell:
+        """Read only: the cell's per-thread view, brought up to date (a cell's history
+        is long)."""
+        cell: Cell = self.app.view(Cell.id_for(key))
+        return cell
 
     @implements(defs.followup_info)
     def followup_info(self, resolution: str) -> FollowUpInfo:
         res: Resolution = self._get(Resolution, resolution)
-        policy = self._organisation(self._organisation_of(res.cell)).policy_on(res.deadline)
+        policy = self._organisation(self._cell(res.cell).organisation).policy_on(res.deadline)
         return FollowUpInfo(
             resolution=res.key,
             cell=res.cell,
@@ -326,7 +326,7 @@ class ChiboActivities:
         step = req.step
         if not res.is_open or res.deadline_on(step.on) != step.deadline:
             return False
-        cell: Cell = self.app.view(Cell.id_for(res.cell))  # read only, up to date
+        cell = self._cell(res.cell)
         org: Organisation = self._organisation(cell.organisation)
         subject = {"cell": res.cell, "resolution": res.key}
         base = f"{req.workflow_id}:{step.key}"

@@ -316,8 +316,9 @@ class Dispatcher:
         self.clock = clock or Clock()
         self.started: set[str] = set()
         self.signals_sent: dict[str, int] = {}
-        self._known: dict[UUID, tuple[str, str | None]] = {}
         """What this dispatcher asked of Temporal (a driver waits for workflows on it)."""
+        self._known: dict[UUID, tuple[str, str | None]] = {}
+        """Each record's key and its cell's organisation, once read (`_facts`)."""
 
     def key_of(self, originator_id: UUID) -> str:
         return self._facts(originator_id)[0]
