@@ -77,10 +77,16 @@ def chain_rows(
 
 
 def _window(
-    start: int | None, stop: int | None, topics: Sequence[str], inclusive: bool, p: str
+    start: int | None,
+    stop: int | None,
+    topics: Sequence[str],
+    inclusive: bool,
+    p: str,
+    excluding: Sequence[str] = (),
 ) -> tuple[str, list[Any]]:
     """The WHERE clause (with `p` placeholders) and parameters of a notifications page,
-    as the library's `select_notifications` reads them."""
+    as the library's `select_notifications` reads them, and without the topics
+    `excluding`."""
     where: list[str] = []
     params: list[Any] = []
     if start is not None:
@@ -92,6 +98,9 @@ def _window(
     if topics:
         where.append(f"topic IN ({', '.join([p] * len(topics))})")
         params += list(topics)
+    if excluding:
+        where.append(f"topic NOT IN ({', '.join([p] * len(excluding))})")
+        params += list(excluding)
     return (" WHERE " + " AND ".join(where) if where else ""), params
 
 
@@ -152,6 +161,7 @@ class _ReadsRows:
         topics: Sequence[str] = (),
         *,
         inclusive_of_start: bool = True,
+        excluding: Sequence[str] = (),
     ) -> list[Row]:
         raise NotImplementedError
 
@@ -193,10 +203,11 @@ class ChainedSQLiteApplicationRecorder(_ReadsRows, SQLiteApplicationRecorder):
         topics: Sequence[str] = (),
         *,
         inclusive_of_start: bool = True,
+        excluding: Sequence[str] = (),
     ) -> list[Row]:
         """A page of the log as plain tuples: reading the log is what a rebuild and a
         verify mostly do."""
-        where, params = _window(start, stop, topics, inclusive_of_start, "?")
+        where, params = _window(start, stop, topics, inclusive_of_start, "?", excluding)
         statement = (
             "SELECT rowid, originator_id, originator_version, topic, state"
             f" FROM {self.events_table_name}{where.format(position='rowid')}"
@@ -258,10 +269,11 @@ class ChainedPostgresApplicationRecorder(_ReadsRows, PostgresApplicationRecorder
         topics: Sequence[str] = (),
         *,
         inclusive_of_start: bool = True,
+        excluding: Sequence[str] = (),
     ) -> list[Row]:
         """A page of the log as tuples (not dicts), only the columns a notification
         holds: reading the log is what a rebuild and a verify mostly do."""
-        where, params = _window(start, stop, topics, inclusive_of_start, "%s")
+        where, params = _window(start, stop, topics, inclusive_of_start, "%s", excluding)
         statement = (
             "SELECT notification_id, originator_id, originator_version, topic, state"
             f' FROM "{self.datastore.schema}"."{self.events_table_name}"'

@@ -403,19 +403,30 @@ class MeetingsProjection(Projection):
         """The attendance column (with who is counted, R13) and its counted totals; notes
         the cell the members were listed in."""
         present, excused, absent = session.present, session.excused, session.absent
-        members = set(present).union(excused, absent)
         statuses = self._status_spans(w)
         organisation = self._organisation_of(w, cell)
-        uncounted = {
-            member
-            for member in members.difference(statuses.always.get(organisation, ()))
-            if not statuses.counted((organisation, member), held_on)
-        }
+        # Most meetings list only members already known here and counted whatever the
+        # day: subset checks of the three lists, no set built for them (a rebuild does
+        # this for every meeting ever held).
+        always = statuses.always.get(organisation, _NOBODY)
+        uncounted: set[str] = set()
+        if not (
+            always.issuperset(present) and always.issuperset(excused) and always.issuperset(absent)
+        ):
+            uncounted = {
+                member
+                for part in (present, excused, absent)
+                for member in part
+                if member not in always and not statuses.counted((organisation, member), held_on)
+            }
         listed = self._listed_cells(w)
         known = listed.get(cell)
         if known is None:
             known = listed[cell] = set()
-        if not members.issubset(known):
+        if not (
+            known.issuperset(present) and known.issuperset(excused) and known.issuperset(absent)
+        ):
+            members = set(present).union(excused, absent)
             for member in sorted(members.difference(known)):
                 w.insert("rm_meeting_member_cells", ("member", "cell"), (member, cell))
             known.update(members)
@@ -461,6 +472,7 @@ _SCORED = _by_id("score = v.score, scores = v.scores", ("score", "integer"), ("s
 
 
 _SINCE = itemgetter(0)
+_NOBODY: frozenset[str] = frozenset()
 
 
 class _Statuses:

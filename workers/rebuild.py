@@ -18,7 +18,7 @@ from typing import Any
 from projections.projector import Projector
 from projections.registry import all_projections
 from workers.settings import Settings
-from workers.wiring import make_app, make_read_store
+from workers.stores import make_app, make_read_store
 
 WEIGHTS: dict[str, float] = {
     "meetings": 4.5,

@@ -21,7 +21,7 @@ from audit.chain import Report
 from audit.signing import raw
 from audit.verify import Head, checkpoints, combine, finish_check, verify_store, verify_window
 from workers.settings import Settings
-from workers.wiring import make_app, make_read_store
+from workers.stores import make_app, make_read_store
 
 MIN_WINDOW = 50_000
 """Events a window holds at least: below that, starting a process costs more than it
