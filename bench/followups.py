@@ -166,10 +166,18 @@ async def start_all(
     with Progress(*columns, console=console, transient=True) as bar:
         task = bar.add_task(label, total=len(ids))
 
+        started = [0]
+
         async def one(key: str) -> None:
             async with gate:
                 await start(key)
                 bar.advance(task)
+                started[0] += 1
+                if started[0] % max(1, len(ids) // 10) == 0:
+                    console.print(
+                        f"{label}: {started[0]:,} of {len(ids):,} started"
+                        f" in {time.perf_counter() - began:,.0f} s"
+                    )
 
         began = time.perf_counter()
         await asyncio.gather(*(one(key) for key in ids))
@@ -201,15 +209,27 @@ class Counting(Interceptor):
 
 async def until_done(counting: Counting, name: str, total: int, stall: float = 120.0) -> float:
     """Seconds until the worker has completed `total` activities `name` (polled); a
-    TimeoutError when none completes for `stall` seconds."""
+    TimeoutError when none completes for `stall` seconds. Shown as a bar, and told in a
+    line at each tenth (a run stopped early still says how far it came, and when)."""
     began = last_move = time.perf_counter()
-    seen = -1
-    while counting.done[name] < total:
-        if counting.done[name] != seen:
-            seen, last_move = counting.done[name], time.perf_counter()
-        elif time.perf_counter() - last_move > stall:
-            raise TimeoutError(f"{name}: {seen} of {total} done, none for {stall:.0f} s")
-        await asyncio.sleep(0.05)
+    seen, told = -1, 0
+    columns = (TextColumn(name), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=console, transient=True) as bar:
+        task = bar.add_task(name, total=total)
+        while counting.done[name] < total:
+            done = counting.done[name]
+            if done != seen:
+                seen, last_move = done, time.perf_counter()
+                bar.update(task, completed=done)
+                while told < 9 and done >= total * (told + 1) // 10:
+                    told += 1
+                    console.print(
+                        f"{name}: {done:,} of {total:,} done"
+                        f" {time.perf_counter() - began:,.0f} s after the last start"
+                    )
+            elif time.perf_counter() - last_move > stall:
+                raise TimeoutError(f"{name}: {seen} of {total} done, none for {stall:.0f} s")
+            await asyncio.sleep(0.05)
     return time.perf_counter() - began
 
 
