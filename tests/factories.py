@@ -136,3 +136,21 @@ def project(app: ChiboApplication, store: Any, batch_size: int = 500) -> None:
     from projections.registry import all_projections
 
     Projector(app, store, all_projections(), batch_size=batch_size).run_until_caught_up()
+
+
+def missed_meeting(organisation: str, cell: str, period: str, command_id: str) -> c.RaiseEscalation:
+    """R1's escalation of a month `period` (YYYY-MM) without `cell`'s meeting, raised
+    the next day by the system, to member m04."""
+    year, month = (int(part) for part in period.split("-"))
+    next_day = date(year + month // 12, month % 12 + 1, 1)
+    return c.RaiseEscalation(
+        actor="chibo",
+        command_id=command_id,
+        occurred_on=next_day,
+        organisation=organisation,
+        kind="meeting_missed",
+        rule="R1",
+        subject={"cell": cell},
+        period=period,
+        recipients=["m04"],
+    )

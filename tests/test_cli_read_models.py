@@ -11,10 +11,10 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from domain import commands as c
 from projections.projector import Projector
 from projections.registry import all_projections
 from projections.store import ReadStore
+from tests.factories import missed_meeting
 from workers.cli import app as cli
 from workers.rebuild import WEIGHTS, groups
 from workers.scenario.format import load_scenario
@@ -29,19 +29,7 @@ def _imported(settings: Settings) -> None:
     app, store = make_app(settings), make_read_store(settings)
     try:
         Importer(app, load_scenario(SCENARIOS / "ward-q1.yaml")).run()
-        app.handle(
-            c.RaiseEscalation(
-                actor="chibo",
-                command_id="esc-1",
-                occurred_on=date(2026, 3, 1),
-                organisation="tb",
-                kind="meeting_missed",
-                rule="R1",
-                subject={"cell": "c2"},
-                period="2026-02",
-                recipients=["m04"],
-            )
-        )
+        app.handle(missed_meeting("tb", "c2", "2026-02", "esc-1"))
         Projector(app, store, all_projections()).run_until_caught_up()
     finally:
         store.close()

@@ -5,10 +5,14 @@ compliance equals the sum of what each partition's own `chibo compliance` says."
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import functools
 import json
+import re
 import uuid
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -16,16 +20,24 @@ import psycopg
 import pytest
 import yaml
 from psycopg import sql
-from temporalio.client import Client
+from temporalio.client import Client, WorkflowExecutionStatus
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 from typer.testing import CliRunner
 
+from api.accounts import AccountStore
+from audit.moves import begin_move_in, clear_unfinished, moves
 from audit.signing import generate_key
+from domain.access import Caller
+from domain.cell import Cell
+from domain.organisation import Organisation
+from projections.compliance import compliance
 from projections.projector import Projector
 from projections.registry import all_projections
+from projections.tracking import get_position, set_position
 from tests.conftest import PG_ADMIN, _binary
+from tests.factories import missed_meeting
 from tests.test_audit_chain import Store, _flip_byte
 from workers.cli import app as cli
 from workers.partitions import Directory, Partition, load_directory
@@ -37,6 +49,7 @@ from workers.worker import build_worker
 from workflows.activities import ChiboActivities
 from workflows.calendar import OrganisationCalendar, calendar_workflow_id
 from workflows.dispatcher import Dispatcher
+from workflows.escalation import escalation_workflow_id
 
 pytestmark = [pytest.mark.postgres, pytest.mark.temporal]
 WARD = Path(__file__).parent / "scenarios" / "ward-q1.yaml"
@@ -149,10 +162,10 @@ def test_rollup_is_the_sum_of_each_partitions_own_figures(directory: Path) -> No
     assert total["attendance_rate"] == round(total["counted_present"] / total["counted"], 4)
 
 
-async def test_each_partition_runs_its_workflows_in_its_own_namespace(
-    directory: Path, tmp_path: Path
-) -> None:
-    parts = load_directory(directory)
+@contextlib.asynccontextmanager
+async def _temporal(parts: Directory) -> AsyncIterator[dict[str, Client]]:
+    """One local Temporal server with both partitions' namespaces: a client for each
+    (by partition name); CHIBO_TEMPORAL_ADDRESS is left to the caller."""
     bac, nam = parts.named("bac"), parts.named("nam")
     env = await WorkflowEnvironment.start_local(
         namespace=bac.temporal_namespace,
@@ -162,32 +175,281 @@ async def test_each_partition_runs_its_workflows_in_its_own_namespace(
     )
     try:
         target = env.client.service_client.config.target_host
-        for partition, org in ((bac, "tb"), (nam, "q1")):
-            settings = partition.settings(Settings(data_dir=tmp_path))
-            client = await Client.connect(
-                target,
-                namespace=partition.temporal_namespace,
-                data_converter=pydantic_data_converter,
+        yield {
+            p.name: await Client.connect(
+                target, namespace=p.temporal_namespace, data_converter=pydantic_data_converter
             )
-            app, store = make_app(settings), make_read_store(settings)
-            try:
-                activities = ChiboActivities(app, functools.partial(make_read_store, settings))
-                async with build_worker(client, settings.task_queue, activities):
-                    dispatcher = Dispatcher(app, store, client, settings.task_queue)
-                    while await dispatcher.run_once():
-                        pass
-                    handle = client.get_workflow_handle(calendar_workflow_id(org))
-                    assert await handle.query(OrganisationCalendar.year) == 2026
-                    await handle.terminate("test done")
-            finally:
-                activities.close()
-                store.close()
-                app.close()
-        # Each organisation's calendar lives in its partition's namespace only.
-        other = await Client.connect(
-            target, namespace=nam.temporal_namespace, data_converter=pydantic_data_converter
-        )
-        with pytest.raises(RPCError):
-            await other.get_workflow_handle(calendar_workflow_id("tb")).describe()
+            for p in (bac, nam)
+        }
     finally:
         await env.shutdown()
+
+
+async def _dispatch_all(
+    settings: Settings,
+    client: Client,
+    then: Callable[[Client], Awaitable[None]] | None = None,
+) -> set[str]:
+    """Runs the partition's dispatcher (and a worker) until it has caught up, then
+    `then` while the worker still runs; returns the workflows the dispatcher started."""
+    app, store = make_app(settings), make_read_store(settings)
+    activities = ChiboActivities(app, functools.partial(make_read_store, settings))
+    try:
+        async with build_worker(client, settings.task_queue, activities):
+            dispatcher = Dispatcher(app, store, client, settings.task_queue)
+            while await dispatcher.run_once():
+                pass
+            if then is not None:
+                await then(client)
+            return dispatcher.started
+    finally:
+        activities.close()
+        store.close()
+        app.close()
+
+
+async def test_each_partition_runs_its_workflows_in_its_own_namespace(
+    directory: Path, tmp_path: Path
+) -> None:
+    parts = load_directory(directory)
+    async with _temporal(parts) as clients:
+        for name, org in (("bac", "tb"), ("nam", "q1")):
+
+            async def calendar_runs(client: Client, org: str = org) -> None:
+                handle = client.get_workflow_handle(calendar_workflow_id(org))
+                assert await handle.query(OrganisationCalendar.year) == 2026
+                await handle.terminate("test done")
+
+            settings = parts.named(name).settings(Settings(data_dir=tmp_path))
+            await _dispatch_all(settings, clients[name], calendar_runs)
+        # Each organisation's calendar lives in its partition's namespace only.
+        with pytest.raises(RPCError):
+            await clients["nam"].get_workflow_handle(calendar_workflow_id("tb")).describe()
+
+
+# --- moving an organisation (`chibo partitions move`) ---------------------------------
+
+
+def _renamed_ward(organisation: str) -> Scenario:
+    """ward-q1 as `organisation`, its cells renamed (`c1` → `{organisation}c1`), so that
+    no record id is one another ward of ward-q1 has."""
+    text = re.sub(r"\bc([12])\b", rf"{organisation}c\1", WARD.read_text(encoding="utf-8"))
+    data: dict[str, Any] = yaml.safe_load(text)
+    data["organization"]["id"] = organisation
+    return Scenario.model_validate(data)
+
+
+def _q3_in_nam(directory: Path) -> Directory:
+    """A third ward, q3, in partition nam: its records, an escalation, an account."""
+    parts = load_directory(directory)
+    nam = parts.named("nam")
+    parts = Directory(
+        partitions=[
+            p.model_copy(update={"organisations": [*p.organisations, "q3"]}) if p is nam else p
+            for p in parts.partitions
+        ]
+    )
+    directory.write_text(yaml.safe_dump(parts.model_dump()), encoding="utf-8")
+    settings = nam.settings(Settings())
+    app, store = make_app(settings), make_read_store(settings)
+    try:
+        Importer(app, _renamed_ward("q3")).run()
+        app.handle(missed_meeting("q3", "q3c2", "2026-02", "q3-esc-1"))
+        Projector(app, store, all_projections()).run_until_caught_up()
+        accounts = AccountStore(store)
+        accounts.add(Caller("q3", "m10"), "mật-khẩu-q3-m10")
+        accounts.add(Caller("q1", "m10"), "mật-khẩu-q1-m10")
+    finally:
+        store.close()
+        app.close()
+    return parts
+
+
+def _q3_figures(settings: Settings) -> dict[str, Any]:
+    app, store = make_app(settings), make_read_store(settings)
+    try:
+        Projector(app, store, all_projections()).run_until_caught_up()
+        found = compliance(
+            store, date(2026, 1, 1), date(2026, 3, 31), app.policy_on, organisation="q3"
+        )
+        return found.model_dump(mode="json")
+    finally:
+        store.close()
+        app.close()
+
+
+def _accounts(settings: Settings) -> dict[tuple[str, str], bool]:
+    store = make_read_store(settings)
+    try:
+        return {(a.organisation, a.member): a.disabled for a in AccountStore(store).accounts()}
+    finally:
+        store.close()
+
+
+def _move(directory: Path, organisation: str, code: int = 0) -> str:
+    """`chibo partitions move ORG --to bac`, its workflows left alone (none run)."""
+    return run(
+        "partitions",
+        "move",
+        organisation,
+        "--to",
+        "bac",
+        "--directory",
+        str(directory),
+        "--no-stop-workflows",
+        code=code,
+    )
+
+
+def _head(settings: Settings) -> int:
+    app = make_app(settings)
+    try:
+        return app.recorder.max_notification_id() or 0
+    finally:
+        app.close()
+
+
+def test_an_organisation_moves_with_its_history_and_both_chains_verify(
+    directory: Path,
+) -> None:
+    parts = _q3_in_nam(directory)
+    bac, nam = parts.named("bac").settings(Settings()), parts.named("nam").settings(Settings())
+    before = _q3_figures(nam)
+    assert set(before["cells"]) == {"q3c1", "q3c2"}
+    assert before["cells"]["q3c1"]["resolutions"]["adopted"] > 0
+    bac_head, nam_head = _head(bac), _head(nam)
+
+    out = _move(directory, "q3")
+    assert "q3: nam → bac" in out
+    # The directory now names bac, and only bac, for q3.
+    moved = load_directory(directory)
+    assert moved.partition_of("q3").name == "bac" and "q3" not in moved.named("nam").organisations
+
+    # Every q3 event of nam, and nothing else, was appended to bac's log after its head.
+    nam_app, bac_app = make_app(nam), make_app(bac)
+    try:
+        copied = [
+            (n.originator_id, n.originator_version, n.topic, n.state)
+            for n in bac_app.recorder.select_notifications(start=bac_head + 1, limit=10_000)
+        ]
+        source = [
+            (n.originator_id, n.originator_version, n.topic, n.state)
+            for n in nam_app.recorder.select_notifications(start=1, limit=10_000)
+        ]
+    finally:
+        nam_app.close()
+        bac_app.close()
+    q3_streams = {row[0] for row in copied}
+    assert copied == [row for row in source if row[0] in q3_streams]
+    assert Organisation.id_for("q3") in q3_streams and Cell.id_for("q3c1") in q3_streams
+    assert Cell.id_for("c1") not in q3_streams  # q1's cell c1 stays in nam
+    assert any(topic == "chibo.Escalation.Raised" for _, _, topic, _ in copied)
+    assert not any(topic.startswith("chibo.CommandRecord") for _, _, topic, _ in copied)
+    assert _head(nam) == nam_head  # the source's log is never rewritten
+
+    # Both chains verify alone, each from its own checkpoint signed by the move.
+    out = run("partitions", "verify", "--directory", str(directory))
+    assert "bac: OK" in out and "nam: OK" in out
+    # The target's read models say of q3 what the source's did.
+    assert _q3_figures(bac) == before
+    # Each store records the move; the target's range is the copied events.
+    bac_store, nam_store = make_read_store(bac), make_read_store(nam)
+    try:
+        (into,), (out_of,) = moves(bac_store), moves(nam_store)
+    finally:
+        bac_store.close()
+        nam_store.close()
+    assert (into.direction, into.partition, into.first, into.last) == (
+        "in",
+        "nam",
+        bac_head + 1,
+        bac_head + len(copied),
+    )
+    assert (out_of.direction, out_of.partition, out_of.events) == ("out", "bac", len(copied))
+    assert out_of.source_head == nam_head and into.source_hash == out_of.source_hash
+    # q3's account went with it; in nam it is disabled, q1's untouched.
+    assert _accounts(bac) == {("q3", "m10"): False}
+    assert _accounts(nam)[("q3", "m10")] is True and _accounts(nam)[("q1", "m10")] is False
+
+    # Moving it again is refused: it is in bac now.
+    out = _move(directory, "q3", code=1)
+    assert "đã ở phân vùng bac" in out
+
+
+def test_a_move_onto_record_ids_the_target_has_is_refused_and_changes_nothing(
+    directory: Path,
+) -> None:
+    parts = _q3_in_nam(directory)
+    bac, nam = parts.named("bac").settings(Settings()), parts.named("nam").settings(Settings())
+    bac_head, text = _head(bac), directory.read_text(encoding="utf-8")
+    # q1's cells are c1 and c2, as tb's in bac.
+    out = _move(directory, "q1", code=1)
+    assert "TỪ CHỐI CHUYỂN" in out and "trùng mã" in out
+    assert _head(bac) == bac_head and directory.read_text(encoding="utf-8") == text
+    assert _accounts(nam)[("q1", "m10")] is False  # enabled again
+    assert _accounts(bac) == {}
+
+
+def test_a_source_that_does_not_verify_is_not_moved(directory: Path) -> None:
+    parts = _q3_in_nam(directory)
+    bac, nam = parts.named("bac").settings(Settings()), parts.named("nam").settings(Settings())
+    bac_head = _head(bac)
+    _flip_byte(Store(Settings(database_url=nam.database_url)), 3)
+    out = _move(directory, "q3", code=1)
+    assert "chuỗi của phân vùng nguồn không hợp lệ" in out and "position 3" in out
+    assert _head(bac) == bac_head
+    assert _accounts(nam)[("q3", "m10")] is False
+
+
+async def test_a_move_stops_the_sources_workflows_and_the_target_does_not_notify_again(
+    directory: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    parts = _q3_in_nam(directory)
+    bac, nam = parts.named("bac"), parts.named("nam")
+    async with _temporal(parts) as clients:
+        nam_client, bac_client = clients["nam"], clients["bac"]
+        monkeypatch.setenv("CHIBO_TEMPORAL_ADDRESS", nam_client.service_client.config.target_host)
+        escalation = escalation_workflow_id("meeting_missed/cell=q3c2/2026-02/1")
+        started = await _dispatch_all(nam.settings(Settings()), nam_client)
+        # In nam, q3's escalation was news: delivered, and followed up.
+        assert escalation in started
+        assert any(w.startswith("delivery-escalation-") for w in started)
+
+        # A copy under way holds bac's dispatcher at the head it began after.
+        bac_settings = bac.settings(Settings())
+        await _dispatch_all(bac_settings, bac_client)
+        bac_head = _head(bac_settings)
+        store = make_read_store(bac_settings)
+        try:
+            with store.transaction() as cur:
+                begin_move_in(cur, "q9", "nam", 1, "00", bac_head - 5)
+                set_position(cur, "dispatcher", bac_head - 10)
+            held = await _dispatch_all(bac_settings, bac_client)
+            with store.transaction() as cur:
+                assert get_position(cur, "dispatcher") == bac_head - 5
+                clear_unfinished(cur, "q9")
+        finally:
+            store.close()
+        assert held == set()  # tb's calendar is already running: nothing new
+
+        # The command runs its own event loop, as from a shell.
+        await asyncio.to_thread(
+            run, "partitions", "move", "q3", "--to", "bac", "--directory", str(directory)
+        )
+        # q3's calendar no longer runs in nam; q1's still does.
+        q3_calendar = await nam_client.get_workflow_handle(calendar_workflow_id("q3")).describe()
+        q1_calendar = await nam_client.get_workflow_handle(calendar_workflow_id("q1")).describe()
+        assert q3_calendar.status == WorkflowExecutionStatus.TERMINATED
+        assert q1_calendar.status == WorkflowExecutionStatus.RUNNING
+
+        # In bac, its duties go on (its calendar, the escalation's follow-up); the
+        # escalation's notice and webhook went out from nam and are not sent again.
+        moved = await _dispatch_all(bac_settings, bac_client)
+        assert {calendar_workflow_id("q3"), escalation} <= moved
+        sent_from_nam = {
+            w for w in started if w.startswith(("delivery-", "webhook-")) and "q3" in w
+        }
+        assert len(sent_from_nam) >= 4  # the escalation's two rounds, the reminders
+        assert not sent_from_nam & moved
+        handle = bac_client.get_workflow_handle(calendar_workflow_id("q3"))
+        assert (await handle.describe()).status == WorkflowExecutionStatus.RUNNING

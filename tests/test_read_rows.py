@@ -6,14 +6,13 @@ events are ones it leaves out."""
 from __future__ import annotations
 
 from collections import Counter
-from datetime import date
 from pathlib import Path
 from typing import Any
 
-from domain import commands as c
 from domain.persistence import read_rows
 from projections.projector import Projector
 from projections.registry import all_projections
+from tests.factories import missed_meeting
 from workers.scenario.format import load_scenario
 from workers.scenario.importer import Importer
 from workers.settings import Settings
@@ -31,20 +30,6 @@ class _NotificationsOnly:
 
     def select_notifications(self, start: int, limit: int, stop: int | None = None) -> Any:
         return self._recorder.select_notifications(start, limit, stop)
-
-
-def _escalation() -> c.RaiseEscalation:
-    return c.RaiseEscalation(
-        actor="chibo",
-        command_id="esc-last",
-        occurred_on=date(2026, 3, 31),
-        organisation="tb",
-        kind="meeting_missed",
-        rule="R1",
-        subject={"cell": "c2"},
-        period="2026-03",
-        recipients=["m04"],
-    )
 
 
 def test_rows_leave_out_exactly_the_topics_asked(settings: Settings) -> None:
@@ -74,7 +59,9 @@ def test_a_group_rebuilt_leaving_events_out_ends_at_the_head(settings: Settings)
     app, store = make_app(settings), make_read_store(settings)
     try:
         Importer(app, load_scenario(SCENARIOS / "ward-q1.yaml")).run()
-        app.handle(_escalation())  # the last event: the meetings read model ignores it
+        app.handle(
+            missed_meeting("tb", "c2", "2026-03", "esc-last")
+        )  # the last event: the meetings read model ignores it
         head = app.recorder.max_notification_id()
         [meetings] = [p for p in all_projections() if p.name == "meetings"]
         live = Projector(app, store, [meetings])

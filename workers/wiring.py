@@ -14,6 +14,7 @@ from api.calendar import DDL as CALENDAR_DDL
 from api.contacts import DDL as CONTACTS_DDL
 from api.contacts import ContactStore
 from api.deps import Services
+from audit.moves import DDL as MOVES_DDL
 from audit.replay import rebuild_to
 from documents.issue import Rebuild
 from domain.application import ChiboApplication
@@ -51,6 +52,7 @@ def init_db(settings: Settings) -> list[str]:
         "chibo_contact_kinds",
         "chibo_webhooks",
         "chibo_webhook_deliveries",
+        "chibo_moves",
     ]
     try:
         with store.transaction() as cur:
@@ -60,6 +62,7 @@ def init_db(settings: Settings) -> list[str]:
                 *CONTACTS_DDL,
                 *CALENDAR_DDL,
                 *WEBHOOKS_DDL,
+                *MOVES_DDL,
             ):
                 cur.execute(statement)
             outdated = []

@@ -22,6 +22,7 @@ from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
+from audit.moves import history
 from domain.cell import Cell
 from domain.meeting import Meeting
 from domain.notices import Escalation, Reminder
@@ -278,6 +279,15 @@ REACTIONS: dict[type[Any], Reaction] = RULE_REACTIONS | NOTICE_REACTIONS
 """The behaviour map: what each stored event asks of Temporal (by its exact class:
 event classes are never subclassed). Every other event asks nothing."""
 
+HISTORY_REACTIONS: dict[type[Any], Reaction] = RULE_REACTIONS | {
+    Escalation.Raised: Starts(EscalationFollowUp.run, _escalation),
+    Escalation.Acknowledged: NOTICE_REACTIONS[Escalation.Acknowledged],
+    Escalation.Resolved: NOTICE_REACTIONS[Escalation.Resolved],
+}
+"""What history copied from another partition asks (`audit/moves.py`): the duties it
+steers go on here, but its notices and webhooks went out from the source already and
+are not sent twice."""
+
 
 def actions_for(
     event: Any,
@@ -366,14 +376,23 @@ class Dispatcher:
 
     async def run_once(self) -> int:
         """Delivers the next batch; returns how many events it held (0: caught up)."""
-        position = self.position()
-        notifications = self.app.recorder.select_notifications(
-            start=position + 1, limit=self.batch_size
-        )
+        with self.store.transaction() as cur:
+            position = get_position(cur, TRACKING_NAME)
+            moved = history(cur, self.store.backend)
+        limit = self.batch_size
+        if moved.hold_after is not None:
+            # An organisation's history is being copied in: its range is not known yet.
+            limit = min(limit, moved.hold_after - position)
+            if limit <= 0:
+                return 0
+        notifications = self.app.recorder.select_notifications(start=position + 1, limit=limit)
         for notification in notifications:
             event = self.app.mapper.to_domain_event(notification)
+            reactions = self.reactions
+            if moved.ranges and moved.copied(notification.id):
+                reactions = {t: r for t, r in HISTORY_REACTIONS.items() if t in reactions}
             actions = actions_for(
-                event, self.clock, self.key_of, self.org_of, self.record_at, self.reactions
+                event, self.clock, self.key_of, self.org_of, self.record_at, reactions
             )
             for action in actions:
                 await self.execute(action)

@@ -3,6 +3,7 @@ and roll-ups of every partition's figures."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from datetime import date
 from pathlib import Path
@@ -11,16 +12,24 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from audit.signing import KeyFileError, load_public
+from audit.signing import KeyFileError, load_private, load_public
+from audit.verify import SigningRefusedError
 from domain.periods import judged_on
 from projections.compliance import compliance
 from projections.rollup import Totals, totals
 from workers.cli.app import REFUSED, USAGE, app, console, fail, load_settings
 from workers.cli.records import _period
+from workers.moving import (
+    MoveRefusedError,
+    move_organisation,
+    moved_directory,
+    stop_workflows,
+    write_directory,
+)
 from workers.partitions import Directory, DirectoryError, load_directory
-from workers.settings import redact_url
+from workers.settings import Settings, redact_url
 from workers.verify import verify_everywhere
-from workers.wiring import make_app, make_read_store
+from workers.wiring import connect_temporal, make_app, make_read_store
 
 partitions_app = typer.Typer(
     no_args_is_help=True, help="Phân vùng (partitions): one store per province, roll-ups."
@@ -155,3 +164,69 @@ def verify_command(
             )
     if failed:
         raise typer.Exit(REFUSED)
+
+
+@partitions_app.command("move")
+def move_command(
+    organisation: Annotated[str, typer.Argument(help="the organisation (đảng ủy) to move")],
+    to: Annotated[str, typer.Option("--to", help="the partition that will hold it")],
+    directory: Annotated[Path | None, DIRECTORY] = None,
+    stop_workflows_too: Annotated[
+        bool,
+        typer.Option(
+            "--stop-workflows/--no-stop-workflows",
+            help="end its workflows in the source's Temporal namespace (default); without,"
+            " they must already be stopped",
+        ),
+    ] = True,
+) -> None:
+    """Moves an organisation's history to another partition: its writes stopped in the
+    source, the source's chain verified and signed, its records copied into the target's
+    log, its accounts, contacts and webhook with them, the target signed, and the
+    directory file rewritten to name the target (refused, nothing copied, if the source
+    does not verify or the target already has one of its record ids)."""
+    path = directory or load_settings().partitions_file
+    found = _directory(path)
+    assert path is not None  # _directory has refused otherwise
+    base = load_settings()
+    try:
+        key = load_private(base.audit_key_path)
+    except KeyFileError as error:
+        fail(f"khóa kiểm toán (audit key): {error}", USAGE)
+
+    def stop(ids: list[str]) -> int:
+        if not stop_workflows_too:
+            return 0
+        source = found.partition_of(organisation).settings(base)
+        return asyncio.run(_stop_in(source, ids, organisation, to))
+
+    try:
+        report = move_organisation(found, base, organisation, to, key, stop)
+    except MoveRefusedError as refused:
+        fail(f"TỪ CHỐI CHUYỂN (move refused): {refused}", REFUSED)
+    except SigningRefusedError as refused:
+        fail(
+            f"TỪ CHỐI CHUYỂN (move refused): chuỗi của phân vùng nguồn không hợp lệ"
+            f" (the source's chain does not verify): {refused.problem}",
+            REFUSED,
+        )
+    write_directory(path, moved_directory(found, organisation, to))
+    console.print(
+        f"{report.organisation}: {report.source} → {report.target}: {report.streams} hồ sơ"
+        f" (records), {report.events} sự kiện (events) at positions"
+        f" {report.first}–{report.last}; source head {report.source_head}:"
+        f"{report.source_hash}; {report.workflows_stopped} workflows stopped in the source;"
+        f" side rows {report.side_rows}; directory {path} updated",
+        markup=False,
+    )
+
+
+async def _stop_in(settings: Settings, ids: list[str], organisation: str, target: str) -> int:
+    try:
+        client = await connect_temporal(settings)
+    except RuntimeError as error:
+        raise MoveRefusedError(
+            f"không kết nối được Temporal (cannot reach Temporal at"
+            f" {settings.effective_temporal_address}): {error}"
+        ) from None
+    return await stop_workflows(client, ids, f"{organisation} moved to partition {target}")

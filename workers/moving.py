@@ -1,0 +1,402 @@
+"""Moving an organisation to another partition (`chibo partitions move`).
+
+A log is never rewritten: the organisation's history is copied, in its order, into the
+target's log (new positions in the target's chain), and stays in the source's log for
+auditors, with a row in each store saying so (`audit/moves.py`). In order:
+
+1. the source stops taking its writes: its accounts are disabled and their sessions
+   and calendar links dropped, and its workflows in the source's namespace are stopped;
+2. the source's chain must verify: a checkpoint of its head is signed, or the move is
+   refused and nothing is copied;
+3. its records (the organisation, its cells and every record of theirs, its ledgers,
+   escalations and reminders) are copied into the target in one transaction, after a
+   row that holds the target's dispatcher until the copy's range is known; a record id
+   the target already has refuses the move (two organisations may both have a `c1`);
+4. its accounts, contacts and webhook are copied; the target's chain is signed; the
+   directory names the target as its partition.
+
+The target's projector reads the copied events like any others; its dispatcher restarts
+the duties they steer (the calendar, follow-ups, escalations) but does not send their
+notices again (`workflows/dispatcher.py`, HISTORY_REACTIONS).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from uuid import UUID
+
+import yaml
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from eventsourcing.persistence import StoredEvent
+from temporalio.client import Client
+from temporalio.service import RPCError, RPCStatusCode
+
+from audit.chain import StoredRow
+from audit.moves import (
+    Move,
+    abandon_move_in,
+    begin_move_in,
+    clear_unfinished,
+    finish_move_in,
+    record_move_out,
+)
+from audit.verify import checkpoints, sign_checkpoint, stored_rows
+from domain.application import ChiboApplication
+from domain.cell import Cell
+from domain.command_log import CommandRecord
+from domain.notices import Escalation
+from domain.organisation import Organisation
+from domain.resolution import Resolution
+from projections.store import Cursor, ReadStore
+from workers.partitions import Directory, Partition
+from workers.settings import Settings
+from workers.stores import make_app, make_read_store
+from workflows.calendar import calendar_workflow_id
+from workflows.escalation import escalation_workflow_id
+from workflows.followup import followup_workflow_id
+
+SIDE_TABLES: dict[str, tuple[str, ...]] = {
+    "chibo_accounts": ("organisation", "member", "password_hash", "disabled", "created_at"),
+    "chibo_contacts": (
+        "organisation",
+        "member",
+        "email",
+        "digest",
+        "updated_at",
+        "updated_by",
+    ),
+    "chibo_contact_kinds": ("organisation", "member", "kind"),
+    "chibo_webhooks": ("organisation", "url", "secret", "set_by", "set_at"),
+}
+"""The organisation's rows outside the log that go with it (sessions and calendar links
+do not: they name the source partition, and are issued again in the target)."""
+
+
+class MoveRefusedError(ValueError):
+    """The move cannot be made; nothing was copied (the message says why, for users)."""
+
+
+@dataclass
+class Owned:
+    """An organisation's part of a log: its streams' rows in log order, and the keys
+    of the records whose workflows steer its duties."""
+
+    rows: list[StoredRow] = field(default_factory=list)
+    streams: set[str] = field(default_factory=set)
+    cells: set[str] = field(default_factory=set)
+    resolutions: list[str] = field(default_factory=list)
+    escalations: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class MoveReport:
+    organisation: str
+    source: str
+    target: str
+    streams: int
+    events: int
+    first: int
+    last: int
+    source_head: int
+    source_hash: str
+    side_rows: dict[str, int]
+    workflows_stopped: int
+
+
+def owned_by(app: ChiboApplication, organisation: str, stop: int) -> Owned:
+    """The organisation's streams in the log up to `stop`: a stream is its own when its
+    first event names it, or names one of its cells (founded before their records)."""
+    owned = Owned()
+    decode = app.mapper.decode
+    for row in stored_rows(app, 1, stop):
+        if row.version == 1:
+            event = decode(UUID(row.originator_id), 1, row.topic, row.state)
+            if not _belongs(event, organisation, owned):
+                continue
+            owned.streams.add(row.originator_id)
+        elif row.originator_id not in owned.streams:
+            continue
+        owned.rows.append(row)
+    return owned
+
+
+def _belongs(event: object, organisation: str, owned: Owned) -> bool:
+    if isinstance(event, Organisation.Registered):
+        return event.key == organisation
+    if isinstance(event, CommandRecord.Accepted):
+        return False  # the command log keys retries, not records: it stays
+    found = getattr(event, "organisation", None)
+    cell = getattr(event, "cell", None)
+    if isinstance(found, str):
+        mine = found == organisation
+        if mine and isinstance(event, Cell.Founded):
+            owned.cells.add(event.key)
+        elif mine and isinstance(event, Escalation.Raised):
+            owned.escalations.append(event.key)
+        return mine
+    if isinstance(cell, str):
+        mine = cell in owned.cells
+        if mine and isinstance(event, Resolution.Adopted):
+            owned.resolutions.append(event.key)
+        return mine
+    raise MoveRefusedError(
+        f"không rõ hồ sơ {type(event).__qualname__} thuộc đảng ủy nào"
+        f" (cannot tell whose record {type(event).__qualname__} is)"
+    )
+
+
+def _taken(target: ChiboApplication, streams: set[str]) -> list[str]:
+    """The streams the target's log already has."""
+    return sorted(s for s in streams if target.recorder.select_events(UUID(s), desc=True, limit=1))
+
+
+SideRows = dict[str, list[tuple[object, ...]]]
+
+
+def _side_rows(cur: Cursor, organisation: str) -> SideRows:
+    found: SideRows = {}
+    for table, columns in SIDE_TABLES.items():
+        cur.execute(
+            f"SELECT {', '.join(columns)} FROM {table} WHERE organisation = %s", (organisation,)
+        )
+        found[table] = [tuple(row) for row in cur.fetchall()]
+    return found
+
+
+def _put_side_rows(cur: Cursor, organisation: str, rows: SideRows) -> None:
+    """The organisation's rows in the target: only leftovers of an earlier attempt can
+    be there (its records were not), so they are replaced."""
+    for table, columns in SIDE_TABLES.items():
+        cur.execute(f"DELETE FROM {table} WHERE organisation = %s", (organisation,))
+        if rows[table]:
+            cur.executemany(
+                f"INSERT INTO {table} ({', '.join(columns)})"
+                f" VALUES ({', '.join(['%s'] * len(columns))})",
+                rows[table],
+            )
+
+
+def _stop_writes(store: ReadStore, organisation: str) -> tuple[list[str], SideRows]:
+    """Disables the organisation's accounts here and drops their sessions and calendar
+    links; returns the members whose accounts were enabled (to enable again if the move
+    does not happen) and its rows to copy, as they were just before."""
+    with store.transaction() as cur:
+        side = _side_rows(cur, organisation)
+        cur.execute(
+            "SELECT member FROM chibo_accounts WHERE organisation = %s AND disabled = 0",
+            (organisation,),
+        )
+        enabled = [str(row[0]) for row in cur.fetchall()]
+        cur.execute(
+            "UPDATE chibo_accounts SET disabled = 1 WHERE organisation = %s", (organisation,)
+        )
+        cur.execute("DELETE FROM chibo_sessions WHERE organisation = %s", (organisation,))
+        cur.execute("DELETE FROM chibo_calendar_tokens WHERE organisation = %s", (organisation,))
+    return enabled, side
+
+
+def _resume_writes(store: ReadStore, organisation: str, members: list[str]) -> None:
+    with store.transaction() as cur:
+        cur.executemany(
+            "UPDATE chibo_accounts SET disabled = 0 WHERE organisation = %s AND member = %s",
+            [(organisation, member) for member in members],
+        )
+
+
+def workflow_ids(organisation: str, owned: Owned) -> list[str]:
+    """The source's workflows that steer the organisation's duties."""
+    return [
+        calendar_workflow_id(organisation),
+        *(followup_workflow_id(key) for key in owned.resolutions),
+        *(escalation_workflow_id(key) for key in owned.escalations),
+    ]
+
+
+async def stop_workflows(client: Client, ids: list[str], reason: str) -> int:
+    """Terminates those still running; returns how many were."""
+    stopped = 0
+    for workflow_id in ids:
+        try:
+            await client.get_workflow_handle(workflow_id).terminate(reason=reason)
+        except RPCError as error:
+            if error.status != RPCStatusCode.NOT_FOUND:
+                raise
+            continue  # never started, or already ended
+        stopped += 1
+    return stopped
+
+
+def _signed_head(
+    app: ChiboApplication, store: ReadStore, key: Ed25519PrivateKey
+) -> tuple[int, bytes]:
+    """Signs the head of this chain (it must verify); returns (position, chain hash)."""
+    signed = sign_checkpoint(app, store, key)
+    if signed is None:  # nothing new since the last checkpoint: that one is the head
+        signed = checkpoints(store)[-1]
+    return signed.position, signed.chain_hash
+
+
+def move_organisation(
+    directory: Directory,
+    base: Settings,
+    organisation: str,
+    target_name: str,
+    key: Ed25519PrivateKey,
+    stop: Callable[[list[str]], int],
+) -> MoveReport:
+    """Moves `organisation` to the partition `target_name` (see the module); `stop`
+    ends the given workflows in the source's namespace and says how many ran."""
+    source_p = _source(directory, organisation, target_name)
+    target_p = directory.named(target_name)
+    source_s, target_s = source_p.settings(base), target_p.settings(base)
+    source_app, source_store = make_app(source_s), make_read_store(source_s)
+    target_app, target_store = make_app(target_s), make_read_store(target_s)
+    try:
+        enabled, side = _stop_writes(source_store, organisation)
+        try:
+            head, chain_hash = _signed_head(source_app, source_store, key)
+            owned = owned_by(source_app, organisation, head)
+            if not owned.rows:
+                raise MoveRefusedError(
+                    f"đảng ủy {organisation} không có hồ sơ nào ở {source_p.name}"
+                    f" (no records of {organisation} in {source_p.name})"
+                )
+            taken = _taken(target_app, owned.streams)
+            if taken:
+                raise MoveRefusedError(
+                    f"phân vùng {target_name} đã có {len(taken)} hồ sơ trùng mã"
+                    f" (the target already has {len(taken)} of these record ids,"
+                    f" e.g. {taken[0]}): đổi mã trước khi chuyển"
+                )
+            stopped = stop(workflow_ids(organisation, owned))
+        except BaseException:
+            _resume_writes(source_store, organisation, enabled)
+            raise
+        first, last = _copy(
+            target_app, target_store, organisation, source_p.name, head, chain_hash.hex(), owned
+        )
+        with source_store.transaction() as cur:
+            record_move_out(
+                cur,
+                Move(
+                    organisation,
+                    "out",
+                    target_name,
+                    head,
+                    chain_hash.hex(),
+                    0,
+                    first,
+                    last,
+                    len(owned.rows),
+                    _now(),
+                ),
+            )
+        with target_store.transaction() as cur:
+            _put_side_rows(cur, organisation, side)
+        sign_checkpoint(target_app, target_store, key)
+        return MoveReport(
+            organisation=organisation,
+            source=source_p.name,
+            target=target_name,
+            streams=len(owned.streams),
+            events=len(owned.rows),
+            first=first,
+            last=last,
+            source_head=head,
+            source_hash=chain_hash.hex(),
+            side_rows={table: len(rows) for table, rows in side.items()},
+            workflows_stopped=stopped,
+        )
+    finally:
+        for closing in (source_store, source_app, target_store, target_app):
+            closing.close()
+
+
+def _source(directory: Directory, organisation: str, target_name: str) -> Partition:
+    try:
+        source = directory.partition_of(organisation)
+    except KeyError:
+        raise MoveRefusedError(
+            f"đảng ủy {organisation} không thuộc phân vùng nào (in no partition)"
+        ) from None
+    try:
+        directory.named(target_name)
+    except KeyError:
+        raise MoveRefusedError(f"không có phân vùng {target_name} (no such partition)") from None
+    if source.name == target_name:
+        raise MoveRefusedError(
+            f"đảng ủy {organisation} đã ở phân vùng {target_name} (already there)"
+        )
+    return source
+
+
+def _copy(
+    target: ChiboApplication,
+    store: ReadStore,
+    organisation: str,
+    source: str,
+    head: int,
+    chain_hash: str,
+    owned: Owned,
+) -> tuple[int, int]:
+    """The owned rows appended to the target's log in one transaction; returns their
+    first and last positions there."""
+    with store.transaction() as cur:
+        # An earlier attempt that died before its copy left its row: the target has
+        # none of these records (checked), so that row holds the dispatcher for nothing.
+        clear_unfinished(cur, organisation)
+        after = target.recorder.max_notification_id() or 0
+        moved_at = begin_move_in(cur, organisation, source, head, chain_hash, after)
+    try:
+        positions = target.recorder.insert_events(
+            [
+                StoredEvent(
+                    originator_id=UUID(row.originator_id),
+                    originator_version=row.version,
+                    topic=row.topic,
+                    state=row.state,
+                )
+                for row in owned.rows
+            ]
+        )
+    except BaseException:
+        with store.transaction() as cur:
+            abandon_move_in(cur, organisation, moved_at)
+        raise
+    if not positions:
+        raise RuntimeError("the target's recorder did not say where it put the events")
+    first, last = min(positions), max(positions)
+    with store.transaction() as cur:
+        finish_move_in(cur, organisation, moved_at, first, last)
+    return first, last
+
+
+def moved_directory(directory: Directory, organisation: str, target_name: str) -> Directory:
+    """The directory with `organisation` listed under `target_name` only."""
+    partitions = [
+        p.model_copy(
+            update={
+                "organisations": [o for o in p.organisations if o != organisation]
+                + ([organisation] if p.name == target_name else [])
+            }
+        )
+        for p in directory.partitions
+    ]
+    return Directory(partitions=partitions)
+
+
+def write_directory(path: Path, directory: Directory) -> None:
+    """Replaces the file at once (a reader never sees half of it)."""
+    temporary = path.with_name(path.name + ".tmp")
+    temporary.write_text(
+        yaml.safe_dump(directory.model_dump(), allow_unicode=True, sort_keys=False),
+        encoding="utf-8",
+    )
+    temporary.replace(path)
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat()
