@@ -9,6 +9,7 @@ import asyncio
 import contextlib
 import functools
 import json
+import os
 import re
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
@@ -27,18 +28,20 @@ from temporalio.testing import WorkflowEnvironment
 from typer.testing import CliRunner
 
 from api.accounts import AccountStore
-from audit.moves import begin_move_in, clear_unfinished, moves
-from audit.signing import generate_key
+from audit.moves import History, begin_move_in, clear_unfinished, history, moves
+from audit.signing import generate_key, load_private
 from domain.access import Caller
 from domain.cell import Cell
 from domain.organisation import Organisation
 from projections.compliance import compliance
 from projections.projector import Projector
 from projections.registry import all_projections
+from projections.store import ReadStore
 from projections.tracking import get_position, set_position
 from tests.conftest import PG_ADMIN, _binary
 from tests.factories import missed_meeting
 from tests.test_audit_chain import Store, _flip_byte
+from workers import moving
 from workers.cli import app as cli
 from workers.partitions import Directory, Partition, load_directory
 from workers.scenario.format import Scenario
@@ -453,3 +456,52 @@ async def test_a_move_stops_the_sources_workflows_and_the_target_does_not_notify
         assert not sent_from_nam & moved
         handle = bac_client.get_workflow_handle(calendar_workflow_id("q3"))
         assert (await handle.describe()).status == WorkflowExecutionStatus.RUNNING
+
+
+def test_a_move_that_died_after_its_copy_is_finished_by_running_it_again(
+    directory: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    parts = _q3_in_nam(directory)
+    bac = parts.named("bac").settings(Settings())
+    bac_head = _head(bac)
+
+    def dies(*args: Any) -> None:
+        raise KeyboardInterrupt  # the process ends here: the copy is committed, no more
+
+    with monkeypatch.context() as patched:
+        patched.setattr(moving, "finish_move_in", dies)
+        with pytest.raises(KeyboardInterrupt):
+            moving.move_organisation(
+                load_directory(directory),
+                Settings(),
+                "q3",
+                "bac",
+                load_private(Path(os.environ["CHIBO_AUDIT_KEY_PATH"])),
+                lambda ids: 0,
+            )
+    store = make_read_store(bac)
+    try:
+        (unfinished,) = moves(store)
+        assert unfinished.first is None  # bac's dispatcher is held at its head before
+        assert history_of(store).hold_after == bac_head
+    finally:
+        store.close()
+
+    _move(directory, "q3")  # again: nothing copied twice, the move finished
+    copied = _head(bac) - bac_head
+    store = make_read_store(bac)
+    try:
+        (into,) = moves(store)
+        assert (into.first, into.last, into.events) == (bac_head + 1, bac_head + copied, copied)
+        assert history_of(store).hold_after is None
+    finally:
+        store.close()
+    assert load_directory(directory).partition_of("q3").name == "bac"
+    assert _accounts(bac) == {("q3", "m10"): False}  # as they were before the first run
+    out = run("partitions", "verify", "--directory", str(directory))
+    assert "bac: OK" in out and "nam: OK" in out
+
+
+def history_of(store: ReadStore) -> History:
+    with store.transaction() as cur:
+        return history(cur, store.backend)

@@ -41,6 +41,7 @@ from audit.moves import (
     begin_move_in,
     clear_unfinished,
     finish_move_in,
+    moves,
     record_move_out,
 )
 from audit.verify import checkpoints, sign_checkpoint, stored_rows
@@ -148,9 +149,24 @@ def _belongs(event: object, organisation: str, owned: Owned) -> bool:
     )
 
 
-def _taken(target: ChiboApplication, streams: set[str]) -> list[str]:
-    """The streams the target's log already has."""
-    return sorted(s for s in streams if target.recorder.select_events(UUID(s), desc=True, limit=1))
+def _in_target(store: ReadStore, streams: set[str]) -> tuple[set[str], int, int]:
+    """Which of `streams` the target's chain already holds, and the first and last of
+    their positions there (0, 0 if none)."""
+    found: set[str] = set()
+    first, last = 0, 0
+    ordered = sorted(streams)
+    for start in range(0, len(ordered), 500):
+        chunk = ordered[start : start + 500]
+        marks = ", ".join(["%s"] * len(chunk))
+        for stream, low, high in store.query(
+            "SELECT originator_id, MIN(position), MAX(position) FROM chibo_chain"
+            f" WHERE originator_id IN ({marks}) GROUP BY originator_id",
+            chunk,
+        ):
+            found.add(str(stream))
+            first = int(low) if not first else min(first, int(low))
+            last = max(last, int(high))
+    return found, first, last
 
 
 SideRows = dict[str, list[tuple[object, ...]]]
@@ -264,38 +280,48 @@ def move_organisation(
                     f"đảng ủy {organisation} không có hồ sơ nào ở {source_p.name}"
                     f" (no records of {organisation} in {source_p.name})"
                 )
-            taken = _taken(target_app, owned.streams)
-            if taken:
+            taken, first, last = _in_target(target_store, owned.streams)
+            earlier = _earlier(target_store, organisation, source_p.name, head)
+            if taken and not (earlier and taken == owned.streams):
                 raise MoveRefusedError(
                     f"phân vùng {target_name} đã có {len(taken)} hồ sơ trùng mã"
                     f" (the target already has {len(taken)} of these record ids,"
-                    f" e.g. {taken[0]}): đổi mã trước khi chuyển"
+                    f" e.g. {min(taken)}): đổi mã trước khi chuyển"
                 )
             stopped = stop(workflow_ids(organisation, owned))
         except BaseException:
             _resume_writes(source_store, organisation, enabled)
             raise
-        first, last = _copy(
-            target_app, target_store, organisation, source_p.name, head, chain_hash.hex(), owned
-        )
-        with source_store.transaction() as cur:
-            record_move_out(
-                cur,
-                Move(
-                    organisation,
-                    "out",
-                    target_name,
-                    head,
-                    chain_hash.hex(),
-                    0,
-                    first,
-                    last,
-                    len(owned.rows),
-                    _now(),
-                ),
+        if not taken:
+            first, last = _copy(
+                target_app,
+                target_store,
+                (organisation, source_p.name, head, chain_hash),
+                owned,
+                side,
             )
-        with target_store.transaction() as cur:
-            _put_side_rows(cur, organisation, side)
+        elif earlier is not None and earlier.first is None:
+            # An earlier run copied them and stopped before it could say where: the
+            # range is where the chain holds them (nothing else of theirs is there).
+            with target_store.transaction() as cur:
+                finish_move_in(cur, organisation, earlier.moved_at, first, last)
+        if not _moved_out(source_store, organisation, head):
+            with source_store.transaction() as cur:
+                record_move_out(
+                    cur,
+                    Move(
+                        organisation,
+                        "out",
+                        target_name,
+                        head,
+                        chain_hash.hex(),
+                        0,
+                        first,
+                        last,
+                        len(owned.rows),
+                        _now(),
+                    ),
+                )
         sign_checkpoint(target_app, target_store, key)
         return MoveReport(
             organisation=organisation,
@@ -336,20 +362,22 @@ def _source(directory: Directory, organisation: str, target_name: str) -> Partit
 def _copy(
     target: ChiboApplication,
     store: ReadStore,
-    organisation: str,
-    source: str,
-    head: int,
-    chain_hash: str,
+    origin: tuple[str, str, int, bytes],
     owned: Owned,
+    side: SideRows,
 ) -> tuple[int, int]:
     """The owned rows appended to the target's log in one transaction; returns their
-    first and last positions there."""
+    first and last positions there. `origin`: the organisation, the source partition,
+    and the source's signed head (position, chain hash)."""
+    organisation, source, head, chain_hash = origin
     with store.transaction() as cur:
         # An earlier attempt that died before its copy left its row: the target has
         # none of these records (checked), so that row holds the dispatcher for nothing.
         clear_unfinished(cur, organisation)
         after = target.recorder.max_notification_id() or 0
-        moved_at = begin_move_in(cur, organisation, source, head, chain_hash, after)
+        moved_at = begin_move_in(cur, organisation, source, head, chain_hash.hex(), after)
+        # Before the records: a run that dies after their copy has nothing left to copy.
+        _put_side_rows(cur, organisation, side)
     try:
         positions = target.recorder.insert_events(
             [
@@ -372,6 +400,27 @@ def _copy(
     with store.transaction() as cur:
         finish_move_in(cur, organisation, moved_at, first, last)
     return first, last
+
+
+def _earlier(store: ReadStore, organisation: str, source: str, head: int) -> Move | None:
+    """A copy of this organisation from this source head into `store` by an earlier
+    run (which stopped before the end, or the directory would name the target)."""
+    for move in moves(store):
+        if (move.organisation, move.direction, move.partition, move.source_head) == (
+            organisation,
+            "in",
+            source,
+            head,
+        ):
+            return move
+    return None
+
+
+def _moved_out(store: ReadStore, organisation: str, head: int) -> bool:
+    return any(
+        m.organisation == organisation and m.direction == "out" and m.source_head == head
+        for m in moves(store)
+    )
 
 
 def moved_directory(directory: Directory, organisation: str, target_name: str) -> Directory:
