@@ -15,10 +15,14 @@ import yaml
 from fastapi.testclient import TestClient
 
 from api.accounts import AccountStore
+from audit.signing import generate_key, load_private
 from domain.access import Caller
 from projections.projector import Projector
 from projections.registry import all_projections
 from tests.api_support import PASSWORD, WARD_Q1, bearer
+from tests.test_partitions import renamed_ward
+from workers import moving
+from workers.moving import write_directory
 from workers.partitions import Directory, Partition, front
 from workers.scenario.format import Scenario
 from workers.scenario.importer import Importer
@@ -133,3 +137,63 @@ def test_a_calendar_feed_is_served_by_its_partition(http: TestClient) -> None:
         feed = http.get(link.json()["path"])
         assert feed.status_code == 200
         assert feed.headers["content-type"].startswith("text/calendar")
+
+
+def test_a_moved_organisation_is_served_by_its_new_partition_without_a_restart(
+    tmp_path: Path,
+) -> None:
+    """SQLite partitions, the front running: after `move_organisation` rewrote the
+    directory file, q3's callers reach bac, where its account and records now are."""
+    directory = Directory(
+        partitions=[
+            Partition(
+                name=name,
+                database_url=f"sqlite:///{tmp_path / f'{name}.db'}",
+                temporal_namespace=f"chibo-{name}",
+                organisations=orgs,
+            )
+            for name, orgs in (("bac", ["tb"]), ("nam", ["q3"]))
+        ]
+    )
+    path, key = tmp_path / "partitions.yaml", tmp_path / "audit.pem"
+    write_directory(path, directory)
+    generate_key(key)
+    base = Settings(data_dir=tmp_path / "data")
+    for partition, ward in (("bac", _ward("tb")), ("nam", renamed_ward("q3"))):
+        settings = directory.named(partition).settings(base)
+        init_db(settings)
+        app, store = make_app(settings), make_read_store(settings)
+        try:
+            Importer(app, ward).run()
+            Projector(app, store, all_projections()).run_until_caught_up()
+            AccountStore(store).add(Caller(ward.organization.id, "m10"), PASSWORD)
+        finally:
+            store.close()
+            app.close()
+    site, services = front(directory, base, path)
+    try:
+        http = TestClient(site, raise_server_exceptions=False)
+        before = _login(http, "m10@q3")
+        assert before.status_code == 200, before.text
+        old_token = before.json()["access_token"]
+
+        moving.move_organisation(directory, base, "q3", "bac", load_private(key), lambda _: 0)
+        write_directory(path, moving.moved_directory(directory, "q3", "bac"))
+        settings = directory.named("bac").settings(base)
+        app, store = make_app(settings), make_read_store(settings)
+        try:
+            Projector(app, store, all_projections()).run_until_caught_up()
+        finally:
+            store.close()
+            app.close()
+
+        # nam's session was dropped by the move, and bac never issued it.
+        assert http.get("/api/me", headers=bearer(old_token)).status_code == 401
+        after = _login(http, "m10@q3")  # bac's copy of the account: nam's is disabled
+        assert after.status_code == 200, after.text
+        me = http.get("/api/me", headers=bearer(after.json()["access_token"]))
+        assert me.status_code == 200, me.text
+        assert set(me.json()["cells"]) == {"q3c1"}  # m10 is c1's secretary in ward-q1
+    finally:
+        for found in services:
+            found.close()

@@ -233,7 +233,7 @@ async def test_each_partition_runs_its_workflows_in_its_own_namespace(
 # --- moving an organisation (`chibo partitions move`) ---------------------------------
 
 
-def _renamed_ward(organisation: str) -> Scenario:
+def renamed_ward(organisation: str) -> Scenario:
     """ward-q1 as `organisation`, its cells renamed (`c1` → `{organisation}c1`), so that
     no record id is one another ward of ward-q1 has."""
     text = re.sub(r"\bc([12])\b", rf"{organisation}c\1", WARD.read_text(encoding="utf-8"))
@@ -256,7 +256,7 @@ def _q3_in_nam(directory: Path) -> Directory:
     settings = nam.settings(Settings())
     app, store = make_app(settings), make_read_store(settings)
     try:
-        Importer(app, _renamed_ward("q3")).run()
+        Importer(app, renamed_ward("q3")).run()
         app.handle(missed_meeting("q3", "q3c2", "2026-02", "q3-esc-1"))
         Projector(app, store, all_projections()).run_until_caught_up()
         accounts = AccountStore(store)

@@ -14,6 +14,7 @@ read every partition's read models and add them up (`projections/rollup.py`).
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import yaml
@@ -26,6 +27,8 @@ from domain.commands import Id
 from web.site import create_site
 from workers.settings import Settings
 from workers.wiring import make_api_services
+
+_log = logging.getLogger(__name__)
 
 
 class Partition(BaseModel):
@@ -107,16 +110,56 @@ def load_directory(path: Path) -> Directory:
         raise DirectoryError(f"{path}: {problems}") from None
 
 
-def front(directory: Directory, base: Settings) -> tuple[ASGIApp, list[Services]]:
+class LiveDirectory:
+    """The directory as its file says now: read again when the file changes (a move
+    rewrites it), so a running front routes a moved organisation to its new partition.
+    The partitions themselves are fixed for the process: a file that adds or removes
+    one, or does not read, is logged and the last good directory kept."""
+
+    def __init__(self, directory: Directory, path: Path | None = None) -> None:
+        self.directory = directory
+        self._path = path
+        self._stamp = self._stat()
+
+    def _stat(self) -> tuple[int, int] | None:
+        if self._path is None:
+            return None
+        try:
+            found = self._path.stat()
+        except OSError:
+            return self._stamp
+        return (found.st_ino, found.st_mtime_ns)
+
+    def current(self) -> Directory:
+        stamp = self._stat()
+        if stamp != self._stamp and self._path is not None:
+            self._stamp = stamp
+            try:
+                fresh = load_directory(self._path)
+            except DirectoryError as error:
+                _log.warning("partitions file not reloaded: %s", error)
+                return self.directory
+            if [p.name for p in fresh.partitions] != [p.name for p in self.directory.partitions]:
+                _log.warning("partitions file not reloaded: its partitions changed (restart)")
+                return self.directory
+            self.directory = fresh
+        return self.directory
+
+
+def front(
+    directory: Directory, base: Settings, path: Path | None = None
+) -> tuple[ASGIApp, list[Services]]:
     """One site for every partition (`api/front.py`): each partition's API and pages
-    over its own store, chosen per request by the caller's organisation. Returns the
-    ASGI app and the partitions' services (to close when the front stops)."""
+    over its own store, chosen per request by the caller's organisation (from the file
+    at `path` as it is now, when given). Returns the ASGI app and the partitions'
+    services (to close when the front stops)."""
     services = {p.name: make_api_services(p.settings(base)) for p in directory.partitions}
     apps = {name: create_site(found) for name, found in services.items()}
+    live = LiveDirectory(directory, path)
 
     def partition_of(organisation: str) -> str | None:
         try:
-            return directory.partition_of(organisation).name
+            return live.current().partition_of(organisation).name
         except KeyError:
             return None
 

@@ -91,7 +91,8 @@ def api() -> None:
     processes.configure_logging()
     settings = load_settings()
     if settings.partitions_file is not None:
-        site, services = front(load_directory(settings.partitions_file), settings)
+        path = settings.partitions_file
+        site, services = front(load_directory(path), settings, path)
     else:
         single = make_api_services(settings)
         site, services = create_site(single), [single]
