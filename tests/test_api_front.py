@@ -39,19 +39,24 @@ def _ward(organisation: str) -> Scenario:
     return Scenario.model_validate(data)
 
 
-@pytest.fixture
-def http(tmp_path: Path) -> Iterator[TestClient]:
-    directory = Directory(
+def _sqlite_partitions(folder: Path, places: dict[str, list[str]]) -> Directory:
+    """Partitions on SQLite files in `folder`: name → its organisations."""
+    return Directory(
         partitions=[
             Partition(
                 name=name,
-                database_url=f"sqlite:///{tmp_path / f'{name}.db'}",
+                database_url=f"sqlite:///{folder / f'{name}.db'}",
                 temporal_namespace=f"chibo-{name}",
-                organisations=[org],
+                organisations=orgs,
             )
-            for name, org in PLACES.items()
+            for name, orgs in places.items()
         ]
     )
+
+
+@pytest.fixture
+def http(tmp_path: Path) -> Iterator[TestClient]:
+    directory = _sqlite_partitions(tmp_path, {name: [org] for name, org in PLACES.items()})
     base = Settings(data_dir=tmp_path / "data")
     for partition in directory.partitions:
         settings = partition.settings(base)
@@ -144,17 +149,7 @@ def test_a_moved_organisation_is_served_by_its_new_partition_without_a_restart(
 ) -> None:
     """SQLite partitions, the front running: after `move_organisation` rewrote the
     directory file, q3's callers reach bac, where its account and records now are."""
-    directory = Directory(
-        partitions=[
-            Partition(
-                name=name,
-                database_url=f"sqlite:///{tmp_path / f'{name}.db'}",
-                temporal_namespace=f"chibo-{name}",
-                organisations=orgs,
-            )
-            for name, orgs in (("bac", ["tb"]), ("nam", ["q3"]))
-        ]
-    )
+    directory = _sqlite_partitions(tmp_path, {"bac": ["tb"], "nam": ["q3"]})
     path, key = tmp_path / "partitions.yaml", tmp_path / "audit.pem"
     write_directory(path, directory)
     generate_key(key)
