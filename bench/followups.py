@@ -157,6 +157,24 @@ def seed(app: Any, count: int, today: date, due_now: int) -> tuple[list[str], li
     return quiet, now
 
 
+class Tenths:
+    """Tells a line each time a count passes a tenth of its total (a run stopped early
+    still says how far it came, and when)."""
+
+    def __init__(self, label: str, total: int, what: str) -> None:
+        self.label, self.total, self.what = label, total, what
+        self.began = time.perf_counter()
+        self.told = 0
+
+    def tell(self, done: int) -> None:
+        while self.told < 9 and done >= self.total * (self.told + 1) // 10:
+            self.told += 1
+            console.print(
+                f"{self.label}: {done:,} of {self.total:,} {self.what}"
+                f" in {time.perf_counter() - self.began:,.0f} s"
+            )
+
+
 async def start_all(
     label: str, ids: list[str], start: Callable[[str], Awaitable[Any]], concurrency: int
 ) -> float:
@@ -167,17 +185,14 @@ async def start_all(
         task = bar.add_task(label, total=len(ids))
 
         started = [0]
+        tenths = Tenths(label, len(ids), "started")
 
         async def one(key: str) -> None:
             async with gate:
                 await start(key)
                 bar.advance(task)
                 started[0] += 1
-                if started[0] % max(1, len(ids) // 10) == 0:
-                    console.print(
-                        f"{label}: {started[0]:,} of {len(ids):,} started"
-                        f" in {time.perf_counter() - began:,.0f} s"
-                    )
+                tenths.tell(started[0])
 
         began = time.perf_counter()
         await asyncio.gather(*(one(key) for key in ids))
@@ -210,9 +225,10 @@ class Counting(Interceptor):
 async def until_done(counting: Counting, name: str, total: int, stall: float = 120.0) -> float:
     """Seconds until the worker has completed `total` activities `name` (polled); a
     TimeoutError when none completes for `stall` seconds. Shown as a bar, and told in a
-    line at each tenth (a run stopped early still says how far it came, and when)."""
+    line at each tenth."""
     began = last_move = time.perf_counter()
-    seen, told = -1, 0
+    seen = -1
+    tenths = Tenths(name, total, "done after the last start")
     columns = (TextColumn(name), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, console=console, transient=True) as bar:
         task = bar.add_task(name, total=total)
@@ -221,12 +237,7 @@ async def until_done(counting: Counting, name: str, total: int, stall: float = 1
             if done != seen:
                 seen, last_move = done, time.perf_counter()
                 bar.update(task, completed=done)
-                while told < 9 and done >= total * (told + 1) // 10:
-                    told += 1
-                    console.print(
-                        f"{name}: {done:,} of {total:,} done"
-                        f" {time.perf_counter() - began:,.0f} s after the last start"
-                    )
+                tenths.tell(done)
             elif time.perf_counter() - last_move > stall:
                 raise TimeoutError(f"{name}: {seen} of {total} done, none for {stall:.0f} s")
             await asyncio.sleep(0.05)
