@@ -399,7 +399,7 @@ def test_a_source_that_does_not_verify_is_not_moved(directory: Path) -> None:
     bac_head = _head(bac)
     _flip_byte(Store(Settings(database_url=nam.database_url)), 3)
     out = _move(directory, "q3", code=1)
-    assert "chuỗi của phân vùng nguồn không hợp lệ" in out and "position 3" in out
+    assert "chuỗi của phân vùng nguồn nam không hợp lệ" in out and "position 3" in out
     assert _head(bac) == bac_head
     assert _accounts(nam)[("q3", "m10")] is False
 

@@ -44,7 +44,7 @@ from audit.moves import (
     moves,
     record_move_out,
 )
-from audit.verify import checkpoints, sign_checkpoint, stored_rows
+from audit.verify import SigningRefusedError, checkpoints, sign_checkpoint, stored_rows
 from domain.application import ChiboApplication
 from domain.cell import Cell
 from domain.command_log import CommandRecord
@@ -78,6 +78,11 @@ do not: they name the source partition, and are issued again in the target)."""
 
 class MoveRefusedError(ValueError):
     """The move cannot be made; nothing was copied (the message says why, for users)."""
+
+
+class MoveIncompleteError(RuntimeError):
+    """The records were copied but the move could not be finished (the message says
+    what is left); running the move again finishes it."""
 
 
 @dataclass
@@ -273,7 +278,13 @@ def move_organisation(
     try:
         enabled, side = _stop_writes(source_store, organisation)
         try:
-            head, chain_hash = _signed_head(source_app, source_store, key)
+            try:
+                head, chain_hash = _signed_head(source_app, source_store, key)
+            except SigningRefusedError as refused:
+                raise MoveRefusedError(
+                    f"chuỗi của phân vùng nguồn {source_p.name} không hợp lệ"
+                    f" (the source's chain does not verify): {refused.problem}"
+                ) from None
             owned = owned_by(source_app, organisation, head)
             if not owned.rows:
                 raise MoveRefusedError(
@@ -322,7 +333,14 @@ def move_organisation(
                         _now(),
                     ),
                 )
-        sign_checkpoint(target_app, target_store, key)
+        try:
+            sign_checkpoint(target_app, target_store, key)
+        except SigningRefusedError as refused:
+            raise MoveIncompleteError(
+                f"đã chép sang {target_name} nhưng chuỗi của {target_name} không hợp lệ,"
+                f" chưa ký (copied, but the target's chain does not verify; not signed,"
+                f" directory unchanged): {refused.problem}"
+            ) from None
         return MoveReport(
             organisation=organisation,
             source=source_p.name,

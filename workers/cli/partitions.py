@@ -13,13 +13,13 @@ import typer
 from rich.table import Table
 
 from audit.signing import KeyFileError, load_private, load_public
-from audit.verify import SigningRefusedError
 from domain.periods import judged_on
 from projections.compliance import compliance
 from projections.rollup import Totals, totals
 from workers.cli.app import REFUSED, USAGE, app, console, fail, load_settings
 from workers.cli.records import _period
 from workers.moving import (
+    MoveIncompleteError,
     MoveRefusedError,
     move_organisation,
     moved_directory,
@@ -204,12 +204,8 @@ def move_command(
         report = move_organisation(found, base, organisation, to, key, stop)
     except MoveRefusedError as refused:
         fail(f"TỪ CHỐI CHUYỂN (move refused): {refused}", REFUSED)
-    except SigningRefusedError as refused:
-        fail(
-            f"TỪ CHỐI CHUYỂN (move refused): chuỗi của phân vùng nguồn không hợp lệ"
-            f" (the source's chain does not verify): {refused.problem}",
-            REFUSED,
-        )
+    except MoveIncompleteError as error:
+        fail(f"CHƯA XONG (move not finished): {error}", REFUSED)
     write_directory(path, moved_directory(found, organisation, to))
     console.print(
         f"{report.organisation}: {report.source} → {report.target}: {report.streams} hồ sơ"
