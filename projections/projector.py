@@ -348,7 +348,7 @@ class Projector:
         """Topic → indices of the projections that act on its events."""
         self.failures: dict[str, Failure] = {}
         """Projections that failed in this projector (left out since): name → failure."""
-        self._skipping = False
+        self.skipping = False
         """Whether reads leave out the events no projection here acts on (a rebuild)."""
         self._skipped: tuple[str, ...] | None = None
         """The topics left out then; None: not worked out yet."""
@@ -386,12 +386,12 @@ class Projector:
 
     def _read(self, known: dict[str, int], limit: int) -> _Batch | None:
         """The next `limit` events past `known` (None: nothing new), those some projection
-        acts on decoded. While rebuilding (`_skipping`), the events none of them acts on
+        acts on decoded. While rebuilding (`skipping`), the events none of them acts on
         are left in the database: a group of projections rebuilt in a process of its
         own skips most of the log, and turning skipped rows into Python objects cost
         about a tenth of such a rebuild."""
         start = min(known.values(), default=0)
-        skipped = self._skipped_topics() if self._skipping else ()
+        skipped = self._skipped_topics() if self.skipping else ()
         if skipped:
             # Up to the head read first: a short page then means everything up to it was
             # looked at, skipped rows at the end included (positions are handed out in
@@ -700,13 +700,13 @@ class Projector:
     def rebuild(self, progress: Callable[[int], None] | None = None) -> int:
         """Refills the tables from the whole log; returns how many events it read."""
         self.reset()
-        self._skipping = True
+        self.skipping = True
         try:
             return self.run_until_caught_up(
                 progress, max(self.batch_size, REBUILD_BATCH[self.store.backend])
             )
         finally:
-            self._skipping = False
+            self.skipping = False
 
     def run_forever(
         self,
