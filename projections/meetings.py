@@ -695,7 +695,7 @@ def _range(start: date | None, end: date | None) -> tuple[str, list[str]]:
 
 
 def meeting(store: ReadStore, key: str) -> MeetingRecord | None:
-    with store.transaction() as cur:
+    with store.reading() as cur:
         cur.execute(f"SELECT {_COLUMNS} FROM rm_meetings m WHERE m.meeting = %s", (key,))
         row = cur.fetchone()
         if row is None:
@@ -713,7 +713,7 @@ def minutes_book(
 ) -> list[MeetingRecord]:
     """The cell's held meetings in [start, end], by date (R11, R73)."""
     where, params = _range(start, end)
-    with store.transaction() as cur:
+    with store.reading() as cur:
         cur.execute(
             f"SELECT {_COLUMNS} FROM rm_meetings m"
             f" WHERE m.cell = %s AND m.status = 'held'{where} ORDER BY m.held_on, m.meeting",
@@ -816,7 +816,7 @@ def held_position(store: ReadStore, meeting: str) -> int | None:
 def cell_meetings(store: ReadStore, cell: str) -> list[MeetingRecord]:
     """Every meeting of the cell, announced or held, by the day it is held or scheduled
     (the calendar feed shows both; the minutes book only the held ones)."""
-    with store.transaction() as cur:
+    with store.reading() as cur:
         cur.execute(
             f"SELECT {_COLUMNS} FROM rm_meetings m WHERE m.cell = %s"
             " ORDER BY COALESCE(m.held_on, m.scheduled_on), m.meeting",

@@ -356,7 +356,7 @@ class Projector:
         """Failures stored (name → position) by earlier projectors; None: not read."""
 
     def positions(self) -> dict[str, int]:
-        with self.store.transaction() as cur:
+        with self.store.reading() as cur:
             return get_positions(cur, self.names)
 
     def _interested(self, topic: str) -> tuple[int, ...]:
@@ -754,9 +754,15 @@ class Projector:
             thread.join()
 
     def wait_for(self, position: int, timeout: float = 30.0) -> None:
-        """Blocks until every projection has applied the log up to `position`."""
+        """Blocks until every projection has applied the log up to `position`.
+
+        Asked again after 1 ms, then twice as long each time up to 50 ms: the projector
+        is usually a batch behind (a few ms), and a fixed 50 ms pause was most of a
+        read-your-writes request's wait and of a check's in a simulated year."""
         deadline = time.monotonic() + timeout
+        pause = 0.001
         while min(self.positions().values(), default=position) < position:
             if time.monotonic() > deadline:
                 raise TimeoutError(f"projections did not reach position {position}")
-            time.sleep(0.05)
+            time.sleep(pause)
+            pause = min(pause * 2, 0.05)

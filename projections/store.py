@@ -100,8 +100,15 @@ class ReadStore(ABC):
         commit; SQLite in WAL mode with synchronous=NORMAL is like that already, and
         there it also checkpoints less often."""
 
-    def query(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+    @contextmanager
+    def reading(self) -> Iterator[Cursor]:
+        """A cursor that only reads, on one consistent snapshot. Unlike `transaction`,
+        it never waits for (or holds up) a writer where the database tells them apart."""
         with self.transaction() as cur:
+            yield cur
+
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        with self.reading() as cur:
             cur.execute(sql, params)
             return cur.fetchall()
 

@@ -40,6 +40,7 @@ def build_worker(
     *,
     feed: ProgressFeed | None = None,
     sandboxed: bool = True,
+    build_id: str | None = None,
 ) -> Worker:
     """The worker of every workflow and activity; with `feed` (the simulator's), it
     also reports each workflow's progress after every activation.
@@ -47,7 +48,9 @@ def build_worker(
     Unsandboxed (`sandboxed=False`) only for the simulator's own worker: creating a
     sandbox for each workflow run was a fifth of a simulated year's time. The sandbox's
     guard against non-deterministic calls still holds there: tests/test_replay.py replays
-    a simulated year's histories, sandboxed, and every `chibo worker` is sandboxed."""
+    a simulated year's histories, sandboxed, and every `chibo worker` is sandboxed.
+    `build_id`: None lets the SDK derive one by hashing every loaded module's code
+    (about 0.2 s, paid again by each simulation's worker)."""
     runner: WorkflowRunner = SandboxedWorkflowRunner() if sandboxed else UnsandboxedWorkflowRunner()
     return Worker(
         client,
@@ -61,4 +64,5 @@ def build_worker(
         workflow_failure_exception_types=[RestrictedWorkflowAccessError],
         interceptors=[feed.interceptor()] if feed else [],
         workflow_runner=feed.runner(runner) if feed else runner,
+        build_id=build_id,
     )

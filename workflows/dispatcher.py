@@ -376,7 +376,7 @@ class Dispatcher:
 
     async def run_once(self) -> int:
         """Delivers the next batch; returns how many events it held (0: caught up)."""
-        with self.store.transaction() as cur:
+        with self.store.reading() as cur:
             position = get_position(cur, TRACKING_NAME)
             moved = history(cur, self.store.backend)
         limit = self.batch_size

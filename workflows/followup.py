@@ -27,6 +27,7 @@ with workflow.unsafe.imports_passed_through():
     )
 
 ACTIVITY_TIMEOUT = timedelta(minutes=2)
+KEEPS_INFO = "followup-keeps-info-after-step"
 
 
 def followup_workflow_id(resolution: str) -> str:
@@ -69,13 +70,18 @@ class ResolutionFollowUp:
 
     @workflow.run
     async def run(self, inp: FollowUpInput) -> str:
+        info: FollowUpInfo | None = None
         while True:
-            self._seen = self._changes
-            info = await workflow.execute_activity(
-                defs.followup_info,
-                inp.resolution,
-                start_to_close_timeout=ACTIVITY_TIMEOUT,
-            )
+            # After a step with no signal since, the record reads as before (a step
+            # only marks a level): it is read again only when a signal says it changed.
+            # Runs recorded before that re-read after every step (the patch's marker).
+            if info is None or self._has_changed() or not workflow.patched(KEEPS_INFO):
+                self._seen = self._changes
+                info = await workflow.execute_activity(
+                    defs.followup_info,
+                    inp.resolution,
+                    start_to_close_timeout=ACTIVITY_TIMEOUT,
+                )
             self._info = info
             if info.status != "open":
                 self._finished, self._busy = True, False

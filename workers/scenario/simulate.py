@@ -143,7 +143,12 @@ class Simulation:
         try:
             with projector.running(poll_interval=0.005):
                 inline = build_worker(
-                    self.client, TASK_QUEUE, activities, feed=self.feed, sandboxed=False
+                    self.client,
+                    TASK_QUEUE,
+                    activities,
+                    feed=self.feed,
+                    sandboxed=False,
+                    build_id=TASK_QUEUE,  # a throw-away server: nothing to tell builds apart
                 )
                 async with self.worker() if self.worker else inline:
                     self.importer.setup()
