@@ -59,6 +59,17 @@ def chain_rows(store: ReadStore, start: int = 1, stop: int | None = None) -> Ite
         position = int(rows[-1][0]) + 1
 
 
+def log_head(app: ChiboApplication, store: ReadStore) -> int:
+    """The last position the log or its chain holds, read before any of their rows: a
+    check reads both up to it. Without that bound, an event committed while the check
+    was reading (with its chain entry, in one transaction) was seen in one of the two
+    and not the other, and a live store was reported as tampered with ("deleted" or
+    "inserted"). A tail cut from either, or added to either, stays within it. Read
+    after the checkpoints: each of those was signed at a position the log then held."""
+    chained = store.query("SELECT MAX(position) FROM chibo_chain")[0][0]
+    return max(app.recorder.max_notification_id() or 0, int(chained or 0))
+
+
 def checkpoints(store: ReadStore) -> list[Checkpoint]:
     rows = store.query(
         "SELECT position, chain_hash, signature, public_key, signed_at FROM chibo_checkpoints"
@@ -167,7 +178,10 @@ def verify_store(
     checkpoint when there are events (unless `allow_unsigned`), and every head known
     from outside (a witness, an expected head) still there as it was."""
     stored = checkpoints(store)
-    report = verify(stored_rows(app), chain_rows(store), stored, signature_checker(public))
+    head = log_head(app, store)
+    report = verify(
+        stored_rows(app, 1, head), chain_rows(store, 1, head), stored, signature_checker(public)
+    )
     return finish_check(report, store, stored, public, allow_unsigned=allow_unsigned, heads=heads)
 
 
@@ -200,26 +214,27 @@ def finish_check(
 def verify_window(
     app: ChiboApplication, store: ReadStore, public: Ed25519PublicKey, first: int, last: int | None
 ) -> Report:
-    """The chain from position `first` to `last` (None: to the end, chain rows and
-    checkpoints past the log included) checked alone, so that windows can be checked
-    side by side. It starts from the chain hash stored just before it, and a record
-    begun before it from that record's stored hash: the window before proves both (it
-    checks every stored hash it passes), so windows that each verify, put together in
-    order (`combine`), verify the log as one pass would."""
+    """The chain from position `first` to `last` (None: to the end as `log_head` reads
+    it, chain rows and checkpoints past the log included) checked alone, so that
+    windows can be checked side by side. It starts from the chain hash stored just
+    before it, and a record begun before it from that record's stored hash: the window
+    before proves both (it checks every stored hash it passes), so windows that each
+    verify, put together in order (`combine`), verify the log as one pass would."""
     every = checkpoints(store)
     check = signature_checker(public)
     problem = unsigned_checkpoint(every, check)  # any of them: one pass tells it first
     if problem is not None:
         return Report(problem=problem)
-    end = last if last is not None else 2**62
-    stored = [c for c in every if first <= c.position <= end]
+    # The last window's checkpoints include any past the log's end (each is a problem).
+    stored = [c for c in every if first <= c.position and (last is None or c.position <= last)]
+    end = last if last is not None else log_head(app, store)
     anchor = GENESIS if first <= 1 else _chain_hash_at(store, first - 1)
     if anchor is None:
         missing = "the chain entry a window starts from is missing"
         return Report(problem=Problem("deleted", first - 1, "-", missing))
     return verify(
-        stored_rows(app, first, last),
-        chain_rows(store, first, last),
+        stored_rows(app, first, end),
+        chain_rows(store, first, end),
         stored,
         check,
         anchor=anchor,
@@ -319,9 +334,10 @@ def sign_checkpoint(
             )
         )
 
+    head = log_head(app, store)
     report = verify(
-        stored_rows(app, start + 1),
-        chain_rows(store, start + 1),
+        stored_rows(app, start + 1, head),
+        chain_rows(store, start + 1, head),
         [],
         check,
         anchor=previous,

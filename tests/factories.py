@@ -154,3 +154,19 @@ def missed_meeting(organisation: str, cell: str, period: str, command_id: str) -
         period=period,
         recipients=["m04"],
     )
+
+
+def report_progress(
+    app: ChiboApplication, command_id: str, note: str = "đang làm", on: date = date(2026, 4, 2)
+) -> None:
+    """m21 reports progress on ward-q1's resolution nq-c2-01 (tests/scenarios)."""
+    app.handle(
+        c.ReportProgress(
+            actor="m21",
+            command_id=command_id,
+            occurred_on=on,
+            resolution="nq-c2-01",
+            by="m21",
+            note=note,
+        )
+    )

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Callable, Iterator
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +13,7 @@ import psycopg
 import pytest
 from typer.testing import CliRunner
 
+import audit.verify as audit_verify
 from audit.bundle import verify_bundle
 from audit.chain import Report
 from audit.signing import generate_key, load_private, load_public
@@ -25,7 +25,7 @@ from audit.verify import (
     verify_store,
     verify_window,
 )
-from domain import commands as c
+from tests.factories import report_progress
 from workers.cli import app as cli
 from workers.scenario.format import load_scenario
 from workers.scenario.importer import Importer
@@ -64,16 +64,7 @@ def audited(settings: Settings, tmp_path: Path) -> Iterator[Settings]:
     try:
         Importer(app, load_scenario(SCENARIO)).run()
         assert sign_checkpoint(app, store, load_private(settings.audit_key_path)) is not None
-        app.handle(
-            c.ReportProgress(
-                actor="m21",
-                command_id="after-checkpoint",
-                occurred_on=date(2026, 4, 2),
-                resolution="nq-c2-01",
-                by="m21",
-                note="đang làm",
-            )
-        )
+        report_progress(app, "after-checkpoint")
     finally:
         store.close()
         app.close()
@@ -305,3 +296,40 @@ def test_a_window_bundle_verifies_alone(audited: Settings, tmp_path: Path) -> No
     assert bundle["record_anchors"], "records begun before the window are anchored"
     report = verify_bundle(tmp_path / "window.json")
     assert report.problem is None and report.events == count
+
+
+def test_a_write_during_a_check_is_not_taken_for_tampering(
+    audited: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A live store is written to while it is checked. The write is made to land at the
+    worst moment: after the check has read the log to its end and before it reads the
+    chain's end (it then saw the new chain entry without its event: "deleted"). The
+    check, the windows' last one and the signing all stop at the head they began with."""
+    app, store = make_app(audited), make_read_store(audited)
+    public, key = load_public(audited.audit_key_path), load_private(audited.audit_key_path)
+    writes = iter(range(100))
+    real = audit_verify.stored_rows
+
+    def then_a_write(*args: Any) -> Iterator[Any]:
+        yield from real(*args)
+        report_progress(app, f"during-the-check-{next(writes)}", "vẫn đang làm")
+
+    monkeypatch.setattr(audit_verify, "stored_rows", then_a_write)
+    try:
+        # Each write records two events: the resolution's and the command's record.
+        head = app.recorder.max_notification_id() or 0
+        report = verify_store(app, store, public)
+        assert report.problem is None and report.head == head
+        window = verify_window(app, store, public, head - 10, None)
+        assert window.problem is None and window.head == head + 2  # the first write's
+        signed = sign_checkpoint(app, store, key)
+        assert signed is not None and signed.position == head + 4
+        # Three writes landed, each while a check ran; a last check sees them all.
+        monkeypatch.setattr(audit_verify, "stored_rows", real)
+        final = verify_store(app, store, public)
+        assert (
+            final.problem is None and final.head == head + 6 == app.recorder.max_notification_id()
+        )
+    finally:
+        store.close()
+        app.close()

@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import stat
 from collections.abc import Iterator
-from datetime import date
 from pathlib import Path
 
 import pytest
@@ -23,7 +22,7 @@ from audit import witness
 from audit.chain import GENESIS, chain_hash, record_hash
 from audit.signing import generate_key, load_private
 from audit.verify import SigningRefusedError, sign_checkpoint
-from domain import commands as c
+from tests.factories import report_progress
 from tests.test_audit_chain import SCENARIO, Store, _flip_byte, _positions
 from workers.cli import app as cli
 from workers.scenario.format import load_scenario
@@ -36,16 +35,7 @@ def _progress(settings: Settings, n: int, tag: str) -> None:
     app = make_app(settings)
     try:
         for i in range(n):
-            app.handle(
-                c.ReportProgress(
-                    actor="m21",
-                    command_id=f"{tag}-{i}",
-                    occurred_on=date(2026, 4, 2),
-                    resolution="nq-c2-01",
-                    by="m21",
-                    note=f"đang làm {tag} {i}",
-                )
-            )
+            report_progress(app, f"{tag}-{i}", f"đang làm {tag} {i}")
     finally:
         app.close()
 
