@@ -23,6 +23,15 @@ TODAY = date.today()
 THIS_MONTH = f"c1-{TODAY:%Y-%m}"
 
 
+@pytest.fixture(autouse=True)
+def _today() -> None:
+    """Today as each test starts, as the app reads its clock: a value taken when the
+    module was collected went stale when the suite ran past midnight."""
+    global TODAY, THIS_MONTH
+    TODAY = date.today()
+    THIS_MONTH = f"c1-{TODAY:%Y-%m}"
+
+
 @pytest.fixture
 def svc(settings: Settings) -> Iterator[Services]:
     yield from seeded(settings)

@@ -23,6 +23,14 @@ from workers.settings import Settings
 TODAY = date.today()
 
 
+@pytest.fixture(autouse=True)
+def _today() -> None:
+    """Today as each test starts, as the app reads its clock: a value taken when the
+    module was collected went stale when the suite ran past midnight."""
+    global TODAY
+    TODAY = date.today()
+
+
 @pytest.fixture
 def svc(settings: Settings) -> Iterator[Services]:
     yield from seeded(settings)

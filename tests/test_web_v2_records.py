@@ -21,6 +21,15 @@ TODAY = date.today()
 YEAR = TODAY.year
 
 
+@pytest.fixture(autouse=True)
+def _today() -> None:
+    """Today as each test starts, as the app reads its clock: a value taken when the
+    module was collected went stale when the suite ran past midnight."""
+    global TODAY, YEAR
+    TODAY = date.today()
+    YEAR = TODAY.year
+
+
 @pytest.fixture
 def svc(settings: Settings) -> Iterator[Services]:
     yield from seeded(settings)
