@@ -30,6 +30,7 @@ from typer.testing import CliRunner
 from api.accounts import AccountStore
 from audit.moves import History, begin_move_in, clear_unfinished, history, moves
 from audit.signing import generate_key, load_private
+from domain import commands as c
 from domain.access import Caller
 from domain.cell import Cell
 from domain.organisation import Organisation
@@ -312,6 +313,18 @@ def _head(settings: Settings) -> int:
         app.close()
 
 
+def _events(settings: Settings, start: int) -> list[tuple[Any, int, str, bytes]]:
+    """The partition's log from `start`: each event's stream, version, topic, state."""
+    app = make_app(settings)
+    try:
+        return [
+            (n.originator_id, n.originator_version, n.topic, n.state)
+            for n in app.recorder.select_notifications(start=start, limit=10_000)
+        ]
+    finally:
+        app.close()
+
+
 def test_an_organisation_moves_with_its_history_and_both_chains_verify(
     directory: Path,
 ) -> None:
@@ -329,19 +342,7 @@ def test_an_organisation_moves_with_its_history_and_both_chains_verify(
     assert moved.partition_of("q3").name == "bac" and "q3" not in moved.named("nam").organisations
 
     # Every q3 event of nam, and nothing else, was appended to bac's log after its head.
-    nam_app, bac_app = make_app(nam), make_app(bac)
-    try:
-        copied = [
-            (n.originator_id, n.originator_version, n.topic, n.state)
-            for n in bac_app.recorder.select_notifications(start=bac_head + 1, limit=10_000)
-        ]
-        source = [
-            (n.originator_id, n.originator_version, n.topic, n.state)
-            for n in nam_app.recorder.select_notifications(start=1, limit=10_000)
-        ]
-    finally:
-        nam_app.close()
-        bac_app.close()
+    copied, source = _events(bac, bac_head + 1), _events(nam, 1)
     q3_streams = {row[0] for row in copied}
     assert copied == [row for row in source if row[0] in q3_streams]
     assert Organisation.id_for("q3") in q3_streams and Cell.id_for("q3c1") in q3_streams
@@ -498,6 +499,71 @@ def test_a_move_that_died_after_its_copy_is_finished_by_running_it_again(
         store.close()
     assert load_directory(directory).partition_of("q3").name == "bac"
     assert _accounts(bac) == {("q3", "m10"): False}  # as they were before the first run
+    out = run("partitions", "verify", "--directory", str(directory))
+    assert "bac: OK" in out and "nam: OK" in out
+
+
+def test_what_the_source_records_during_a_move_is_copied_by_running_it_again(
+    directory: Path,
+) -> None:
+    """An activity already running when its workflow is stopped may still record an
+    event of the organisation in the source, after the head the move signed: the move
+    says it is not finished, and running it again copies just those events."""
+    parts = _q3_in_nam(directory)
+    bac, nam = parts.named("bac").settings(Settings()), parts.named("nam").settings(Settings())
+    bac_head, text = _head(bac), directory.read_text(encoding="utf-8")
+
+    def late_writes(ids: list[str]) -> int:
+        # While the workflows are being stopped: an event on one of q3's records (a
+        # progress report on its resolution) and a new record of q3's (an escalation).
+        app = make_app(nam)
+        try:
+            app.handle(
+                c.ReportProgress(
+                    actor="m21",
+                    command_id="late-progress",
+                    occurred_on=date(2026, 4, 2),
+                    resolution="nq-q3c2-01",
+                    by="m21",
+                    note="đang làm",
+                )
+            )
+            app.handle(missed_meeting("q3", "q3c2", "2026-03", "late-escalation"))
+        finally:
+            app.close()
+        return 0
+
+    key = load_private(Path(os.environ["CHIBO_AUDIT_KEY_PATH"]))
+    with pytest.raises(moving.MoveIncompleteError, match=r"^2 sự kiện của q3 .*run the move again"):
+        moving.move_organisation(
+            load_directory(directory), Settings(), "q3", "bac", key, late_writes
+        )
+    assert directory.read_text(encoding="utf-8") == text  # still nam's
+    first_copy = _head(bac) - bac_head
+
+    out = _move(directory, "q3")  # again: the two late events, nothing twice
+    assert "q3: nam → bac" in out
+    assert load_directory(directory).partition_of("q3").name == "bac"
+    assert _head(bac) == bac_head + first_copy + 2
+    copied, source = _events(bac, bac_head + 1), _events(nam, 1)
+    q3_streams = {row[0] for row in copied}
+    assert copied == [row for row in source if row[0] in q3_streams]  # all, in order
+    assert [topic for _, _, topic, _ in copied[-2:]] == [
+        "chibo.Resolution.ProgressReported",
+        "chibo.Escalation.Raised",
+    ]
+    store = make_read_store(bac)
+    try:
+        first_in, second_in = moves(store)
+    finally:
+        store.close()
+    assert (first_in.first, first_in.last) == (bac_head + 1, bac_head + first_copy)
+    assert (second_in.first, second_in.last, second_in.events) == (
+        bac_head + first_copy + 1,
+        bac_head + first_copy + 2,
+        2,
+    )
+    assert _accounts(bac) == {("q3", "m10"): False}  # copied once, as they were before
     out = run("partitions", "verify", "--directory", str(directory))
     assert "bac: OK" in out and "nam: OK" in out
 

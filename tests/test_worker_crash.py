@@ -29,18 +29,28 @@ KILL_DAYS = {date(2026, 1, 8), date(2026, 3, 16), date(2026, 4, 1)}
 
 
 class WorkerProcess:
-    def __init__(self, env: dict[str, str]) -> None:
+    def __init__(self, env: dict[str, str], logs: Path) -> None:
         self.env = env
+        self.logs = logs
+        """Each start's output, to tell what a worker was doing when a run stalls."""
         self.process: subprocess.Popen[bytes] | None = None
         self.kills = 0
 
     def start(self) -> None:
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "workers", "worker"],
-            cwd=ROOT,
-            env=self.env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+        with (self.logs / f"worker-{self.kills}.log").open("wb") as log:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "workers", "worker"],
+                cwd=ROOT,
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+
+    def tails(self) -> str:
+        """The last lines each started worker wrote."""
+        return "\n".join(
+            f"--- {path.name}\n" + "\n".join(path.read_text(errors="replace").splitlines()[-15:])
+            for path in sorted(self.logs.glob("worker-*.log"))
         )
 
     def kill(self) -> None:
@@ -51,7 +61,7 @@ class WorkerProcess:
 
 
 async def test_result_unchanged_after_the_worker_is_killed(
-    temporal_test_server_path: str,
+    temporal_test_server_path: str, tmp_path: Path
 ) -> None:
     scenario = load_scenario(SCENARIO)
     with throwaway_store("sqlite") as settings:
@@ -64,7 +74,8 @@ async def test_result_unchanged_after_the_worker_is_killed(
                     CHIBO_TASK_QUEUE=TASK_QUEUE,
                     # No sticky cache: the next task goes to whoever polls next.
                     CHIBO_WORKER_CACHE_SIZE="0",
-                )
+                ),
+                tmp_path,
             )
 
             @contextlib.asynccontextmanager
@@ -80,8 +91,11 @@ async def test_result_unchanged_after_the_worker_is_killed(
                     worker.kill()
                     worker.start()
 
-            result: dict[str, Any] = await Simulation(
-                scenario, settings, env, worker=external, after_day=after_day
-            ).run()
+            try:
+                result: dict[str, Any] = await Simulation(
+                    scenario, settings, env, worker=external, after_day=after_day
+                ).run()
+            except TimeoutError as stalled:
+                raise AssertionError(f"{stalled}; the workers wrote:\n{worker.tails()}") from None
     assert worker.kills == len(KILL_DAYS) + 1
     assert as_sets(result) == as_sets(expected("ward-q1")), json.dumps(result, indent=1)

@@ -116,8 +116,18 @@ def owned_by(app: ChiboApplication, organisation: str, stop: int) -> Owned:
     """The organisation's streams in the log up to `stop`: a stream is its own when its
     first event names it, or names one of its cells (founded before their records)."""
     owned = Owned()
+    _gather(app, organisation, owned, 1, stop)
+    return owned
+
+
+def _gather(
+    app: ChiboApplication, organisation: str, owned: Owned, start: int, stop: int | None
+) -> list[StoredRow]:
+    """Adds to `owned` the organisation's rows from `start` to `stop` (the end: None);
+    returns them."""
+    found: list[StoredRow] = []
     decode = app.mapper.decode
-    for row in stored_rows(app, 1, stop):
+    for row in stored_rows(app, start, stop):
         if row.version == 1:
             event = decode(UUID(row.originator_id), 1, row.topic, row.state)
             if not _belongs(event, organisation, owned):
@@ -125,8 +135,9 @@ def owned_by(app: ChiboApplication, organisation: str, stop: int) -> Owned:
             owned.streams.add(row.originator_id)
         elif row.originator_id not in owned.streams:
             continue
-        owned.rows.append(row)
-    return owned
+        found.append(row)
+    owned.rows += found
+    return found
 
 
 def _belongs(event: object, organisation: str, owned: Owned) -> bool:
@@ -154,24 +165,25 @@ def _belongs(event: object, organisation: str, owned: Owned) -> bool:
     )
 
 
-def _in_target(store: ReadStore, streams: set[str]) -> tuple[set[str], int, int]:
-    """Which of `streams` the target's chain already holds, and the first and last of
-    their positions there (0, 0 if none)."""
-    found: set[str] = set()
+def _in_target(store: ReadStore, streams: set[str], after: int) -> tuple[dict[str, int], int, int]:
+    """The highest version of each of `streams` the target's chain already holds, and
+    the first and last of their positions there past `after` (0, 0 if none)."""
+    held: dict[str, int] = {}
     first, last = 0, 0
     ordered = sorted(streams)
     for start in range(0, len(ordered), 500):
         chunk = ordered[start : start + 500]
         marks = ", ".join(["%s"] * len(chunk))
-        for stream, low, high in store.query(
-            "SELECT originator_id, MIN(position), MAX(position) FROM chibo_chain"
-            f" WHERE originator_id IN ({marks}) GROUP BY originator_id",
+        for stream, version, position in store.query(
+            "SELECT originator_id, originator_version, position FROM chibo_chain"
+            f" WHERE originator_id IN ({marks})",
             chunk,
         ):
-            found.add(str(stream))
-            first = int(low) if not first else min(first, int(low))
-            last = max(last, int(high))
-    return found, first, last
+            held[str(stream)] = max(held.get(str(stream), 0), int(version))
+            if int(position) > after:
+                first = int(position) if not first else min(first, int(position))
+                last = max(last, int(position))
+    return held, first, last
 
 
 SideRows = dict[str, list[tuple[object, ...]]]
@@ -291,32 +303,40 @@ def move_organisation(
                     f"đảng ủy {organisation} không có hồ sơ nào ở {source_p.name}"
                     f" (no records of {organisation} in {source_p.name})"
                 )
-            taken, first, last = _in_target(target_store, owned.streams)
-            earlier = _earlier(target_store, organisation, source_p.name, head)
-            if taken and not (earlier and taken == owned.streams):
+            before = _moves_in(target_store, organisation, source_p.name)
+            earlier = next((m for m in before if m.source_head == head), None)
+            held, first, last = _in_target(
+                target_store, owned.streams, earlier.after if earlier else 0
+            )
+            if held and not before:
                 raise MoveRefusedError(
-                    f"phân vùng {target_name} đã có {len(taken)} hồ sơ trùng mã"
-                    f" (the target already has {len(taken)} of these record ids,"
-                    f" e.g. {min(taken)}): đổi mã trước khi chuyển"
+                    f"phân vùng {target_name} đã có {len(held)} hồ sơ trùng mã"
+                    f" (the target already has {len(held)} of these record ids,"
+                    f" e.g. {min(held)}): đổi mã trước khi chuyển"
                 )
+            # What an earlier run did not copy: the whole history the first time, else
+            # what was recorded in the source after that run's head (below).
+            missing = [row for row in owned.rows if row.version > held.get(row.originator_id, 0)]
             stopped = stop(workflow_ids(organisation, owned))
         except BaseException:
             _resume_writes(source_store, organisation, enabled)
             raise
-        if not taken:
+        if missing:
             first, last = _copy(
                 target_app,
                 target_store,
                 (organisation, source_p.name, head, chain_hash),
-                owned,
-                side,
+                missing,
+                None if before else side,  # an earlier run copied them, as they were then
             )
         elif earlier is not None and earlier.first is None:
             # An earlier run copied them and stopped before it could say where: the
-            # range is where the chain holds them (nothing else of theirs is there).
+            # range is where the chain holds them past its start.
             with target_store.transaction() as cur:
                 finish_move_in(cur, organisation, earlier.moved_at, first, last)
-        if not _moved_out(source_store, organisation, head):
+        elif before:
+            first, last = before[-1].first or 0, before[-1].last or 0  # all copied already
+        if not _moved_out(source_store, organisation, last):
             with source_store.transaction() as cur:
                 record_move_out(
                     cur,
@@ -329,7 +349,7 @@ def move_organisation(
                         0,
                         first,
                         last,
-                        len(owned.rows),
+                        len(missing),
                         _now(),
                     ),
                 )
@@ -341,6 +361,17 @@ def move_organisation(
                 f" chưa ký (copied, but the target's chain does not verify; not signed,"
                 f" directory unchanged): {refused.problem}"
             ) from None
+        # Stopping a workflow does not stop an activity it had started: one finishing now
+        # records its event past the signed head, where this copy did not look.
+        late = _gather(source_app, organisation, owned, head + 1, None)
+        if late:
+            raise MoveIncompleteError(
+                f"{len(late)} sự kiện của {organisation} được ghi ở {source_p.name} sau vị trí"
+                f" {head} đã ký, khi đang chép; chạy lại lệnh chuyển để chép nốt ({len(late)}"
+                f" events of {organisation} were recorded in the source after its signed"
+                f" head {head}, by work that was running when the move began; directory"
+                f" unchanged: run the move again to copy them)"
+            )
         return MoveReport(
             organisation=organisation,
             source=source_p.name,
@@ -381,12 +412,12 @@ def _copy(
     target: ChiboApplication,
     store: ReadStore,
     origin: tuple[str, str, int, bytes],
-    owned: Owned,
-    side: SideRows,
+    rows: list[StoredRow],
+    side: SideRows | None,
 ) -> tuple[int, int]:
-    """The owned rows appended to the target's log in one transaction; returns their
-    first and last positions there. `origin`: the organisation, the source partition,
-    and the source's signed head (position, chain hash)."""
+    """`rows` appended to the target's log in one transaction (with the side rows, if
+    given); returns their first and last positions there. `origin`: the organisation,
+    the source partition, and the source's signed head (position, chain hash)."""
     organisation, source, head, chain_hash = origin
     with store.transaction() as cur:
         # An earlier attempt that died before its copy left its row: the target has
@@ -395,7 +426,8 @@ def _copy(
         after = target.recorder.max_notification_id() or 0
         moved_at = begin_move_in(cur, organisation, source, head, chain_hash.hex(), after)
         # Before the records: a run that dies after their copy has nothing left to copy.
-        _put_side_rows(cur, organisation, side)
+        if side is not None:
+            _put_side_rows(cur, organisation, side)
     try:
         positions = target.recorder.insert_events(
             [
@@ -405,7 +437,7 @@ def _copy(
                     topic=row.topic,
                     state=row.state,
                 )
-                for row in owned.rows
+                for row in rows
             ]
         )
     except BaseException:
@@ -420,23 +452,21 @@ def _copy(
     return first, last
 
 
-def _earlier(store: ReadStore, organisation: str, source: str, head: int) -> Move | None:
-    """A copy of this organisation from this source head into `store` by an earlier
-    run (which stopped before the end, or the directory would name the target)."""
-    for move in moves(store):
-        if (move.organisation, move.direction, move.partition, move.source_head) == (
-            organisation,
-            "in",
-            source,
-            head,
-        ):
-            return move
-    return None
+def _moves_in(store: ReadStore, organisation: str, source: str) -> list[Move]:
+    """The copies of this organisation from this source into `store` by earlier runs,
+    oldest first (a run that stopped before the end, or one that copied what was
+    recorded after the previous one's head)."""
+    return [
+        move
+        for move in moves(store)
+        if (move.organisation, move.direction, move.partition) == (organisation, "in", source)
+    ]
 
 
-def _moved_out(store: ReadStore, organisation: str, head: int) -> bool:
+def _moved_out(store: ReadStore, organisation: str, last: int) -> bool:
+    """Whether the source already says where the copy ending at `last` went."""
     return any(
-        m.organisation == organisation and m.direction == "out" and m.source_head == head
+        m.organisation == organisation and m.direction == "out" and m.last == last
         for m in moves(store)
     )
 
