@@ -685,7 +685,7 @@ class Projector:
     def reset(self) -> None:
         """Drops and recreates this projector's tables and forgets their positions."""
         self._forget()
-        with self.store.transaction() as cur:
+        with self.store.dropping() as cur:
             for projection in self.projections:
                 for table in projection.tables:
                     drop_relation(cur, self.store.backend, table)

@@ -107,6 +107,15 @@ class ReadStore(ABC):
         with self.transaction() as cur:
             yield cur
 
+    @contextmanager
+    def dropping(self) -> Iterator[Cursor]:
+        """A `transaction` that drops read models about to be refilled from the log.
+        SQLite overwrites freed pages (Debian builds it so); here it need not: the
+        tables' content comes back from the log, and what they held was only the log's
+        current content (erased data was already blanked in place, pages overwritten)."""
+        with self.transaction() as cur:
+            yield cur
+
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
         with self.reading() as cur:
             cur.execute(sql, params)

@@ -32,3 +32,27 @@ def test_a_read_neither_waits_for_an_open_write_nor_sees_it(settings: Settings) 
         app.close()
         reader.close()
         writer.close()
+
+
+def test_a_rebuild_drops_without_zeroing_and_the_store_zeroes_again_after(
+    settings: Settings,
+) -> None:
+    """SQLite's secure_delete is off for the drop of read models about to be refilled
+    from the log, and only then: data erased later must still be overwritten."""
+    store = make_read_store(settings)
+    try:
+        if settings.backend != "sqlite":
+            with store.dropping() as cur:  # a plain transaction there
+                cur.execute("SELECT 1")
+                assert [tuple(r) for r in cur.fetchall()] == [(1,)]
+            return
+        with store.transaction() as cur:
+            cur.execute("PRAGMA secure_delete = 1")
+        with store.dropping() as cur:
+            cur.execute("PRAGMA secure_delete")
+            assert [tuple(r) for r in cur.fetchall()] == [(0,)]
+        with store.transaction() as cur:
+            cur.execute("PRAGMA secure_delete")
+            assert [tuple(r) for r in cur.fetchall()] == [(1,)]
+    finally:
+        store.close()
