@@ -30,7 +30,6 @@ from urllib.parse import quote, unquote
 from aiosmtpd.controller import Controller
 from aiosmtpd.handlers import Sink
 from temporalio.client import WorkflowExecutionStatus, WorkflowHistory
-from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 
 from api.contacts import ContactStore
@@ -41,6 +40,7 @@ from projections import webhooks
 from projections.projector import Projector
 from projections.registry import all_projections
 from tests.factories import cmd, seed_ward
+from tests.temporal_support import advance_to
 from workers.scenario.format import load_scenario
 from workers.scenario.simulate import Simulation, throwaway_store, time_skipping_server
 from workers.up import test_server_binary
@@ -154,15 +154,7 @@ async def _move_clock(env: WorkflowEnvironment, dispatcher: Dispatcher, to: date
     time (the test server may hold a long skip's call past its deadline)."""
     while await dispatcher.run_once():
         pass
-    for _ in range(1000):
-        gap = to - await env.get_current_time()
-        if gap <= timedelta(0):
-            return
-        try:
-            await env.sleep(min(gap, timedelta(days=1)))
-        except RPCError:
-            continue
-    raise AssertionError(f"the server's clock did not reach {to}")
+    await advance_to(env, to)
 
 
 async def _end_the_rest(env: WorkflowEnvironment, workflow_ids: set[str]) -> None:

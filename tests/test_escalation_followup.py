@@ -15,7 +15,6 @@ from typing import Any
 
 import pytest
 from temporalio.client import WorkflowHandle
-from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 
 from domain import commands as c
@@ -23,7 +22,7 @@ from domain.application import ChiboApplication
 from domain.escalation_ladder import raised_to
 from domain.notices import Escalation, Leaders, escalation_key
 from tests.factories import cmd, seed_ward
-from tests.temporal_support import stop_all
+from tests.temporal_support import advance_to, stop_all
 from workers.settings import Settings
 from workers.wiring import make_app, make_read_store
 from workers.worker import build_worker
@@ -82,18 +81,7 @@ class Run:
         while await self.dispatcher.run_once():
             pass
         midnight = datetime(self.day0.year, self.day0.month, self.day0.day, tzinfo=UTC)
-        target = midnight + timedelta(days=days)
-        # A day at a time: the test server may hold a long skip's call past its deadline
-        # while workflows run; then look where the clock stands and go on from there.
-        for _ in range(1000):
-            gap = target - await self.env.get_current_time()
-            if gap <= timedelta(0):
-                return
-            try:
-                await self.env.sleep(min(gap, timedelta(days=1)))
-            except RPCError:
-                continue
-        raise AssertionError(f"the server's clock did not reach {target}")
+        await advance_to(self.env, midnight + timedelta(days=days))
 
 
 async def until(check: Callable[[], bool], what: str) -> None:

@@ -380,6 +380,11 @@ class ChiboActivities:
         )
         return True
 
+    @implements(defs.followup_step_then_info)
+    def followup_step_then_info(self, req: StepRequest) -> FollowUpInfo:
+        self.followup_step(req)
+        return self.followup_info(req.resolution)
+
     # --- delivery ---------------------------------------------------------------------------
 
     def contact_book(self) -> ContactBook | None:
@@ -561,6 +566,7 @@ class ChiboActivities:
         return [
             self.followup_info,
             self.followup_step,
+            self.followup_step_then_info,
             self.calendar_plan,
             self.run_check,
             self.deliver_email,

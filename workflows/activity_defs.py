@@ -62,6 +62,13 @@ def followup_step(req: StepRequest) -> bool:
 
 
 @activity.defn
+def followup_step_then_info(req: StepRequest) -> FollowUpInfo:
+    """`followup_step`, then the record's info as it now stands: the policy in force on
+    the deadline may have changed since it was read (no signal says so)."""
+    raise NotImplementedError("runs in the worker: ChiboActivities.followup_step_then_info")
+
+
+@activity.defn
 def deliver_email(req: DeliveryRequest) -> DeliveryOutcome:
     """Sends one notice to one recipient by e-mail, unless recorded already; records it."""
     raise NotImplementedError("runs in the worker: ChiboActivities.deliver_email")
@@ -96,6 +103,7 @@ ALL = (
     run_check,
     followup_info,
     followup_step,
+    followup_step_then_info,
     deliver_email,
     deliver_digests,
     escalation_info,

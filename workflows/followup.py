@@ -28,6 +28,9 @@ with workflow.unsafe.imports_passed_through():
 
 ACTIVITY_TIMEOUT = timedelta(minutes=2)
 KEEPS_INFO = "followup-keeps-info-after-step"
+STEP_READS_INFO = "followup-step-reads-info"
+"""Runs recorded since read the record again in the step's own activity: a policy
+adopted meanwhile (which signals nobody) reaches the plan at the next step."""
 
 
 def followup_workflow_id(resolution: str) -> str:
@@ -72,9 +75,10 @@ class ResolutionFollowUp:
     async def run(self, inp: FollowUpInput) -> str:
         info: FollowUpInfo | None = None
         while True:
-            # After a step with no signal since, the record reads as before (a step
-            # only marks a level): it is read again only when a signal says it changed.
-            # Runs recorded before that re-read after every step (the patch's marker).
+            # After a step with no signal since, the record is as the step's activity
+            # read it (a step only marks a level; the policy is read there too): it is
+            # read again here only when a signal says it changed. Runs recorded before
+            # re-read after every step (the first patch's marker).
             if info is None or self._has_changed() or not workflow.patched(KEEPS_INFO):
                 self._seen = self._changes
                 info = await workflow.execute_activity(
@@ -107,13 +111,19 @@ class ResolutionFollowUp:
             if self._has_changed():
                 continue
             step = self._next
-            await workflow.execute_activity(
-                defs.followup_step,
-                StepRequest(
-                    resolution=inp.resolution, step=step, workflow_id=workflow.info().workflow_id
-                ),
-                start_to_close_timeout=ACTIVITY_TIMEOUT,
+            request = StepRequest(
+                resolution=inp.resolution, step=step, workflow_id=workflow.info().workflow_id
             )
+            if workflow.patched(STEP_READS_INFO):
+                info = await workflow.execute_activity(
+                    defs.followup_step_then_info,
+                    request,
+                    start_to_close_timeout=ACTIVITY_TIMEOUT,
+                )
+            else:
+                await workflow.execute_activity(
+                    defs.followup_step, request, start_to_close_timeout=ACTIVITY_TIMEOUT
+                )
             self._done.append(step.key)
 
     @workflow.signal
