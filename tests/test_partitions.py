@@ -459,8 +459,28 @@ async def test_a_move_stops_the_sources_workflows_and_the_target_does_not_notify
         assert (await handle.describe()).status == WorkflowExecutionStatus.RUNNING
 
 
+def _late_progress(nam: Settings) -> None:
+    """What an activity still running in nam could record of q3's during a move: a
+    progress report on its resolution."""
+    app = make_app(nam)
+    try:
+        app.handle(
+            c.ReportProgress(
+                actor="m21",
+                command_id="late-progress",
+                occurred_on=date(2026, 4, 2),
+                resolution="nq-q3c2-01",
+                by="m21",
+                note="đang làm",
+            )
+        )
+    finally:
+        app.close()
+
+
+@pytest.mark.parametrize("late", [False, True], ids=["", "and-the-source-wrote-since"])
 def test_a_move_that_died_after_its_copy_is_finished_by_running_it_again(
-    directory: Path, monkeypatch: pytest.MonkeyPatch
+    directory: Path, monkeypatch: pytest.MonkeyPatch, late: bool
 ) -> None:
     parts = _q3_in_nam(directory)
     bac = parts.named("bac").settings(Settings())
@@ -488,12 +508,20 @@ def test_a_move_that_died_after_its_copy_is_finished_by_running_it_again(
     finally:
         store.close()
 
-    _move(directory, "q3")  # again: nothing copied twice, the move finished
     copied = _head(bac) - bac_head
+    if late:
+        _late_progress(parts.named("nam").settings(Settings()))
+    _move(directory, "q3")  # again: nothing copied twice, the move finished
     store = make_read_store(bac)
     try:
-        (into,) = moves(store)
+        into, *after = moves(store)
+        # The died copy's range is where it put the events, the late event a range after.
         assert (into.first, into.last, into.events) == (bac_head + 1, bac_head + copied, copied)
+        if late:
+            (more,) = after
+            assert (more.first, more.last, more.events) == (bac_head + copied + 1,) * 2 + (1,)
+        else:
+            assert after == []
         assert history_of(store).hold_after is None
     finally:
         store.close()
@@ -516,18 +544,9 @@ def test_what_the_source_records_during_a_move_is_copied_by_running_it_again(
     def late_writes(ids: list[str]) -> int:
         # While the workflows are being stopped: an event on one of q3's records (a
         # progress report on its resolution) and a new record of q3's (an escalation).
+        _late_progress(nam)
         app = make_app(nam)
         try:
-            app.handle(
-                c.ReportProgress(
-                    actor="m21",
-                    command_id="late-progress",
-                    occurred_on=date(2026, 4, 2),
-                    resolution="nq-q3c2-01",
-                    by="m21",
-                    note="đang làm",
-                )
-            )
             app.handle(missed_meeting("q3", "q3c2", "2026-03", "late-escalation"))
         finally:
             app.close()

@@ -303,11 +303,8 @@ def move_organisation(
                     f"đảng ủy {organisation} không có hồ sơ nào ở {source_p.name}"
                     f" (no records of {organisation} in {source_p.name})"
                 )
-            before = _moves_in(target_store, organisation, source_p.name)
-            earlier = next((m for m in before if m.source_head == head), None)
-            held, first, last = _in_target(
-                target_store, owned.streams, earlier.after if earlier else 0
-            )
+            before = _settled_moves_in(target_store, organisation, source_p.name, owned)
+            held, first, last = _in_target(target_store, owned.streams, 0)
             if held and not before:
                 raise MoveRefusedError(
                     f"phân vùng {target_name} đã có {len(held)} hồ sơ trùng mã"
@@ -329,13 +326,8 @@ def move_organisation(
                 missing,
                 None if before else side,  # an earlier run copied them, as they were then
             )
-        elif earlier is not None and earlier.first is None:
-            # An earlier run copied them and stopped before it could say where: the
-            # range is where the chain holds them past its start.
-            with target_store.transaction() as cur:
-                finish_move_in(cur, organisation, earlier.moved_at, first, last)
-        elif before:
-            first, last = before[-1].first or 0, before[-1].last or 0  # all copied already
+        else:  # all copied by earlier runs: the move goes on from the last copy
+            first, last = before[-1].first or 0, before[-1].last or 0
         if not _moved_out(source_store, organisation, last):
             with source_store.transaction() as cur:
                 record_move_out(
@@ -349,7 +341,7 @@ def move_organisation(
                         0,
                         first,
                         last,
-                        len(missing),
+                        last - first + 1,
                         _now(),
                     ),
                 )
@@ -452,15 +444,27 @@ def _copy(
     return first, last
 
 
-def _moves_in(store: ReadStore, organisation: str, source: str) -> list[Move]:
+def _settled_moves_in(store: ReadStore, organisation: str, source: str, owned: Owned) -> list[Move]:
     """The copies of this organisation from this source into `store` by earlier runs,
-    oldest first (a run that stopped before the end, or one that copied what was
-    recorded after the previous one's head)."""
-    return [
-        move
-        for move in moves(store)
-        if (move.organisation, move.direction, move.partition) == (organisation, "in", source)
-    ]
+    oldest first: a whole history, then what was recorded after a run's head. A run
+    that stopped between its copy and saying where is settled first: the range is
+    where the chain holds the organisation's rows past the copy's start (no later copy
+    began while that row held the target's dispatcher); a run whose copy never
+    committed leaves nothing, and its row goes."""
+    found: list[Move] = []
+    for move in moves(store):
+        if (move.organisation, move.direction, move.partition) != (organisation, "in", source):
+            continue
+        if move.first is None:
+            _, first, last = _in_target(store, owned.streams, move.after)
+            with store.transaction() as cur:
+                if not first:
+                    abandon_move_in(cur, organisation, move.moved_at)
+                    continue
+                finish_move_in(cur, organisation, move.moved_at, first, last)
+            move = move._replace(first=first, last=last, events=last - first + 1)
+        found.append(move)
+    return found
 
 
 def _moved_out(store: ReadStore, organisation: str, last: int) -> bool:
