@@ -4,6 +4,8 @@ would leave it."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from bench.loggen import generate
 from projections.projector import Projector
 from projections.registry import all_projections
@@ -11,7 +13,7 @@ from tests.test_crash_safety import _tables
 from workers.settings import Settings
 from workers.wiring import make_app, make_read_store
 
-SIZES = {"orgs": 1, "cells_per_org": 3, "members_per_cell": 5, "months": 3}
+SIZES: dict[str, Any] = {"orgs": 1, "cells_per_org": 3, "members_per_cell": 5, "months": 3}
 
 
 def test_a_batch_overtaken_by_another_projector_applies_nothing_twice(settings: Settings) -> None:
