@@ -157,15 +157,20 @@ def missed_meeting(organisation: str, cell: str, period: str, command_id: str) -
 
 
 def report_progress(
-    app: ChiboApplication, command_id: str, note: str = "đang làm", on: date = date(2026, 4, 2)
+    app: ChiboApplication,
+    command_id: str,
+    note: str = "đang làm",
+    on: date = date(2026, 4, 2),
+    resolution: str = "nq-c2-01",
 ) -> None:
-    """m21 reports progress on ward-q1's resolution nq-c2-01 (tests/scenarios)."""
+    """m21 reports progress on ward-q1's resolution nq-c2-01 (tests/scenarios), or on
+    `resolution` of a ward built like it."""
     app.handle(
         c.ReportProgress(
             actor="m21",
             command_id=command_id,
             occurred_on=on,
-            resolution="nq-c2-01",
+            resolution=resolution,
             by="m21",
             note=note,
         )

@@ -30,7 +30,6 @@ from typer.testing import CliRunner
 from api.accounts import AccountStore
 from audit.moves import History, begin_move_in, clear_unfinished, history, moves
 from audit.signing import generate_key, load_private
-from domain import commands as c
 from domain.access import Caller
 from domain.cell import Cell
 from domain.organisation import Organisation
@@ -40,7 +39,7 @@ from projections.registry import all_projections
 from projections.store import ReadStore
 from projections.tracking import get_position, set_position
 from tests.conftest import PG_ADMIN, _binary
-from tests.factories import missed_meeting
+from tests.factories import missed_meeting, report_progress
 from tests.test_audit_chain import Store, _flip_byte
 from workers import moving
 from workers.cli import app as cli
@@ -464,16 +463,7 @@ def _late_progress(nam: Settings) -> None:
     progress report on its resolution."""
     app = make_app(nam)
     try:
-        app.handle(
-            c.ReportProgress(
-                actor="m21",
-                command_id="late-progress",
-                occurred_on=date(2026, 4, 2),
-                resolution="nq-q3c2-01",
-                by="m21",
-                note="đang làm",
-            )
-        )
+        report_progress(app, "late-progress", resolution="nq-q3c2-01")
     finally:
         app.close()
 

@@ -174,15 +174,16 @@ def _in_target(store: ReadStore, streams: set[str], after: int) -> tuple[dict[st
     for start in range(0, len(ordered), 500):
         chunk = ordered[start : start + 500]
         marks = ", ".join(["%s"] * len(chunk))
-        for stream, version, position in store.query(
-            "SELECT originator_id, originator_version, position FROM chibo_chain"
-            f" WHERE originator_id IN ({marks})",
-            chunk,
+        past = "CASE WHEN position > %s THEN position END"
+        for stream, version, low, high in store.query(
+            f"SELECT originator_id, MAX(originator_version), MIN({past}), MAX({past})"
+            f" FROM chibo_chain WHERE originator_id IN ({marks}) GROUP BY originator_id",
+            [after, after, *chunk],
         ):
-            held[str(stream)] = max(held.get(str(stream), 0), int(version))
-            if int(position) > after:
-                first = int(position) if not first else min(first, int(position))
-                last = max(last, int(position))
+            held[str(stream)] = int(version)
+            if low is not None:
+                first = int(low) if not first else min(first, int(low))
+                last = max(last, int(high))
     return held, first, last
 
 
@@ -304,7 +305,7 @@ def move_organisation(
                     f" (no records of {organisation} in {source_p.name})"
                 )
             before = _settled_moves_in(target_store, organisation, source_p.name, owned)
-            held, first, last = _in_target(target_store, owned.streams, 0)
+            held, _, _ = _in_target(target_store, owned.streams, 0)
             if held and not before:
                 raise MoveRefusedError(
                     f"phân vùng {target_name} đã có {len(held)} hồ sơ trùng mã"
