@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from typing import Any
-from uuid import UUID, SafeUUID
+from uuid import UUID
 
 from eventsourcing.persistence import InterfaceError, Notification, OperationalError, StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder
@@ -24,7 +24,7 @@ from psycopg import Cursor
 from psycopg.rows import DictRow, tuple_row
 
 from audit.chain import GENESIS, chain_hash, record_hash
-from domain.persistence import Row
+from domain.persistence import Row, uuid_of
 
 CHAIN_DDL = (
     "CREATE TABLE IF NOT EXISTS chibo_chain ("
@@ -126,29 +126,6 @@ def _notification(id: int, originator_id: UUID, version: int, topic: str, state:
     return made
 
 
-class _UUIDs(dict[str, UUID]):
-    """Text ids → UUIDs, each parsed once (an aggregate's events repeat its id)."""
-
-    def __missing__(self, key: str) -> UUID:
-        if len(self) > 100_000:
-            self.clear()
-        found = self[key] = _parse_uuid(key)
-        return found
-
-
-_new_uuid = UUID.__new__
-_SAFE = SafeUUID.unknown
-
-
-def _parse_uuid(text: str) -> UUID:
-    """`UUID(text)` for the canonical form stored, at half the cost (its checks are for
-    any form a caller may give; these ids were written by `str(uuid)`)."""
-    made = _new_uuid(UUID)
-    _set(made, "int", int(text.replace("-", ""), 16))
-    _set(made, "is_safe", _SAFE)
-    return made
-
-
 class _ReadsRows:
     """Both chained recorders read the log as rows (`select_rows`); the library's
     notifications are made from them."""
@@ -176,7 +153,7 @@ class _ReadsRows:
     ) -> Sequence[Notification]:
         """The library's page of notifications (`select_rows`, as notifications)."""
         rows = self.select_rows(start, limit, stop, topics, inclusive_of_start=inclusive_of_start)
-        return [_notification(*row) for row in rows]
+        return [_notification(p, uuid_of(o), v, t, s) for p, o, v, t, s in rows]
 
 
 class ChainedSQLiteApplicationRecorder(_ReadsRows, SQLiteApplicationRecorder):
@@ -205,22 +182,20 @@ class ChainedSQLiteApplicationRecorder(_ReadsRows, SQLiteApplicationRecorder):
         inclusive_of_start: bool = True,
         excluding: Sequence[str] = (),
     ) -> list[Row]:
-        """A page of the log as plain tuples: reading the log is what a rebuild and a
-        verify mostly do."""
+        """A page of the log as SQLite's own tuples (the id as its text), not made again
+        row by row: reading the log is what a rebuild and a verify mostly do."""
         where, params = _window(start, stop, topics, inclusive_of_start, "?", excluding)
         statement = (
             "SELECT rowid, originator_id, originator_version, topic, state"
             f" FROM {self.events_table_name}{where.format(position='rowid')}"
             " ORDER BY rowid LIMIT ?"
         )
-        ids = self._uuids
         with self.datastore.transaction(commit=False) as c:
             cursor = c.sqlite_cursor
             cursor.row_factory = None  # tuples, not sqlite3.Row
             cursor.execute(statement, [*params, limit])
-            return [(row[0], ids[row[1]], row[2], row[3], row[4]) for row in cursor.fetchall()]
-
-    _uuids = _UUIDs()
+            rows: list[Row] = cursor.fetchall()
+            return rows
 
     def construct_create_table_statements(self) -> list[str]:
         events = (
@@ -282,7 +257,8 @@ class ChainedPostgresApplicationRecorder(_ReadsRows, PostgresApplicationRecorder
         connection = self.datastore.get_connection()
         with connection as conn, conn.cursor(row_factory=tuple_row) as curs:
             curs.execute(statement, [*params, limit], prepare=True)
-            return [(row[0], row[1], row[2], row[3], bytes(row[4])) for row in curs.fetchall()]
+            rows: list[Row] = curs.fetchall()  # psycopg's tuples: a UUID and bytes already
+            return rows
 
     def _fetch_ids_after_insert_events(
         self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any

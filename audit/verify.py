@@ -39,7 +39,12 @@ def stored_rows(
     position = start
     while rows := read_rows(app.recorder, position, BATCH, stop):
         for at, originator_id, version, topic, state in rows:
-            originator = originator_id.hex if hasattr(originator_id, "hex") else str(originator_id)
+            # The chain's form: the UUID's hex (SQLite's rows hold its canonical text).
+            originator = (
+                originator_id.replace("-", "")
+                if isinstance(originator_id, str)
+                else originator_id.hex
+            )
             yield StoredRow(at, originator, version, topic, bytes(state))
         position = rows[-1][0] + 1
 

@@ -125,8 +125,8 @@ def _timed_decode(app: ChiboApplication, batch: int) -> float:
     position = 0
     decode = app.mapper.decode
     while rows := read_rows(app.recorder, position + 1, batch):
-        for row in rows:
-            decode(row[1], row[2], row[3], row[4])
+        for _, originator_id, version, topic, state in rows:  # as the projector reads
+            decode(originator_id, version, topic, state)
         position = rows[-1][0]
     return time.perf_counter() - started
 

@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from functools import cache
 from typing import Annotated, Any, Literal, Union, get_args, get_origin
-from uuid import UUID
+from uuid import UUID, SafeUUID
 
 import orjson
 from eventsourcing.persistence import Mapper, StoredEvent, Transcoder
@@ -83,6 +83,8 @@ class PydanticMapper(Mapper[Any]):
             cls, build, versioned, personal = _PLANS[topic]
         except KeyError:
             cls, build, versioned, personal = _plan(topic)
+        if isinstance(originator_id, str):  # SQLite's text (see `Row`)
+            originator_id = _parse_uuid(originator_id)
         state: dict[str, Any] = self.transcoder.decode(data)
         if versioned or "class_version" in state:
             upcast(cls, state)
@@ -113,8 +115,32 @@ class PydanticMapper(Mapper[Any]):
                     container[key] = ERASED if opened is None else opened
 
 
-Row = tuple[int, UUID, int, str, bytes]
-"""A stored event as the log is read: position, originator id and version, topic, state."""
+Row = tuple[int, UUID | str, int, str, bytes]
+"""A stored event as the log is read: position, originator id and version, topic, state.
+The id as the database gives it: a UUID from PostgreSQL, its text from SQLite (made a
+UUID only where an event is built: `PydanticMapper.decode`, or `uuid_of`)."""
+
+
+_new_uuid = UUID.__new__
+_set_int, _set_safe = UUID.__dict__["int"].__set__, UUID.__dict__["is_safe"].__set__
+_from_bytes, _from_hex = int.from_bytes, bytes.fromhex
+_SAFE = SafeUUID.unknown
+
+
+def _parse_uuid(text: str) -> UUID:
+    """`UUID(text)` for the canonical form stored, at a third of the cost (its checks are
+    for any form a caller may give; these ids were written by `str(uuid)`). Parsed
+    each time: most of a log's streams are read for one or two events, and a cache of
+    them cost more than it saved."""
+    made = _new_uuid(UUID)
+    _set_int(made, _from_bytes(_from_hex(text.replace("-", "")), "big"))
+    _set_safe(made, _SAFE)
+    return made
+
+
+def uuid_of(originator_id: UUID | str) -> UUID:
+    """A row's originator id as a UUID."""
+    return _parse_uuid(originator_id) if isinstance(originator_id, str) else originator_id
 
 
 def read_rows(
@@ -187,6 +213,20 @@ def _uuid(value: Any) -> UUID:
     return value if isinstance(value, UUID) else UUID(value)
 
 
+class _Days(dict[str, date]):
+    """ISO days → dates, each parsed once: a log's events fall on a few thousand days,
+    and a dict finds one in a third of the time `date.fromisoformat` takes (dates are
+    immutable: one shared by many events is as good as one each)."""
+
+    def __missing__(self, key: str) -> date:
+        if len(self) > 100_000:
+            self.clear()
+        found = self[key] = date.fromisoformat(key)
+        return found
+
+
+_DAYS = _Days()
+
 _SCALARS: dict[Any, Convert | None] = {
     str: None,
     int: None,
@@ -194,7 +234,7 @@ _SCALARS: dict[Any, Convert | None] = {
     float: None,
     type(None): None,
     Any: None,
-    date: date.fromisoformat,
+    date: _DAYS.__getitem__,
     datetime: datetime.fromisoformat,
     UUID: _uuid,
 }
@@ -251,6 +291,18 @@ def _dict_of(value: Convert) -> Convert:
     return lambda v: {k: value(x) for k, x in v.items()}
 
 
+_SLOT_NAMES = (
+    ("dict", "dict"),
+    ("fields", "pydantic_fields_set"),
+    ("extra", "pydantic_extra"),
+    ("private", "pydantic_private"),
+)
+_SLOTS: dict[str, Callable[[Any, Any], None]] = {
+    f"__{slot}__": BaseModel.__dict__[f"__{slot}__"].__set__ for _, slot in _SLOT_NAMES
+}
+"""The setters of a model's four slots (`BaseModel.__slots__`)."""
+
+
 @cache
 def trusted_builder(cls: type[BaseModel]) -> Build | None:
     """Builds `cls` from a stored state without validating it again, or None when `cls`
@@ -267,7 +319,13 @@ def trusted_builder(cls: type[BaseModel]) -> Build | None:
     except _UntrustedError:
         return None
     names = frozenset(cls.model_fields)
-    new, setattr_ = cls.__new__, object.__setattr__
+    # The keys of a state as stored today, in their order: the fields but the identity as
+    # dumped, the identity as `decode` adds it. Comparing tuples of them costs less than
+    # half what comparing sets did; a state in another order takes the slow way, as one
+    # missing a field does.
+    order = tuple(n for n in cls.model_fields if n not in _IDENTITY) + tuple(
+        n for n in _IDENTITY if n in names
+    )
     # Every event read this way has every field set: one set shared by all of them
     # (pydantic only reads it, or copies it first; frozen events take no assignment).
     every_field = set(names)
@@ -281,28 +339,29 @@ def trusted_builder(cls: type[BaseModel]) -> Build | None:
 
     # What `model_construct` does, without its per-field loop: every field is here. The
     # body is written out per class (one line a converted field, no loop, no lookups
-    # of the converters): reading the log is mostly this function.
+    # of the converters): reading the log is mostly this function. The slots are set
+    # through their descriptors, not `object.__setattr__` (which looks each one up).
     lines = [f"    state[{n!r}] = c{i}(state[{n!r}])" for i, (n, _) in enumerate(converters)]
     source = "\n".join(
         [
             "def build(state):",
-            "    if state.keys() != names:",
+            "    if tuple(state) != order:",
             "        return slow(state)",
             *lines,
             "    event = new(cls)",
-            "    setattr_(event, '__dict__', state)",
-            "    setattr_(event, '__pydantic_fields_set__', every_field)",
-            "    setattr_(event, '__pydantic_extra__', None)",
-            "    setattr_(event, '__pydantic_private__', None)",
+            "    set_dict(event, state)",
+            "    set_fields(event, every_field)",
+            "    set_extra(event, None)",
+            "    set_private(event, None)",
             "    return event",
         ]
     )
     scope: dict[str, Any] = {
-        "names": names,
+        "order": order,
         "slow": slow,
-        "new": new,
+        "new": cls.__new__,
         "cls": cls,
-        "setattr_": setattr_,
+        **{f"set_{name}": _SLOTS[f"__{slot}__"] for name, slot in _SLOT_NAMES},
         "every_field": every_field,
         **{f"c{i}": convert for i, (_, convert) in enumerate(converters)},
     }

@@ -9,7 +9,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from domain.persistence import read_rows
+from domain.persistence import Row, read_rows, uuid_of
 from projections.projector import Projector
 from projections.registry import all_projections
 from tests.factories import missed_meeting
@@ -32,6 +32,12 @@ class _NotificationsOnly:
         return self._recorder.select_notifications(start, limit, stop)
 
 
+def _as_uuids(rows: list[Row]) -> list[Row]:
+    """Rows with their ids as UUIDs: SQLite's own rows hold the text, the library's
+    notifications a UUID."""
+    return [(p, uuid_of(o), v, t, s) for p, o, v, t, s in rows]
+
+
 def test_rows_leave_out_exactly_the_topics_asked(settings: Settings) -> None:
     app = make_app(settings)
     try:
@@ -39,10 +45,11 @@ def test_rows_leave_out_exactly_the_topics_asked(settings: Settings) -> None:
         every = list(read_rows(app.recorder, 1, 10_000))
         topics = Counter(row[3] for row in every)
         assert topics[MEETING_HELD] == 5  # ward-q1: c1 January to March, c2 not February
-        wanted = [row for row in every if row[3] != MEETING_HELD]
+        wanted = _as_uuids([row for row in every if row[3] != MEETING_HELD])
         head = every[-1][0]
         for recorder in (app.recorder, _NotificationsOnly(app.recorder)):
-            assert list(read_rows(recorder, 1, 10_000, excluding=[MEETING_HELD])) == wanted
+            left = list(read_rows(recorder, 1, 10_000, excluding=[MEETING_HELD]))
+            assert _as_uuids(left) == wanted
             # Pages of 7, up to the head: the same rows, each once.
             paged: list[Any] = []
             start = 1
@@ -50,7 +57,7 @@ def test_rows_leave_out_exactly_the_topics_asked(settings: Settings) -> None:
                 assert len(page) <= 7
                 paged += page
                 start = page[-1][0] + 1
-            assert paged == wanted
+            assert _as_uuids(paged) == wanted
     finally:
         app.close()
 

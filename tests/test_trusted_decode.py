@@ -89,6 +89,11 @@ def test_an_event_read_back_is_the_event_stored_and_what_validation_gives(
     }
     assert read == cls.model_validate(state)
     assert read.model_dump(mode="json") == event.model_dump(mode="json")
+    # SQLite's rows hold the id as text: the same event, its id a UUID.
+    text = str(stored.originator_id)
+    from_text = mapper.decode(text, stored.originator_version, stored.topic, stored.state)
+    assert from_text == event
+    assert type(from_text.originator_id) is UUID
 
 
 class _Normalised(BaseModel):
