@@ -255,7 +255,9 @@ class ChainedPostgresApplicationRecorder(_ReadsRows, PostgresApplicationRecorder
             f"{where.format(position='notification_id')} ORDER BY notification_id LIMIT %s"
         )
         connection = self.datastore.get_connection()
-        with connection as conn, conn.cursor(row_factory=tuple_row) as curs:
+        # Binary results: the states come as their bytes, not as hex text the server
+        # writes and psycopg parses back (reading the log took half the time).
+        with connection as conn, conn.cursor(row_factory=tuple_row, binary=True) as curs:
             curs.execute(statement, [*params, limit], prepare=True)
             rows: list[Row] = curs.fetchall()  # psycopg's tuples: a UUID and bytes already
             return rows

@@ -1,4 +1,9 @@
-"""Shared by tests that run workflows on the session's time-skipping server."""
+"""Shared by tests that run workflows on the session's time-skipping server.
+
+A test whose workflows read the read models (an organisation's calendar checks them)
+runs a projector beside its worker (`Projector.running()`): without one, the check's
+activity waits for the read models to reach its position, is retried, and holds the
+server's clock meanwhile, so the test hangs rather than fails."""
 
 from __future__ import annotations
 
