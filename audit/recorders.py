@@ -235,6 +235,29 @@ class ChainedPostgresApplicationRecorder(_ReadsRows, PostgresApplicationRecorder
             for statement in CHAIN_DDL:
                 curs.execute(statement.format(blob="BYTEA"))
 
+    def insert_events(
+        self, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
+        """The library's insert (table lock, events, their ids, then their chain rows in
+        the same pipelined transaction), except that any error rolls it all back. The
+        library keeps an error raised while fetching the ids until its transaction has
+        closed; one the database had not seen (raised in Python, while chaining) left
+        that transaction healthy, so it committed the events without their chain rows:
+        a log that no longer verifies."""
+        if not stored_events:
+            return None
+        with (
+            self.datastore.get_connection() as conn,
+            conn.pipeline() as pipeline,
+            conn.transaction(),
+        ):
+            with conn.cursor() as curs:
+                self._insert_events(curs, stored_events, **kwargs)
+            with conn.cursor() as curs:
+                self._insert_stored_events(curs, stored_events, **kwargs)
+                pipeline.sync()  # a duplicate version raises here, not at the commit
+                return self._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
+
     @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
     def select_rows(
         self,

@@ -333,3 +333,36 @@ def test_a_write_during_a_check_is_not_taken_for_tampering(
     finally:
         store.close()
         app.close()
+
+
+def test_a_write_that_fails_while_chaining_leaves_neither_events_nor_chain(
+    audited: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An error raised after the events are inserted and before their chain rows are
+    (here the chaining itself; in life, Temporal's CancelledError raised inside an
+    activity's thread) rolls the whole write back. On PostgreSQL the library's insert
+    kept such an error until its transaction had closed, which committed the events
+    alone: the log no longer verified ("inserted … not in the chain")."""
+    tampered = Store(audited)
+    before = tampered.execute("SELECT COUNT(*) FROM {table}")[0][0]
+
+    def fails(*args: object) -> Iterator[Any]:
+        raise RuntimeError("interrupted while chaining")
+
+    monkeypatch.setattr("audit.recorders.chain_rows", fails)
+    app = make_app(audited)
+    try:
+        with pytest.raises(RuntimeError, match="interrupted while chaining"):
+            report_progress(app, "interrupted")
+    finally:
+        app.close()
+    monkeypatch.undo()
+    assert tampered.execute("SELECT COUNT(*) FROM {table}")[0][0] == before
+    assert check(audited).problem is None
+    app = make_app(audited)
+    try:
+        report_progress(app, "interrupted")  # the command, tried again, is recorded
+    finally:
+        app.close()
+    assert tampered.execute("SELECT COUNT(*) FROM {table}")[0][0] > before
+    assert check(audited).problem is None

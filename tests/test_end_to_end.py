@@ -71,9 +71,9 @@ async def test_command_reaches_read_model_and_starts_workflow(
 async def test_a_batch_reaches_several_workflows_each_in_the_order_raised(
     settings: Settings, temporal_dev: WorkflowEnvironment
 ) -> None:
-    """One batch starts two calendars and signals the first: every workflow is reached,
-    and the signal only after the start it follows (sent before its workflow existed
-    it would find nobody, and count for nothing)."""
+    """One batch starts two calendars and signals the first: the workflows are reached
+    side by side, and the signal only after the start it follows (sent before its
+    workflow existed it would find nobody, and count for nothing)."""
     app, store = make_app(settings), make_read_store(settings)
     first, second = f"a-{settings.task_queue}", f"b-{settings.task_queue}"
     try:
