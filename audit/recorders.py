@@ -47,7 +47,9 @@ RECORD_HASH = (
 )
 
 
-def _id(originator_id: UUID | str) -> str:
+def chain_id(originator_id: UUID | str) -> str:
+    """An originator id as the chain holds it: the UUID's hex (SQLite's rows hold it so
+    already)."""
     return originator_id.hex if isinstance(originator_id, UUID) else str(originator_id)
 
 
@@ -62,7 +64,7 @@ def chain_rows(
     in_batch: dict[tuple[str, int], bytes] = {}
     chain = last_chain
     for event, position in zip(stored_events, positions, strict=True):
-        originator = _id(event.originator_id)
+        originator = chain_id(event.originator_id)
         version = event.originator_version
         previous = GENESIS
         if version > 1:
@@ -182,7 +184,7 @@ class ChainedSQLiteApplicationRecorder(_ReadsRows, SQLiteApplicationRecorder):
         inclusive_of_start: bool = True,
         excluding: Sequence[str] = (),
     ) -> list[Row]:
-        """A page of the log as SQLite's own tuples (the id as its text), not made again
+        """A page of the log as SQLite's own tuples (the id as its hex text), not made again
         row by row: reading the log is what a rebuild and a verify mostly do."""
         where, params = _window(start, stop, topics, inclusive_of_start, "?", excluding)
         statement = (

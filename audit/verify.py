@@ -24,7 +24,7 @@ from audit.chain import (
     unsigned_checkpoint,
     verify,
 )
-from audit.recorders import RECORD_HASH
+from audit.recorders import RECORD_HASH, chain_id
 from audit.signing import make_checkpoint, raw, signature_checker, store_checkpoint
 from domain.application import ChiboApplication
 from domain.persistence import read_rows
@@ -39,13 +39,7 @@ def stored_rows(
     position = start
     while rows := read_rows(app.recorder, position, BATCH, stop):
         for at, originator_id, version, topic, state in rows:
-            # The chain's form: the UUID's hex (SQLite's rows hold its canonical text).
-            originator = (
-                originator_id.replace("-", "")
-                if isinstance(originator_id, str)
-                else originator_id.hex
-            )
-            yield StoredRow(at, originator, version, topic, bytes(state))
+            yield StoredRow(at, chain_id(originator_id), version, topic, state)
         position = rows[-1][0] + 1
 
 

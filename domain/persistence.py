@@ -117,7 +117,7 @@ class PydanticMapper(Mapper[Any]):
 
 Row = tuple[int, UUID | str, int, str, bytes]
 """A stored event as the log is read: position, originator id and version, topic, state.
-The id as the database gives it: a UUID from PostgreSQL, its text from SQLite (made a
+The id as the database gives it: a UUID from PostgreSQL, its hex text from SQLite (made a
 UUID only where an event is built: `PydanticMapper.decode`, or `uuid_of`)."""
 
 
@@ -128,10 +128,10 @@ _SAFE = SafeUUID.unknown
 
 
 def _parse_uuid(text: str) -> UUID:
-    """`UUID(text)` for the canonical form stored, at a third of the cost (its checks are
-    for any form a caller may give; these ids were written by `str(uuid)`). Parsed
-    each time: most of a log's streams are read for one or two events, and a cache of
-    them cost more than it saved."""
+    """`UUID(text)` for an id as stored (the library writes `uuid.hex`; dashes, as
+    `str(uuid)` has them, are dropped), at a third of the cost: its checks are for any
+    form a caller may give. Parsed each time: most of a log's streams are read for one
+    or two events, and a cache of them cost more than it saved."""
     made = _new_uuid(UUID)
     _set_int(made, _from_bytes(_from_hex(text.replace("-", "")), "big"))
     _set_safe(made, _SAFE)
@@ -291,16 +291,16 @@ def _dict_of(value: Convert) -> Convert:
     return lambda v: {k: value(x) for k, x in v.items()}
 
 
-_SLOT_NAMES = (
-    ("dict", "dict"),
-    ("fields", "pydantic_fields_set"),
-    ("extra", "pydantic_extra"),
-    ("private", "pydantic_private"),
-)
-_SLOTS: dict[str, Callable[[Any, Any], None]] = {
-    f"__{slot}__": BaseModel.__dict__[f"__{slot}__"].__set__ for _, slot in _SLOT_NAMES
+_SLOT_SETTERS: dict[str, Callable[[Any, Any], None]] = {
+    name: BaseModel.__dict__[slot].__set__
+    for name, slot in (
+        ("set_dict", "__dict__"),
+        ("set_fields", "__pydantic_fields_set__"),
+        ("set_extra", "__pydantic_extra__"),
+        ("set_private", "__pydantic_private__"),
+    )
 }
-"""The setters of a model's four slots (`BaseModel.__slots__`)."""
+"""The setters of a model's four slots (`BaseModel.__slots__`), as the builders name them."""
 
 
 @cache
@@ -361,7 +361,7 @@ def trusted_builder(cls: type[BaseModel]) -> Build | None:
         "slow": slow,
         "new": cls.__new__,
         "cls": cls,
-        **{f"set_{name}": _SLOTS[f"__{slot}__"] for name, slot in _SLOT_NAMES},
+        **_SLOT_SETTERS,
         "every_field": every_field,
         **{f"c{i}": convert for i, (_, convert) in enumerate(converters)},
     }

@@ -8,11 +8,11 @@ import pytest
 from temporalio.client import WorkflowExecutionStatus
 from temporalio.testing import WorkflowEnvironment
 
-from domain.commands import CreateOrganisation, FoundCell, HoldMeeting, RegisterMember
+from domain.commands import CreateOrganisation, FoundCell, RegisterMember
 from projections.organisations import list_organisations
 from projections.projector import Projector
 from projections.registry import all_projections
-from tests.factories import cmd
+from tests.factories import cmd, hold
 from workers.settings import Settings
 from workers.wiring import make_app, make_read_store
 from workers.worker import build_worker
@@ -109,18 +109,7 @@ async def test_a_batch_reaches_several_workflows_each_in_the_order_raised(
                 in_charge="m01",
             )
         )
-        app.handle(
-            cmd(
-                HoldMeeting,
-                date(2026, 1, 5),
-                meeting="c1-2026-01",
-                cell="c1",
-                kind=["regular"],
-                chair="m10",
-                minute_taker="m11",
-                present=["m10", "m11"],
-            )
-        )
+        hold(app, "c1-2026-01", present=["m10", "m11"])
         Projector(app, store, all_projections()).run_until_caught_up()  # the cell's keys
         client = temporal_dev.client
         dispatcher = Dispatcher(app, store, client, settings.task_queue)
