@@ -12,7 +12,8 @@ over cells of five open resolutions each, deadlines spread over the coming year,
    waits on its timer; then the server's and this process's (the worker's) memory;
 2. a day of timers: the resolutions whose reminder falls today (count ÷ 365, at the
    same density) started with their first step due at once: how long their steps take
-   (each a real `followup_step` activity recording a reminder through the domain);
+   (each a real `followup_step_then_info` activity recording a reminder through the
+   domain, then reading the record for the steps after it);
 3. the alternative: one workflow per cell (count ÷ 5) holding its five deadlines with
    one timer to the next (`CellDeadlines`, defined here only to be measured): its start
    rate and memory on a fresh server.
@@ -202,8 +203,9 @@ async def start_all(
 class Counting(Interceptor):
     """Counts the activities the worker has completed, by name: a follow-up waits on its
     timer once its first `followup_info` is done, and a due step is done once its
-    `followup_step` is. chibo's activities are synchronous: the chain runs in the
-    worker's threads and returns the activity's value."""
+    `followup_step_then_info` is (local activities pass here too). chibo's activities
+    are synchronous: the chain runs in the worker's threads and returns the activity's
+    value."""
 
     def __init__(self) -> None:
         self.done: Counter[str] = Counter()
@@ -301,7 +303,7 @@ async def main_async(args: argparse.Namespace) -> None:
                 figures["server database on disk"] = f"{size / 2**20:,.0f} MiB"
                 began = time.perf_counter()
                 await start_all("a day's reminders", now, start, args.concurrency)
-                await until_done(counting, "followup_step", len(now))
+                await until_done(counting, "followup_step_then_info", len(now))
                 day = time.perf_counter() - began
                 figures["a day of timers"] = (
                     f"{len(now):,} reminders recorded in {day:.1f} s"
