@@ -203,9 +203,8 @@ async def start_all(
 class Counting(Interceptor):
     """Counts the activities the worker has completed, by name: a follow-up waits on its
     timer once its first `followup_info` is done, and a due step is done once its
-    `followup_step_then_info` is (local activities pass here too). chibo's activities
-    are synchronous: the chain runs in the worker's threads and returns the activity's
-    value."""
+    `followup_step_then_info` is. chibo's activities are synchronous: the chain runs in
+    the worker's threads and returns the activity's value."""
 
     def __init__(self) -> None:
         self.done: Counter[str] = Counter()
