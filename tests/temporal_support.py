@@ -7,12 +7,24 @@ server's clock meanwhile, so the test hangs rather than fails."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import Iterable
 from datetime import datetime, timedelta
+from typing import Any
 
-from temporalio.client import WorkflowExecutionStatus
+from temporalio.api.enums.v1 import EventType
+from temporalio.client import WorkflowExecutionStatus, WorkflowHandle
 from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
+
+_TASK_ENDS = (
+    EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED,
+    EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED,
+    EventType.EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT,
+)
+STOP_POLLS = 3000
+"""About half a minute of real time for a workflow's task in flight to finish."""
 
 
 async def advance_to(env: WorkflowEnvironment, target: datetime) -> None:
@@ -30,10 +42,34 @@ async def advance_to(env: WorkflowEnvironment, target: datetime) -> None:
     raise TimeoutError(f"the test server's clock did not reach {target}")
 
 
+async def _tasks_done(handle: WorkflowHandle[Any, Any]) -> bool:
+    """Whether every workflow task the run was given has finished (the test server's
+    description leaves out the one in flight)."""
+    given = finished = 0
+    async for event in handle.fetch_history_events():
+        if event.event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED:
+            given += 1
+        elif event.event_type in _TASK_ENDS:
+            finished += 1
+    return given == finished
+
+
 async def stop_all(env: WorkflowEnvironment, workflow_ids: Iterable[str]) -> None:
     """Ends what a test started (an organisation's calendar runs on): a workflow left
-    with timers on a queue nobody serves would hold the next test's clock."""
+    with timers on a queue nobody serves would hold the next test's clock. Called while
+    the test's worker still runs: each workflow first finishes the workflow task or
+    activity it has in flight, since the test server never gives back the clock a
+    terminated workflow's task in flight holds (the next test's skip would hang)."""
     for workflow_id in workflow_ids:
         handle = env.client.get_workflow_handle(workflow_id)
-        if (await handle.describe()).status == WorkflowExecutionStatus.RUNNING:
-            await handle.terminate("test over")
+        for _ in range(STOP_POLLS):
+            described = await handle.describe()
+            if described.status != WorkflowExecutionStatus.RUNNING:
+                break
+            if not described.raw_description.pending_activities and await _tasks_done(handle):
+                with contextlib.suppress(RPCError):  # it ended meanwhile
+                    await handle.terminate("test over")
+                break
+            await asyncio.sleep(0.01)
+        else:
+            raise TimeoutError(f"{workflow_id} kept a task in flight")

@@ -84,9 +84,11 @@ async def followed(env: WorkflowEnvironment, tmp_path: Path) -> AsyncIterator[Fo
                 ChiboActivities(app, lambda: make_read_store(settings)),
             ):
                 await dispatcher.run_once()
-                yield Followed(app, dispatcher, start, key, deadline)
+                try:
+                    yield Followed(app, dispatcher, start, key, deadline)
+                finally:
+                    await stop_all(env, dispatcher.started)
     finally:
-        await stop_all(env, dispatcher.started)
         projector_store.close()
         store.close()
         app.close()
@@ -156,6 +158,15 @@ async def test_reminders_overdue_chain_extension_and_completion(
         await dispatcher.run_once()
         assert await handle.result() == "completed"
         assert (await handle.describe()).status == WorkflowExecutionStatus.COMPLETED
+        # The start and each change carried the record as it stood: the workflow never
+        # had to read it in an activity of its own. Its steps: reminders at 7 and 1 day,
+        # level 1, the new deadline's reminder at 7 days.
+        scheduled = [
+            e.activity_task_scheduled_event_attributes.activity_type.name
+            async for e in handle.fetch_history_events()
+            if e.HasField("activity_task_scheduled_event_attributes")
+        ]
+        assert scheduled == ["followup_step_then_info"] * 4
 
 
 def test_plan_skips_reminders_not_after_adoption() -> None:

@@ -4,19 +4,36 @@ ignored on purpose; `chibo reactions` prints it."""
 from __future__ import annotations
 
 import json
+from datetime import date
+from typing import Any
+from uuid import UUID
 
 from typer.testing import CliRunner
 
+from domain import commands as c
 from domain.aggregate import AggregateSnapshot
+from domain.application import ChiboApplication
 from domain.events import TOPICS
 from domain.resolution import Resolution
 from projections.registry import PROJECTIONS
+from projections.store import ReadStore
+from tests.factories import cmd, draft, hold
 from workers.cli import app
 from workflows.calendar import OrganisationCalendar
 from workflows.delivery import NoticeDelivery
-from workflows.dispatcher import REACTIONS, Each, Signals, Starts
+from workflows.dispatcher import (
+    REACTIONS,
+    RULE_REACTIONS,
+    Each,
+    Signal,
+    Signals,
+    Starts,
+    StartWorkflow,
+    actions_for,
+)
 from workflows.escalation import EscalationFollowUp
 from workflows.followup import ResolutionFollowUp
+from workflows.models import Clock
 from workflows.reactions import IGNORED, event_types, reaction_rows
 from workflows.webhook import WebhookDelivery
 
@@ -90,3 +107,49 @@ def test_cli_json() -> None:
     assert rows["Resolution.Completed"]["workflow"] == "signal ResolutionFollowUp.changed"
     assert rows["Resolution.Completed"]["read_models"] == ["resolutions"]
     assert rows["CommandRecord.Accepted"]["ignored"]
+
+
+def test_a_follow_up_starts_and_is_signalled_with_the_record_as_each_event_left_it(
+    ward: tuple[ChiboApplication, ReadStore],
+) -> None:
+    """The follow-up plans from what its start and its signals carry: each carries the
+    resolution as that event left it (not as it stands later), under the policy's days."""
+    app, _ = ward
+    hold(app, "m-1", on=date(2026, 1, 5))
+    resolution = draft("nq-1", deadline=date(2026, 2, 28))
+    app.handle(cmd(c.AdoptResolution, date(2026, 1, 5), meeting="m-1", resolution=resolution))
+    for meeting, on, deadline in (
+        ("m-2", date(2026, 2, 2), date(2026, 3, 31)),
+        ("m-3", date(2026, 3, 2), date(2026, 4, 30)),
+    ):
+        hold(app, meeting, on=on)
+        app.handle(
+            cmd(c.ExtendDeadline, on, resolution="nq-1", new_deadline=deadline, meeting=meeting)
+        )
+    app.handle(cmd(c.CompleteResolution, date(2026, 4, 6), resolution="nq-1", by="m12"))
+
+    def record_at(originator_id: UUID, version: int) -> Any:
+        return app.repository.get(originator_id, version=version)
+
+    carried: list[tuple[str, str, date]] = []
+    res_id = Resolution.id_for("nq-1")
+    for event in app.events.get(res_id):
+        for action in actions_for(
+            event,
+            Clock(),
+            key_of=lambda _: "nq-1",
+            org_of=lambda _: "tb",
+            record_at=record_at,
+            reactions=RULE_REACTIONS,
+            policy_on=app.policy_on,
+        ):
+            assert isinstance(action, (StartWorkflow, Signal))
+            info = action.arg.info
+            assert info.reminder_days == [7, 1] and info.escalation_days == [1, 15, 30]
+            carried.append((type(action).__name__, info.status, info.deadline))
+    assert carried == [
+        ("StartWorkflow", "open", date(2026, 2, 28)),
+        ("Signal", "open", date(2026, 3, 31)),
+        ("Signal", "open", date(2026, 4, 30)),
+        ("Signal", "completed", date(2026, 4, 30)),
+    ]

@@ -10,6 +10,8 @@ its own histories. Every workflow the worker hosts must have a recorded history.
 
 from __future__ import annotations
 
+import base64
+import json
 from collections.abc import AsyncIterator, Sequence
 
 import pytest
@@ -74,6 +76,22 @@ async def test_a_fresh_simulated_year_replays(temporal_test_server_path: str) ->
     histories = await simulate_and_fetch(temporal_test_server_path)
     assert len(histories) >= 4
     await replay(histories)
+    # Its calendars ran each day's due checks in one activity, never one at a time.
+    scheduled = [
+        e.activity_task_scheduled_event_attributes
+        for h in histories
+        if prefix(h.workflow_id) == "calendar"
+        for e in h.events
+        if e.HasField("activity_task_scheduled_event_attributes")
+    ]
+    assert "run_check" not in {a.activity_type.name for a in scheduled}
+    batches = [
+        json.loads(a.input.payloads[0].data)["checks"]
+        for a in scheduled
+        if a.activity_type.name == "run_checks"
+    ]
+    assert batches and all(len({check["on"] for check in batch}) == 1 for batch in batches)
+    assert max(len(batch) for batch in batches) > 1
 
 
 async def test_a_fresh_delivery_replays(temporal_test_server_path: str) -> None:
@@ -92,3 +110,40 @@ async def test_a_fresh_webhook_delivery_replays(temporal_test_server_path: str) 
     histories = await post_webhook_and_fetch(temporal_test_server_path)
     assert [workflow_type(h) for h in histories] == ["WebhookDelivery"]
     await replay(histories)
+
+
+def _with_info(history: WorkflowHistory) -> WorkflowHistory:
+    """`history` as if today's dispatcher had sent its start and signals (each carrying
+    the record) to a worker still running the code it was recorded with."""
+    data = json.loads(json.dumps(history.to_json_dict()))
+    resolution = history.workflow_id.removeprefix("followup-")
+    info = {
+        "resolution": resolution,
+        "cell": "c1",
+        "status": "open",
+        "adopted_on": "2026-01-05",
+        "deadline": "2026-02-28",
+        "reminder_days": [7, 1],
+        "escalation_days": [1, 15, 30],
+    }
+    for event in data["events"]:
+        for attributes in (
+            "workflowExecutionStartedEventAttributes",
+            "workflowExecutionSignaledEventAttributes",
+        ):
+            if attributes in event:
+                payload = event[attributes]["input"]["payloads"][0]
+                arg = json.loads(base64.b64decode(payload["data"]))
+                payload["data"] = base64.b64encode(
+                    json.dumps(arg | {"info": info}).encode()
+                ).decode()
+    return WorkflowHistory.from_json(history.workflow_id, data)
+
+
+async def test_follow_ups_recorded_before_their_records_were_carried_replay() -> None:
+    """Runs begun before `INFO_GIVEN` read their record in an activity even when their
+    start or signal carries it: without the patch, replaying them (the record carried by
+    a newer dispatcher) would skip that activity and fail."""
+    recorded = [h for h in load_recorded() if prefix(h.workflow_id) == "followup"]
+    assert len(recorded) >= 2
+    await replay([_with_info(h) for h in recorded])

@@ -55,6 +55,7 @@ from workflows.models import (
     Check,
     CheckRequest,
     CheckResult,
+    ChecksRequest,
     DeliveryOutcome,
     DeliveryRequest,
     DigestInput,
@@ -263,6 +264,23 @@ class ChiboActivities:
             self._record(req, finding)
         return CheckResult(raised=len(found), schedule=schedule)
 
+    @implements(defs.run_checks)
+    def run_checks(self, req: ChecksRequest) -> CheckResult:
+        """Each check of the day as `run_check` runs it, in order (the read models are
+        caught up before each: a check may read what the one before it raised)."""
+        results = [
+            self.run_check(
+                CheckRequest(
+                    organisation=req.organisation, check=check, workflow_id=req.workflow_id
+                )
+            )
+            for check in req.checks
+        ]
+        return CheckResult(
+            raised=sum(r.raised for r in results),
+            schedule=[check for r in results for check in r.schedule],
+        )
+
     def _record(self, req: CheckRequest, finding: checks.Finding) -> None:
         common = {
             "actor": SYSTEM_ACTOR,
@@ -307,16 +325,7 @@ class ChiboActivities:
     @implements(defs.followup_info)
     def followup_info(self, resolution: str) -> FollowUpInfo:
         res: Resolution = self._get(Resolution, resolution)
-        policy = self._organisation(self._cell(res.cell).organisation).policy_on(res.deadline)
-        return FollowUpInfo(
-            resolution=res.key,
-            cell=res.cell,
-            status=res.status,
-            adopted_on=res.adopted_on,
-            deadline=res.deadline,
-            reminder_days=policy.reminder_days,
-            escalation_days=policy.escalation_days,
-        )
+        return FollowUpInfo.of(res, self._organisation(self._cell(res.cell).organisation).policy_on)
 
     @implements(defs.followup_step)
     def followup_step(self, req: StepRequest) -> bool:
@@ -569,6 +578,7 @@ class ChiboActivities:
             self.followup_step_then_info,
             self.calendar_plan,
             self.run_check,
+            self.run_checks,
             self.deliver_email,
             self.deliver_digests,
             self.escalation_info,

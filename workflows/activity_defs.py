@@ -17,6 +17,7 @@ from workflows.models import (
     Check,
     CheckRequest,
     CheckResult,
+    ChecksRequest,
     DeliveryOutcome,
     DeliveryRequest,
     DigestInput,
@@ -47,6 +48,13 @@ def calendar_plan(req: PlanRequest) -> list[Check]:
 def run_check(req: CheckRequest) -> CheckResult:
     """Runs one dated check; raises what it finds through the domain (idempotent ids)."""
     raise NotImplementedError("runs in the worker: ChiboActivities.run_check")
+
+
+@activity.defn
+def run_checks(req: ChecksRequest) -> CheckResult:
+    """`run_check` for each check of a day, in order: one round trip for all of them
+    (what they raise, and the checks they schedule, together)."""
+    raise NotImplementedError("runs in the worker: ChiboActivities.run_checks")
 
 
 @activity.defn
@@ -101,6 +109,7 @@ def deliver_webhook(inp: WebhookInput) -> str:
 ALL = (
     calendar_plan,
     run_check,
+    run_checks,
     followup_info,
     followup_step,
     followup_step_then_info,

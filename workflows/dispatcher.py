@@ -14,20 +14,23 @@ import logging
 import threading
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
+from datetime import date
+from functools import partial
 from typing import Any, Literal
 from uuid import UUID
 
-from eventsourcing.application import Application
 from temporalio.client import Client
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
 from audit.moves import history
+from domain.application import ChiboApplication
 from domain.cell import Cell
 from domain.meeting import Meeting
 from domain.notices import Escalation, Reminder
 from domain.organisation import Organisation
+from domain.policy import Policy
 from domain.resolution import Resolution
 from projections.store import ReadStore
 from projections.tracking import get_position, set_position
@@ -44,6 +47,7 @@ from workflows.models import (
     DeliveryInput,
     EscalationChange,
     EscalationInput,
+    FollowUpInfo,
     FollowUpInput,
     MeetingCheck,
     MemberCheck,
@@ -93,6 +97,16 @@ class Context:
     key_of: Callable[[UUID], str]
     org_of: Callable[[UUID], str]
     record_at: Callable[[UUID, int], Any] | None = None
+    policy_on: Callable[[str, date], Policy] | None = None
+    """An organisation's policy in force on a day."""
+
+    def followup_info(self, event: Any) -> FollowUpInfo | None:
+        """The follow-up's plan inputs from the record as `event` left it (None when
+        this context cannot read records: the workflow then reads them itself)."""
+        if self.record_at is None or self.policy_on is None:
+            return None
+        res: Resolution = self.record_at(event.originator_id, event.originator_version)
+        return FollowUpInfo.of(res, partial(self.policy_on, self.org_of(event.originator_id)))
 
 
 @dataclass(frozen=True)
@@ -164,15 +178,19 @@ def _transferred_in(event: Cell.MemberTransferredIn, ctx: Context) -> tuple[str,
 
 
 def _followup(event: Resolution.Adopted, ctx: Context) -> tuple[str, FollowUpInput]:
-    return followup_workflow_id(event.key), FollowUpInput(resolution=event.key, clock=ctx.clock)
+    """The record as adopted goes with the start: planning needs no activity."""
+    inp = FollowUpInput(resolution=event.key, clock=ctx.clock, info=ctx.followup_info(event))
+    return followup_workflow_id(event.key), inp
 
 
 def _changed(kind: ChangeKind) -> Callable[[Any, Context], tuple[str, Change]]:
-    """The follow-up re-reads its record: what changed only says why."""
+    """What changed, with the record as the change left it (the signals reach the
+    workflow in the log's order, so the last one holds the record as it stands)."""
 
     def given(event: Any, ctx: Context) -> tuple[str, Change]:
         key = ctx.key_of(event.originator_id)
-        return followup_workflow_id(key), Change(kind=kind, on=event.occurred_on)
+        change = Change(kind=kind, on=event.occurred_on, info=ctx.followup_info(event))
+        return followup_workflow_id(key), change
 
     return given
 
@@ -300,18 +318,19 @@ def actions_for(
     org_of: Callable[[UUID], str],
     record_at: Callable[[UUID, int], Any] | None = None,
     reactions: Mapping[type[Any], Reaction] = REACTIONS,
+    policy_on: Callable[[str, date], Policy] | None = None,
 ) -> list[Action]:
     """What `event` asks of Temporal, by `reactions` (the whole map unless told)."""
     reaction = reactions.get(type(event))
     if reaction is None:
         return []
-    return reaction.actions(event, Context(clock, key_of, org_of, record_at))
+    return reaction.actions(event, Context(clock, key_of, org_of, record_at, policy_on))
 
 
 class Dispatcher:
     def __init__(
         self,
-        app: Application[Any],
+        app: ChiboApplication,
         store: ReadStore,
         client: Client,
         task_queue: str,
@@ -397,7 +416,13 @@ class Dispatcher:
             if moved.ranges and moved.copied(notification.id):
                 reactions = {t: r for t, r in HISTORY_REACTIONS.items() if t in reactions}
             actions = actions_for(
-                event, self.clock, self.key_of, self.org_of, self.record_at, reactions
+                event,
+                self.clock,
+                self.key_of,
+                self.org_of,
+                self.record_at,
+                reactions,
+                self.app.policy_on,
             )
             for action in actions:
                 by_workflow.setdefault(action.workflow_id, []).append(action)

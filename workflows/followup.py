@@ -31,6 +31,10 @@ KEEPS_INFO = "followup-keeps-info-after-step"
 STEP_READS_INFO = "followup-step-reads-info"
 """Runs recorded since read the record again in the step's own activity: a policy
 adopted meanwhile (which signals nobody) reaches the plan at the next step."""
+INFO_GIVEN = "followup-info-given"
+"""Runs recorded since plan from the record their start or their last signal carries,
+when it carries one, instead of reading it in an activity: a round trip to the server
+less for every resolution adopted and every change to one."""
 
 
 def followup_workflow_id(resolution: str) -> str:
@@ -64,6 +68,8 @@ class ResolutionFollowUp:
         self._done: list[str] = []
         self._changes = 0
         self._seen = 0
+        self._given: FollowUpInfo | None = None
+        """The record as the last signal's change left it (None: it did not say)."""
         self._next: Step | None = None
         self._busy = True
         self._finished = False
@@ -73,19 +79,25 @@ class ResolutionFollowUp:
 
     @workflow.run
     async def run(self, inp: FollowUpInput) -> str:
-        info: FollowUpInfo | None = None
+        info = inp.info if inp.info is not None and workflow.patched(INFO_GIVEN) else None
         while True:
             # After a step with no signal since, the record is as the step's activity
             # read it (a step only marks a level; the policy is read there too): it is
-            # read again here only when a signal says it changed. Runs recorded before
-            # re-read after every step (the first patch's marker).
+            # read again here only when a signal says it changed, unless the signal
+            # carries it. Runs recorded before re-read after every step (the first
+            # patch's marker).
             if info is None or self._has_changed() or not workflow.patched(KEEPS_INFO):
+                changed = self._has_changed()
                 self._seen = self._changes
-                info = await workflow.execute_activity(
-                    defs.followup_info,
-                    inp.resolution,
-                    start_to_close_timeout=ACTIVITY_TIMEOUT,
-                )
+                given = self._given if changed else None
+                if given is not None and workflow.patched(INFO_GIVEN):
+                    info = given
+                else:
+                    info = await workflow.execute_activity(
+                        defs.followup_info,
+                        inp.resolution,
+                        start_to_close_timeout=ACTIVITY_TIMEOUT,
+                    )
             self._info = info
             if info.status != "open":
                 self._finished, self._busy = True, False
@@ -129,6 +141,7 @@ class ResolutionFollowUp:
     @workflow.signal
     def changed(self, change: Change) -> None:
         self._changes += 1
+        self._given = change.info
 
     @workflow.query
     def progress(self) -> Progress:

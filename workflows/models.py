@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import Literal, get_args
 
 from pydantic import BaseModel, Field
 
-from domain.resolution import ResolutionStatus
+from domain.policy import Policy
+from domain.resolution import Resolution, ResolutionStatus
 
 
 class Clock(BaseModel):
@@ -131,6 +133,14 @@ class CheckRequest(BaseModel):
     workflow_id: str
 
 
+class ChecksRequest(BaseModel):
+    """Every check of one calendar due on one day, run in order in one activity."""
+
+    organisation: str
+    checks: list[Check]
+    workflow_id: str
+
+
 class CheckResult(BaseModel):
     raised: int
     schedule: list[Check] = Field(default_factory=list)
@@ -143,15 +153,9 @@ class CalendarState(BaseModel):
     done: int
 
 
-class FollowUpInput(BaseModel):
-    """One resolution or inspection recommendation to follow until it closes (R24, R53)."""
-
-    resolution: str
-    clock: Clock = Field(default_factory=Clock)
-
-
 class FollowUpInfo(BaseModel):
-    """What the follow-up needs to plan, read from the record by an activity."""
+    """What the follow-up needs to plan: read from the record by an activity, or by the
+    dispatcher from the record as the event it delivers left it."""
 
     resolution: str
     cell: str
@@ -161,15 +165,41 @@ class FollowUpInfo(BaseModel):
     reminder_days: list[int]
     escalation_days: list[int]
 
+    @classmethod
+    def of(cls, res: Resolution, policy_on: Callable[[date], Policy]) -> FollowUpInfo:
+        """`res`'s plan inputs, its reminder and escalation days those of the policy in
+        force on its deadline."""
+        policy = policy_on(res.deadline)
+        return cls(
+            resolution=res.key,
+            cell=res.cell,
+            status=res.status,
+            adopted_on=res.adopted_on,
+            deadline=res.deadline,
+            reminder_days=policy.reminder_days,
+            escalation_days=policy.escalation_days,
+        )
+
+
+class FollowUpInput(BaseModel):
+    """One resolution or inspection recommendation to follow until it closes (R24, R53).
+    `info`: the record as adopted, when the starter read it (no activity needed to plan)."""
+
+    resolution: str
+    clock: Clock = Field(default_factory=Clock)
+    info: FollowUpInfo | None = None
+
 
 ChangeKind = Literal["progress", "completed", "extended", "cancelled"]
 
 
 class Change(BaseModel):
-    """A signal: the record changed (progress, completion, extension, cancellation)."""
+    """A signal: the record changed (progress, completion, extension, cancellation).
+    `info`: the record as this change left it, when the sender read it."""
 
     kind: ChangeKind
     on: date
+    info: FollowUpInfo | None = None
 
 
 class Step(BaseModel):
