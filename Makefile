@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: up demo test lint install lock clean openapi
+.PHONY: up demo test lint install lock clean openapi screenshots
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -33,6 +33,10 @@ lint: install
 # Regenerate docs/openapi.json from the app (after adding or changing a route).
 openapi: install
 	CHIBO_UPDATE_OPENAPI=1 $(BIN)/pytest -q tests/test_openapi.py
+
+# Retake docs/screenshots/ (a plain test run writes its screenshots elsewhere).
+screenshots: install
+	CHIBO_UPDATE_SCREENSHOTS=1 $(BIN)/pytest -q tests/browser
 
 # Re-pin every dependency to what is installed now.
 lock:

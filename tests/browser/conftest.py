@@ -11,7 +11,8 @@
 - `page_as(member, phone=False)`: a fresh browser context logged in through the login
   form by typing, like a person; desktop 1280×800, or a 360×740 phone; locale vi-VN.
 - `fresh_page(phone=False)`: the same, not logged in, on the login form.
-- `shot(page, name)`: a full-page PNG in docs/screenshots/<name>.png.
+- `shot(page, name)`: a full-page PNG <name>.png, in docs/screenshots/ when
+  CHIBO_UPDATE_SCREENSHOTS=1 (`make screenshots`), else in the test run's own folder.
 
 Tests here carry the `browser` marker; without Chromium they are skipped, except in CI
 (`CI` set), where `.ci/run` installs it and its absence is a failure.
@@ -289,13 +290,23 @@ async def page_as(fresh_page: NewPage, site: Site) -> NewPage:
 Shot = Callable[[Page, str], Awaitable[Path]]
 
 
+@pytest.fixture(scope="session")
+def screenshots(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where `shot` writes: docs/screenshots/ when CHIBO_UPDATE_SCREENSHOTS=1 (`make
+    screenshots`), else a folder of the test run's own, so a test run leaves the
+    checkout as it found it."""
+    if os.environ.get("CHIBO_UPDATE_SCREENSHOTS") == "1":
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        return SCREENSHOTS
+    return tmp_path_factory.mktemp("screenshots")
+
+
 @pytest.fixture
-def shot() -> Shot:
-    """`await shot(page, "name")`: the whole page as docs/screenshots/name.png."""
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+def shot(screenshots: Path) -> Shot:
+    """`await shot(page, "name")`: the whole page as name.png in `screenshots`."""
 
     async def take(page: Page, name: str) -> Path:
-        path = SCREENSHOTS / f"{name}.png"
+        path = screenshots / f"{name}.png"
         await page.screenshot(path=str(path), full_page=True, animations="disabled")
         return path
 
