@@ -29,7 +29,7 @@ from workers.worker import build_worker
 from workflows.activities import ChiboActivities
 from workflows.dispatcher import Dispatcher
 from workflows.followup import ResolutionFollowUp, followup_workflow_id
-from workflows.models import FollowUpState
+from workflows.models import Change, FollowUpState
 
 pytestmark = pytest.mark.temporal
 
@@ -232,3 +232,31 @@ async def test_a_policy_adopted_after_the_start_reaches_the_plan_at_the_next_ste
             )
         )
         assert reminder.sent_on == deadline - timedelta(days=3)
+
+
+async def test_a_change_signalled_without_the_record_has_it_read(
+    temporal_skipping: WorkflowEnvironment, tmp_path: Path
+) -> None:
+    """A signal that does not carry the record (sent by a dispatcher of before) makes
+    the follow-up read it in an activity of its own, and plan from what it read."""
+    env = temporal_skipping
+    async with followed(env, tmp_path) as f:
+        app, start, key = f.app, f.start, f.key
+        today = start.date()
+        hold(app, "m-2", on=today)
+        new_deadline = f.deadline + timedelta(days=10)
+        app.handle(
+            cmd(c.ExtendDeadline, today, resolution=key, new_deadline=new_deadline, meeting="m-2")
+        )
+        handle = env.client.get_workflow_handle(followup_workflow_id(key))
+        await handle.signal(ResolutionFollowUp.changed, Change(kind="extended", on=today))
+        await advance_to(env, start + timedelta(hours=1))  # the server ran what it held
+        state: FollowUpState = await handle.query(ResolutionFollowUp.state)
+        assert state.deadline == new_deadline
+        assert state.next is not None and state.next.deadline == new_deadline
+        scheduled = [
+            e.activity_task_scheduled_event_attributes.activity_type.name
+            async for e in handle.fetch_history_events()
+            if e.HasField("activity_task_scheduled_event_attributes")
+        ]
+        assert scheduled == ["followup_info"]
