@@ -2,9 +2,10 @@
 
 Reminders go out before the deadline, the overdue chain runs after it; an extension
 starts the plan again from the new deadline; completion or cancellation ends it.
-Signals only say "something changed": the workflow then re-reads the record, which
-stays the single source of truth. A step whose date has already passed (a record
-entered after the fact) runs at once, with its own business date.
+The record stays the single source of truth: the start and each change's signal carry
+it as that event left it (read by the dispatcher from the log), and a start or signal
+without it has the workflow read it in an activity. A step whose date has already
+passed (a record entered after the fact) runs at once, with its own business date.
 """
 
 from __future__ import annotations
