@@ -42,6 +42,15 @@ async def advance_to(env: WorkflowEnvironment, target: datetime) -> None:
     raise TimeoutError(f"the test server's clock did not reach {target}")
 
 
+async def scheduled_activities(handle: WorkflowHandle[Any, Any]) -> list[str]:
+    """The names of the activities the workflow's history scheduled, in order."""
+    return [
+        e.activity_task_scheduled_event_attributes.activity_type.name
+        async for e in handle.fetch_history_events()
+        if e.HasField("activity_task_scheduled_event_attributes")
+    ]
+
+
 async def _tasks_done(handle: WorkflowHandle[Any, Any]) -> bool:
     """Whether every workflow task the run was given has finished (the test server's
     description leaves out the one in flight)."""

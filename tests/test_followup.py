@@ -22,7 +22,7 @@ from projections.backends import open_read_store
 from projections.projector import Projector
 from projections.registry import all_projections
 from tests.factories import cmd, draft, hold, seed_ward
-from tests.temporal_support import advance_to, stop_all
+from tests.temporal_support import advance_to, scheduled_activities, stop_all
 from workers.settings import Settings
 from workers.wiring import init_db, make_app, make_read_store
 from workers.worker import build_worker
@@ -161,12 +161,7 @@ async def test_reminders_overdue_chain_extension_and_completion(
         # The start and each change carried the record as it stood: the workflow never
         # had to read it in an activity of its own. Its steps: reminders at 7 and 1 day,
         # level 1, the new deadline's reminder at 7 days.
-        scheduled = [
-            e.activity_task_scheduled_event_attributes.activity_type.name
-            async for e in handle.fetch_history_events()
-            if e.HasField("activity_task_scheduled_event_attributes")
-        ]
-        assert scheduled == ["followup_step_then_info"] * 4
+        assert await scheduled_activities(handle) == ["followup_step_then_info"] * 4
 
 
 def test_plan_skips_reminders_not_after_adoption() -> None:
@@ -254,9 +249,4 @@ async def test_a_change_signalled_without_the_record_has_it_read(
         state: FollowUpState = await handle.query(ResolutionFollowUp.state)
         assert state.deadline == new_deadline
         assert state.next is not None and state.next.deadline == new_deadline
-        scheduled = [
-            e.activity_task_scheduled_event_attributes.activity_type.name
-            async for e in handle.fetch_history_events()
-            if e.HasField("activity_task_scheduled_event_attributes")
-        ]
-        assert scheduled == ["followup_info"]
+        assert await scheduled_activities(handle) == ["followup_info"]

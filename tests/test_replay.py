@@ -115,7 +115,7 @@ async def test_a_fresh_webhook_delivery_replays(temporal_test_server_path: str) 
 def _with_info(history: WorkflowHistory) -> WorkflowHistory:
     """`history` as if today's dispatcher had sent its start and signals (each carrying
     the record) to a worker still running the code it was recorded with."""
-    data = json.loads(json.dumps(history.to_json_dict()))
+    data = history.to_json_dict()  # a fresh dict, changed here in place
     resolution = history.workflow_id.removeprefix("followup-")
     info = {
         "resolution": resolution,
