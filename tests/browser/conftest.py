@@ -185,7 +185,9 @@ async def behind(site: Site, env: WorkflowEnvironment) -> AsyncIterator[Site]:
                 yield site
             finally:
                 stop.set()
-                await dispatching
+                # Bounded: a dispatcher that does not stop fails here, by name, instead
+                # of holding the whole run.
+                await asyncio.wait_for(dispatching, STARTUP)
     finally:
         activities.close()
         dispatcher_store.close()
